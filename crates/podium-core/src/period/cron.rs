@@ -1,0 +1,108 @@
+//! Cron schedules, evaluated on wall-clock time. croner finds the next fire time; it has no
+//! search backwards, so the latest fire time at or before an instant is found by galloping
+//! back in doubling windows until one holds a fire time, then bisecting the window.
+
+use std::fmt;
+
+use chrono::{NaiveDateTime, TimeDelta, Timelike};
+use croner::Cron;
+
+use super::ScheduleError;
+
+/// Longest look-back; every satisfiable pattern fires within any 28-year span (the weekday
+/// calendar repeats), so this only bounds work near the edges of the representable range.
+const MAX_LOOKBACK_SECONDS: i64 = 800 * 366 * 86_400;
+
+/// A parsed cron expression and its source text.
+#[derive(Clone)]
+pub struct CronSchedule {
+    source: String,
+    /// Boxed: a parsed pattern is ~200 bytes, and schedules are held per leaderboard.
+    cron: Box<Cron>,
+}
+
+impl CronSchedule {
+    /// Parses a 5-field expression (or 6 fields with seconds first) and checks that it fires.
+    pub fn parse(s: &str) -> Result<Self, ScheduleError> {
+        let cron = Cron::new(s).with_seconds_optional().parse().map_err(|e| {
+            ScheduleError::InvalidCron {
+                expr: s.to_owned(),
+                reason: e.to_string(),
+            }
+        })?;
+        let schedule = CronSchedule {
+            source: s.to_owned(),
+            cron: Box::new(cron),
+        };
+        let epoch = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        if schedule.next_after(epoch).is_none() {
+            return Err(ScheduleError::NeverFires(s.to_owned()));
+        }
+        Ok(schedule)
+    }
+
+    /// The expression as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The first wall-clock fire time strictly after `t`.
+    pub(super) fn next_after(&self, t: NaiveDateTime) -> Option<NaiveDateTime> {
+        // Reading wall-clock time as UTC keeps croner's search free of any zone's gaps and folds;
+        // those are applied afterwards, once, by the caller.
+        self.cron
+            .find_next_occurrence(&t.and_utc(), false)
+            .ok()
+            .map(|d| d.naive_utc())
+    }
+
+    /// The first wall-clock fire time at or after `t`.
+    fn next_from(&self, t: NaiveDateTime) -> Option<NaiveDateTime> {
+        self.cron
+            .find_next_occurrence(&t.and_utc(), true)
+            .ok()
+            .map(|d| d.naive_utc())
+    }
+
+    /// The latest wall-clock fire time at or before `t`.
+    pub(super) fn latest_at_or_before(&self, t: NaiveDateTime) -> Option<NaiveDateTime> {
+        // Fire times are whole seconds; search below the second boundary after `t`.
+        let limit = t
+            .with_nanosecond(0)?
+            .checked_add_signed(TimeDelta::seconds(1))?;
+        let before_limit = |s: NaiveDateTime| self.next_from(s).filter(|&f| f < limit);
+        let mut width = TimeDelta::seconds(60);
+        let mut lo = loop {
+            let from = limit.checked_sub_signed(width)?;
+            if let Some(fire) = before_limit(from) {
+                break fire;
+            }
+            if width.num_seconds() > MAX_LOOKBACK_SECONDS {
+                return None;
+            }
+            width = width * 2;
+        };
+        // Invariant: `lo` is a fire time < limit; no fire time lies in [hi, limit).
+        let mut hi = limit;
+        while (hi - lo).num_seconds() > 1 {
+            let mid = lo + TimeDelta::seconds((hi - lo).num_seconds() / 2);
+            match before_limit(mid) {
+                Some(fire) => lo = fire,
+                None => hi = mid,
+            }
+        }
+        Some(lo)
+    }
+}
+
+impl PartialEq for CronSchedule {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl fmt::Debug for CronSchedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CronSchedule").field(&self.source).finish()
+    }
+}

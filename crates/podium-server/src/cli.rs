@@ -1,0 +1,221 @@
+//! The `podium` command line: `serve`, `migrate`, `openapi`, `version` and `config show`. Every
+//! subcommand shares the configuration layers, logging and database access.
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::{
+    app::{RunOptions, run},
+    config::Config,
+    db::Database,
+    telemetry,
+};
+
+/// Podium: leaderboards and rankings, self-hosted.
+#[derive(Debug, Parser)]
+#[command(name = "podium", version = crate::VERSION, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every subcommand understands (they override the environment and the file).
+#[derive(Debug, Args, Serialize)]
+struct Global {
+    /// TOML configuration file (or PODIUM_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Folder of the embedded PostgreSQL cluster (PODIUM_DATA_DIR, default ./data).
+    #[arg(long, global = true, value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_dir: Option<PathBuf>,
+    /// json or text (PODIUM_LOG_FORMAT; default: json unless stdout is a terminal).
+    #[arg(long, global = true, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_format: Option<LogFormatArg>,
+    /// Log filter such as `info` or `podium=debug` (PODIUM_LOG_LEVEL).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_level: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum LogFormatArg {
+    Json,
+    Text,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (and run the embedded PostgreSQL when DATABASE_URL is unset).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Print version, git commit and build time.
+    Version,
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration as TOML, secrets masked.
+    Show,
+}
+
+#[derive(Debug, Args, Serialize)]
+struct ServeArgs {
+    /// Public listener (PODIUM_HTTP_ADDR, default 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_addr: Option<SocketAddr>,
+    /// Metrics listener (PODIUM_METRICS_ADDR, default 127.0.0.1:9464).
+    #[arg(long, value_name = "ADDR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metrics_addr: Option<SocketAddr>,
+    /// Seed a few example leaderboards when there are none.
+    #[arg(long)]
+    #[serde(skip)]
+    demo: bool,
+}
+
+#[derive(Serialize)]
+struct Overrides<'a> {
+    #[serde(flatten)]
+    global: &'a Global,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    serve: Option<&'a ServeArgs>,
+}
+
+/// Parses the command line and runs the subcommand; the process exit code comes back.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Version => {
+            println!(
+                "podium {} (commit {}, built {})",
+                crate::VERSION,
+                crate::GIT_COMMIT,
+                crate::BUILD_TIME
+            );
+            return ExitCode::SUCCESS;
+        }
+        Command::Openapi => {
+            match crate::http::openapi_document().to_pretty_json() {
+                Ok(json) => println!("{json}"),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    let serve_args = match &cli.command {
+        Command::Serve(args) => Some(args),
+        _ => None,
+    };
+    let overrides = Overrides {
+        global: &cli.global,
+        serve: serve_args,
+    };
+    let config = match Config::load(cli.global.config.as_deref(), &overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Config {
+                command: ConfigCommand::Show,
+            } => {
+                print!("{}", config.to_toml());
+                Ok(())
+            }
+            Command::Migrate => {
+                telemetry::init(config.log_format, &config.log_level);
+                migrate(config).await
+            }
+            Command::Serve(args) => {
+                telemetry::init(config.log_format, &config.log_level);
+                serve(config, args.demo).await
+            }
+            Command::Version | Command::Openapi => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "podium stopped with an error");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = Database::open(&config).await?;
+    let pending = crate::db::pending_migrations(&db.pool).await?;
+    for (i, m) in pending.iter().enumerate() {
+        tracing::info!(migration = %m, progress = format!("{}/{}", i + 1, pending.len()), "pending migration");
+    }
+    let result = db.migrate().await;
+    db.close().await;
+    result?;
+    println!("migrations applied: {} new", pending.len());
+    Ok(())
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.http_addr)
+        .await
+        .with_context(|| format!("could not listen on {}", config.http_addr))?;
+    let metrics = tokio::net::TcpListener::bind(config.metrics_addr)
+        .await
+        .with_context(|| format!("could not listen on {} for metrics", config.metrics_addr))?;
+    crate::metrics::handle();
+    run(
+        config,
+        RunOptions {
+            demo,
+            ..RunOptions::default()
+        },
+        listener,
+        Some(metrics),
+        shutdown_signal(),
+    )
+    .await
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = int.recv() => tracing::info!("SIGINT received"),
+    }
+}

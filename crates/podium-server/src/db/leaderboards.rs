@@ -1,0 +1,351 @@
+//! Leaderboard definitions and periods in PostgreSQL. Every change also goes to the change log
+//! in the same transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use podium_core::{
+    board::Entry,
+    score::{Operator, Order},
+};
+use serde_json::value::RawValue;
+use sqlx::{PgConnection, PgPool};
+
+use super::changes;
+use crate::{
+    model::{Bounds, LeaderboardDef, to_micros},
+    rank::Change,
+};
+
+/// A leaderboard to create, already validated.
+#[derive(Debug)]
+pub struct NewLeaderboard {
+    pub slug: String,
+    pub name: String,
+    pub order: Order,
+    pub operator: Operator,
+    pub reset: String,
+    pub timezone: String,
+    pub metadata: serde_json::Value,
+}
+
+/// Changes to a leaderboard; `None` keeps the stored value.
+#[derive(Debug, Default)]
+pub struct LeaderboardPatch {
+    pub name: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+    pub reset: Option<String>,
+    pub timezone: Option<String>,
+}
+
+/// Why a leaderboard could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("the slug is already used by another leaderboard")]
+    SlugTaken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+struct Row {
+    id: i64,
+    slug: String,
+    name: String,
+    sort_order: String,
+    operator: String,
+    reset_schedule: String,
+    timezone: String,
+    metadata: serde_json::Value,
+    period_anchor: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for LeaderboardDef {
+    fn from(r: Row) -> Self {
+        LeaderboardDef {
+            id: r.id,
+            slug: r.slug,
+            name: r.name,
+            order: r.sort_order.parse().unwrap_or(Order::Desc),
+            operator: r.operator.parse().unwrap_or(Operator::Best),
+            reset: r.reset_schedule,
+            timezone: r.timezone,
+            metadata: r.metadata,
+            period_anchor: r.period_anchor,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[tracing::instrument(skip_all, fields(slug = %new.slug))]
+pub async fn create(
+    pool: &PgPool,
+    new: NewLeaderboard,
+    now: DateTime<Utc>,
+) -> Result<LeaderboardDef, CreateError> {
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query_as!(
+        Row,
+        r#"insert into leaderboard (slug, name, sort_order, operator, reset_schedule, timezone,
+                                    metadata, period_anchor, created_at, updated_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)
+           on conflict (slug) do nothing
+           returning id, slug, name, sort_order, operator, reset_schedule, timezone, metadata,
+                     period_anchor, created_at, updated_at"#,
+        new.slug,
+        new.name,
+        new.order.as_str(),
+        new.operator.as_str(),
+        new.reset,
+        new.timezone,
+        new.metadata,
+        now
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(CreateError::SlugTaken)?;
+    let def = LeaderboardDef::from(row);
+    changes::append(&mut tx, &[Change::Leaderboard(Box::new(def.clone()))]).await?;
+    tx.commit().await?;
+    Ok(def)
+}
+
+/// Applies `patch`; a new schedule or time zone closes the running period now.
+#[tracing::instrument(skip(pool, patch))]
+pub async fn update(
+    pool: &PgPool,
+    id: i64,
+    patch: LeaderboardPatch,
+    now: DateTime<Utc>,
+) -> Result<Option<LeaderboardDef>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let Some(current) = sqlx::query_as!(
+        Row,
+        r#"select id, slug, name, sort_order, operator, reset_schedule, timezone, metadata,
+                  period_anchor, created_at, updated_at
+           from leaderboard where id = $1 for update"#,
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let schedule_changed = patch.reset.as_ref().is_some_and(|r| *r != current.reset_schedule)
+        || patch.timezone.as_ref().is_some_and(|t| *t != current.timezone);
+    let anchor = if schedule_changed {
+        sqlx::query!(
+            r#"update leaderboard_period set ends_at = $2, updated_at = $2
+               where leaderboard_id = $1 and starts_at <= $2 and (ends_at is null or ends_at > $2)"#,
+            id,
+            now
+        )
+        .execute(&mut *tx)
+        .await?;
+        now
+    } else {
+        current.period_anchor
+    };
+    let row = sqlx::query_as!(
+        Row,
+        r#"update leaderboard set name = $2, metadata = $3, reset_schedule = $4, timezone = $5,
+                                  period_anchor = $6, updated_at = $7
+           where id = $1
+           returning id, slug, name, sort_order, operator, reset_schedule, timezone, metadata,
+                     period_anchor, created_at, updated_at"#,
+        id,
+        patch.name.unwrap_or(current.name),
+        patch.metadata.unwrap_or(current.metadata),
+        patch.reset.unwrap_or(current.reset_schedule),
+        patch.timezone.unwrap_or(current.timezone),
+        anchor,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let def = LeaderboardDef::from(row);
+    changes::append(&mut tx, &[Change::Leaderboard(Box::new(def.clone()))]).await?;
+    tx.commit().await?;
+    Ok(Some(def))
+}
+
+/// Deletes the leaderboard with every period and score; false when it did not exist.
+#[tracing::instrument(skip(pool))]
+pub async fn delete(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query!("delete from leaderboard where id = $1", id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    changes::append(
+        &mut tx,
+        &[Change::LeaderboardDeleted { leaderboard_id: id }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn load_all(conn: &mut PgConnection) -> Result<Vec<LeaderboardDef>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        Row,
+        r#"select id, slug, name, sort_order, operator, reset_schedule, timezone, metadata,
+                  period_anchor, created_at, updated_at
+           from leaderboard order by id"#
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(LeaderboardDef::from).collect())
+}
+
+/// One period as listed by the API.
+#[derive(Debug)]
+pub struct PeriodRow {
+    pub id: i64,
+    pub bounds: Bounds,
+}
+
+/// Periods of a leaderboard, newest first.
+pub async fn list_periods(
+    pool: &PgPool,
+    leaderboard_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<PeriodRow>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select id, starts_at, ends_at from leaderboard_period
+           where leaderboard_id = $1 and ($2::bigint is null or id < $2)
+           order by id desc limit $3"#,
+        leaderboard_id,
+        before,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PeriodRow {
+            id: r.id,
+            bounds: Bounds {
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+            },
+        })
+        .collect())
+}
+
+/// A period of this leaderboard by id.
+pub async fn find_period(
+    pool: &PgPool,
+    leaderboard_id: i64,
+    period_id: i64,
+) -> Result<Option<Bounds>, sqlx::Error> {
+    Ok(sqlx::query!(
+        "select starts_at, ends_at from leaderboard_period where id = $1 and leaderboard_id = $2",
+        period_id,
+        leaderboard_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|r| Bounds {
+        starts_at: r.starts_at,
+        ends_at: r.ends_at,
+    }))
+}
+
+/// The newest period of a leaderboard.
+pub async fn latest_period(
+    conn: &mut PgConnection,
+    leaderboard_id: i64,
+) -> Result<Option<(i64, Bounds)>, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"select id, starts_at, ends_at from leaderboard_period
+           where leaderboard_id = $1 order by starts_at desc limit 1"#,
+        leaderboard_id
+    )
+    .fetch_optional(conn)
+    .await?
+    .map(|r| {
+        (
+            r.id,
+            Bounds {
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+            },
+        )
+    }))
+}
+
+/// Entries held for one board, plus the sparse metadata table.
+pub type LoadedBoard = (Vec<Entry>, HashMap<Box<str>, Box<RawValue>>);
+
+/// Streams every score of a period out of PostgreSQL.
+pub async fn load_board(conn: &mut PgConnection, period_id: i64) -> Result<LoadedBoard, sqlx::Error> {
+    let expected = sqlx::query_scalar!(
+        "select count(*) from score where period_id = $1",
+        period_id
+    )
+    .fetch_one(&mut *conn)
+    .await?
+    .unwrap_or(0);
+    let mut entries = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    let mut metadata = HashMap::new();
+    let mut rows = sqlx::query!(
+        r#"select participant, score, subscore, reached_at, updated_at, num_submissions,
+                  metadata::text as metadata
+           from score where period_id = $1"#,
+        period_id
+    )
+    .fetch(&mut *conn);
+    while let Some(r) = rows.try_next().await? {
+        let participant = r.participant.into_boxed_str();
+        if let Some(m) = r.metadata.and_then(|m| RawValue::from_string(m).ok()) {
+            metadata.insert(participant.clone(), m);
+        }
+        entries.push(Entry {
+            participant,
+            score: r.score,
+            subscore: r.subscore,
+            reached_at: to_micros(r.reached_at),
+            updated_at: to_micros(r.updated_at),
+            num_submissions: u32::try_from(r.num_submissions).unwrap_or(u32::MAX),
+        });
+    }
+    Ok((entries, metadata))
+}
+
+/// Erases a participant's entries in every period of a leaderboard; false when there were none.
+#[tracing::instrument(skip(pool))]
+pub async fn erase_participant(
+    pool: &PgPool,
+    leaderboard_id: i64,
+    participant: &str,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query!(
+        r#"delete from score s using leaderboard_period p
+           where p.leaderboard_id = $1 and s.period_id = p.id and s.participant = $2"#,
+        leaderboard_id,
+        participant
+    )
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    changes::append(
+        &mut tx,
+        &[Change::Erase {
+            leaderboard_id,
+            participant: participant.to_owned(),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

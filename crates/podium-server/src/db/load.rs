@@ -1,0 +1,43 @@
+//! Start-up load of the rank index: every leaderboard's newest period, read in one
+//! repeatable-read snapshot together with the change-log position it corresponds to.
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+
+use super::{changes, leaderboards};
+use crate::rank::{BoardState, LeaderboardState};
+
+/// The sequence the snapshot is at, and the states to install.
+pub async fn snapshot(
+    pool: &PgPool,
+    past_cache: usize,
+) -> Result<(i64, Vec<LeaderboardState>), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    let seq = changes::last_seq(&mut tx).await?;
+    let defs = leaderboards::load_all(&mut tx).await?;
+    let total = defs.len();
+    let mut states = Vec::with_capacity(total);
+    for (i, def) in defs.into_iter().enumerate() {
+        let def = Arc::new(def);
+        let current = match leaderboards::latest_period(&mut tx, def.id).await? {
+            Some((period_id, bounds)) => {
+                let (entries, metadata) = leaderboards::load_board(&mut tx, period_id).await?;
+                tracing::info!(
+                    leaderboard = %def.slug,
+                    entries = entries.len(),
+                    progress = format!("{}/{}", i + 1, total),
+                    "loading rank index"
+                );
+                Some(BoardState::load(period_id, bounds, def.order, entries, metadata))
+            }
+            None => None,
+        };
+        states.push(LeaderboardState::new(def, past_cache).with_current(current));
+    }
+    tx.commit().await?;
+    Ok((seq, states))
+}

@@ -1,0 +1,129 @@
+//! PostgreSQL: the connection pool (to `DATABASE_URL`, or to the embedded cluster Podium runs
+//! itself), the embedded migrations, and the queries, one module per resource.
+
+pub mod changes;
+pub mod leaderboards;
+pub mod load;
+pub mod scores;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::{
+    ConnectOptions, PgPool,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use crate::{
+    config::Config,
+    embedded::{EmbeddedOptions, EmbeddedPostgres},
+};
+
+/// Migrations compiled into the binary; `podium migrate` applies them.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// The database Podium works against, and the embedded cluster when it runs one.
+#[derive(Debug)]
+pub struct Database {
+    pub pool: PgPool,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects to `DATABASE_URL`, or starts the embedded cluster under `data_dir/postgres`.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        let (options, embedded) = match &config.database_url {
+            Some(url) => {
+                let options: PgConnectOptions = url
+                    .expose()
+                    .parse()
+                    .context("DATABASE_URL is not a valid PostgreSQL connection URL")?;
+                (options, None)
+            }
+            None => {
+                let embedded = EmbeddedPostgres::start(EmbeddedOptions {
+                    dir: config.data_dir.join("postgres"),
+                    bin_dir: config.pg_bin.clone(),
+                    install_missing: config.pg_install,
+                    settings: Vec::new(),
+                })
+                .await?;
+                let admin: PgConnectOptions = embedded.url("postgres").parse()?;
+                create_database_if_missing(&admin, "podium").await?;
+                (embedded.url("podium").parse()?, Some(embedded))
+            }
+        };
+        let options = options
+            .application_name("podium")
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+        let pool = PgPoolOptions::new()
+            .max_connections(config.db_max_connections)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .context("could not connect to PostgreSQL")?;
+        Ok(Self { pool, embedded })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .context("could not apply the database migrations")?;
+        Ok(())
+    }
+
+    /// Fails when the database lacks a migration this binary needs (serve without
+    /// `migrate_on_start`, as in production where `podium migrate` runs first).
+    pub async fn check_migrations(&self) -> anyhow::Result<()> {
+        let missing = pending_migrations(&self.pool).await?;
+        if !missing.is_empty() {
+            anyhow::bail!(
+                "the database lacks {} migration(s) ({}); run `podium migrate` first",
+                missing.len(),
+                missing.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+        if let Some(embedded) = self.embedded
+            && let Err(e) = embedded.stop().await
+        {
+            tracing::error!(error = %e, "the embedded PostgreSQL did not stop cleanly");
+        }
+    }
+}
+
+/// Descriptions of the migrations this binary has that the database has not applied.
+pub async fn pending_migrations(pool: &PgPool) -> anyhow::Result<Vec<String>> {
+    let applied: Vec<i64> = sqlx::query_scalar("select version from _sqlx_migrations where success")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default();
+    Ok(MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+        .map(|m| format!("{} {}", m.version, m.description))
+        .collect())
+}
+
+async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> anyhow::Result<()> {
+    let mut conn = admin.connect().await.context("could not connect to the embedded PostgreSQL")?;
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
+    if !exists {
+        sqlx::query(&format!("create database \"{name}\""))
+            .execute(&mut conn)
+            .await?;
+        tracing::info!(database = name, "created the database");
+    }
+    Ok(())
+}

@@ -1,0 +1,313 @@
+//! The grouped score write: many submissions (from many requests) in one transaction. Rows are
+//! locked in participant order, the operator is applied in Rust, the kept rows are upserted with
+//! one statement and the change log is appended last.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use podium_core::{board::Entry, score};
+use serde_json::value::RawValue;
+use sqlx::PgConnection;
+
+use super::changes;
+use crate::{
+    model::{Bounds, LeaderboardDef, to_micros},
+    rank::Change,
+};
+
+/// One submission, validated at the edge.
+#[derive(Debug)]
+pub struct Submission {
+    pub participant: String,
+    pub score: i64,
+    pub subscore: i64,
+    pub metadata: Option<Box<RawValue>>,
+}
+
+/// Submissions of one request for one leaderboard; stored all together or not at all.
+#[derive(Debug)]
+pub struct Job {
+    pub leaderboard: std::sync::Arc<LeaderboardDef>,
+    /// The period the process believes is current for `leaderboard` (None: create it).
+    pub known_period: Option<(i64, Bounds)>,
+    pub items: Vec<Submission>,
+}
+
+/// Why a job was refused without touching the database.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum JobError {
+    #[error("item {index}: {source}")]
+    Score {
+        index: usize,
+        source: score::ScoreError,
+    },
+    #[error("the leaderboard was deleted")]
+    LeaderboardGone,
+}
+
+/// The outcome of a whole batch: per job, either the index of its first change in `changes`
+/// or the reason it was refused.
+#[derive(Debug)]
+pub struct BatchOutcome {
+    pub first_seq: i64,
+    pub changes: Vec<Change>,
+    pub jobs: Vec<Result<std::ops::Range<usize>, JobError>>,
+}
+
+#[derive(Clone)]
+struct Kept {
+    score: i64,
+    subscore: i64,
+    num_submissions: i64,
+    reached_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    metadata: Option<Box<RawValue>>,
+    dirty: bool,
+}
+
+/// Runs one batch inside the open transaction `tx`. Nothing is committed here.
+#[tracing::instrument(skip_all, fields(jobs = jobs.len()))]
+pub async fn write_batch(
+    tx: &mut PgConnection,
+    jobs: &[Job],
+    now: DateTime<Utc>,
+) -> Result<BatchOutcome, sqlx::Error> {
+    let mut changes = Vec::new();
+    // 1. The period each leaderboard writes to at `now`, created when it does not exist yet.
+    // A key-share lock keeps each leaderboard from being deleted under the batch.
+    let mut ids: Vec<i64> = jobs.iter().map(|j| j.leaderboard.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let alive = sqlx::query_scalar!(
+        "select id from leaderboard where id = any($1) order by id for key share",
+        &ids
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut periods: HashMap<i64, i64> = HashMap::new();
+    for job in jobs {
+        let lb = &job.leaderboard;
+        if periods.contains_key(&lb.id) || !alive.contains(&lb.id) {
+            continue;
+        }
+        let bounds = lb.period_at(now);
+        match job.known_period {
+            Some((id, known)) if known.starts_at == bounds.starts_at => {
+                periods.insert(lb.id, id);
+            }
+            _ => {
+                let (id, created) = ensure_period(tx, lb.id, bounds).await?;
+                if created {
+                    changes.push(Change::Period {
+                        leaderboard_id: lb.id,
+                        period_id: id,
+                        bounds,
+                    });
+                }
+                periods.insert(lb.id, id);
+            }
+        }
+    }
+
+    // 2. Lock and read the kept rows, in participant order so concurrent batches never deadlock.
+    let mut wanted: HashMap<i64, Vec<String>> = HashMap::new();
+    for job in jobs {
+        if let Some(period) = periods.get(&job.leaderboard.id) {
+            let list = wanted.entry(*period).or_default();
+            list.extend(job.items.iter().map(|i| i.participant.clone()));
+        }
+    }
+    let mut kept: HashMap<(i64, String), Kept> = HashMap::new();
+    for (period, mut participants) in wanted {
+        participants.sort_unstable();
+        participants.dedup();
+        let rows = sqlx::query!(
+            r#"select participant, score, subscore, num_submissions, reached_at, created_at,
+                      metadata::text as metadata
+               from score where period_id = $1 and participant = any($2)
+               order by participant for update"#,
+            period,
+            &participants
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in rows {
+            kept.insert(
+                (period, r.participant),
+                Kept {
+                    score: r.score,
+                    subscore: r.subscore,
+                    num_submissions: r.num_submissions,
+                    reached_at: r.reached_at,
+                    created_at: r.created_at,
+                    metadata: r.metadata.and_then(|m| RawValue::from_string(m).ok()),
+                    dirty: false,
+                },
+            );
+        }
+    }
+
+    // 3. Apply the operator, job by job; a job that fails leaves no trace.
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let lb = &job.leaderboard;
+        let Some(&period) = periods.get(&lb.id) else {
+            outcomes.push(Err(JobError::LeaderboardGone));
+            continue;
+        };
+        let mut overlay: HashMap<&str, Kept> = HashMap::new();
+        let mut job_changes = Vec::with_capacity(job.items.len());
+        let mut failed = None;
+        for (index, item) in job.items.iter().enumerate() {
+            let current = overlay
+                .get(item.participant.as_str())
+                .or_else(|| kept.get(&(period, item.participant.clone())))
+                .cloned();
+            let outcome = match score::apply(
+                lb.operator,
+                lb.order,
+                current.as_ref().map(|k| (k.score, k.subscore)),
+                (item.score, item.subscore),
+            ) {
+                Ok(o) => o,
+                Err(source) => {
+                    failed = Some(JobError::Score { index, source });
+                    break;
+                }
+            };
+            let next = match current {
+                Some(k) => Kept {
+                    score: outcome.score,
+                    subscore: outcome.subscore,
+                    num_submissions: k.num_submissions.saturating_add(1),
+                    reached_at: if outcome.changed { now } else { k.reached_at },
+                    created_at: k.created_at,
+                    metadata: if outcome.changed && item.metadata.is_some() {
+                        item.metadata.clone()
+                    } else {
+                        k.metadata
+                    },
+                    dirty: true,
+                },
+                None => Kept {
+                    score: outcome.score,
+                    subscore: outcome.subscore,
+                    num_submissions: 1,
+                    reached_at: now,
+                    created_at: now,
+                    metadata: item.metadata.clone(),
+                    dirty: true,
+                },
+            };
+            job_changes.push(Change::Score {
+                leaderboard_id: lb.id,
+                period_id: period,
+                entry: Entry {
+                    participant: item.participant.clone().into_boxed_str(),
+                    score: next.score,
+                    subscore: next.subscore,
+                    reached_at: to_micros(next.reached_at),
+                    updated_at: to_micros(now),
+                    num_submissions: u32::try_from(next.num_submissions).unwrap_or(u32::MAX),
+                },
+                metadata: next.metadata.clone(),
+            });
+            overlay.insert(item.participant.as_str(), next);
+        }
+        match failed {
+            Some(e) => outcomes.push(Err(e)),
+            None => {
+                for (participant, k) in overlay {
+                    kept.insert((period, participant.to_owned()), k);
+                }
+                let start = changes.len();
+                changes.extend(job_changes);
+                outcomes.push(Ok(start..changes.len()));
+            }
+        }
+    }
+
+    // 4. Upsert every row that changed, in one statement.
+    let dirty: Vec<_> = kept.into_iter().filter(|(_, k)| k.dirty).collect();
+    if !dirty.is_empty() {
+        let n = dirty.len();
+        let (mut period, mut participant, mut score, mut subscore) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut subs, mut metadata, mut reached, mut created) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        for ((p, name), k) in dirty {
+            period.push(p);
+            participant.push(name);
+            score.push(k.score);
+            subscore.push(k.subscore);
+            subs.push(k.num_submissions);
+            metadata.push(k.metadata.map(|m| m.get().to_owned()));
+            reached.push(k.reached_at);
+            created.push(k.created_at);
+        }
+        sqlx::query!(
+            r#"insert into score (period_id, participant, score, subscore, num_submissions,
+                                  metadata, reached_at, created_at, updated_at)
+               select p, pa, s, ss, n, m::jsonb, r, c, $9
+               from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[],
+                           $6::text[], $7::timestamptz[], $8::timestamptz[])
+                    as t(p, pa, s, ss, n, m, r, c)
+               on conflict (period_id, participant) do update set
+                   score = excluded.score, subscore = excluded.subscore,
+                   num_submissions = excluded.num_submissions, metadata = excluded.metadata,
+                   reached_at = excluded.reached_at, updated_at = excluded.updated_at"#,
+            &period,
+            &participant,
+            &score,
+            &subscore,
+            &subs,
+            &metadata as &[Option<String>],
+            &reached,
+            &created,
+            now
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    // 5. The change log, last: it serialises writers until commit.
+    let first_seq = if changes.is_empty() {
+        0
+    } else {
+        changes::append(tx, &changes).await?
+    };
+    Ok(BatchOutcome {
+        first_seq,
+        changes,
+        jobs: outcomes,
+    })
+}
+
+/// The id of the period starting at `bounds.starts_at`, creating it if needed. The flag says
+/// whether this call created it.
+async fn ensure_period(
+    tx: &mut PgConnection,
+    leaderboard_id: i64,
+    bounds: Bounds,
+) -> Result<(i64, bool), sqlx::Error> {
+    let inserted = sqlx::query_scalar!(
+        r#"insert into leaderboard_period (leaderboard_id, starts_at, ends_at)
+           values ($1, $2, $3) on conflict (leaderboard_id, starts_at) do nothing returning id"#,
+        leaderboard_id,
+        bounds.starts_at,
+        bounds.ends_at
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(id) = inserted {
+        return Ok((id, true));
+    }
+    let id = sqlx::query_scalar!(
+        "select id from leaderboard_period where leaderboard_id = $1 and starts_at = $2",
+        leaderboard_id,
+        bounds.starts_at
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok((id, false))
+}

@@ -1,0 +1,189 @@
+//! The one API error type. Every 4xx/5xx leaves as RFC 9457 `application/problem+json` with a
+//! stable snake_case `code`; the code → status table lives here and nowhere else. A 5xx body
+//! says nothing about internals: its cause is logged inside the request's span.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Stable error codes that clients (and the web UI) switch on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    MalformedJson,
+    InvalidBody,
+    UnknownField,
+    MissingField,
+    InvalidType,
+    OutOfRange,
+    ValidationFailed,
+    ImmutableField,
+    ScoreOverflow,
+    InvalidQuery,
+    InvalidCursor,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    Unauthorized,
+    LeaderboardNotFound,
+    PeriodNotFound,
+    EntryNotFound,
+    NotFound,
+    MethodNotAllowed,
+    SlugTaken,
+    TooManyItems,
+    NotReady,
+    Timeout,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The single table from code to HTTP status and title.
+    pub fn status_and_title(self) -> (StatusCode, &'static str) {
+        use ErrorCode::*;
+        match self {
+            MalformedJson => (StatusCode::BAD_REQUEST, "Malformed JSON"),
+            InvalidBody => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid request body"),
+            UnknownField => (StatusCode::UNPROCESSABLE_ENTITY, "Unknown field"),
+            MissingField => (StatusCode::UNPROCESSABLE_ENTITY, "Missing field"),
+            InvalidType => (StatusCode::UNPROCESSABLE_ENTITY, "Wrong type"),
+            OutOfRange => (StatusCode::UNPROCESSABLE_ENTITY, "Number out of range"),
+            ValidationFailed => (StatusCode::UNPROCESSABLE_ENTITY, "Validation failed"),
+            ImmutableField => (StatusCode::UNPROCESSABLE_ENTITY, "Field cannot be changed"),
+            ScoreOverflow => (StatusCode::UNPROCESSABLE_ENTITY, "Score would overflow"),
+            InvalidQuery => (StatusCode::BAD_REQUEST, "Invalid query parameter"),
+            InvalidCursor => (StatusCode::BAD_REQUEST, "Invalid cursor"),
+            UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+            PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
+            Unauthorized => (StatusCode::UNAUTHORIZED, "Authentication required"),
+            LeaderboardNotFound => (StatusCode::NOT_FOUND, "Leaderboard not found"),
+            PeriodNotFound => (StatusCode::NOT_FOUND, "Period not found"),
+            EntryNotFound => (StatusCode::NOT_FOUND, "Entry not found"),
+            NotFound => (StatusCode::NOT_FOUND, "Not found"),
+            MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
+            SlugTaken => (StatusCode::CONFLICT, "Slug already in use"),
+            TooManyItems => (StatusCode::UNPROCESSABLE_ENTITY, "Too many items"),
+            NotReady => (StatusCode::SERVICE_UNAVAILABLE, "Service not ready"),
+            Timeout => (StatusCode::SERVICE_UNAVAILABLE, "Request timed out"),
+            Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
+        }
+    }
+}
+
+/// One field at fault in a request.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `score` or `[3].participant`.
+    pub field: String,
+    pub message: String,
+}
+
+/// RFC 9457 problem details, as sent on the wire.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub code: ErrorCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// An error a handler returns; rendered as problem+json.
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub detail: Option<String>,
+    pub errors: Vec<FieldError>,
+    /// Logged, never sent.
+    source: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: Some(detail.into()),
+            errors: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// A validation error naming the field at fault.
+    pub fn field(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = message.into();
+        Self {
+            code,
+            detail: Some(if field.is_empty() {
+                message.clone()
+            } else {
+                format!("{field}: {message}")
+            }),
+            errors: vec![FieldError { field, message }],
+            source: None,
+        }
+    }
+
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code: ErrorCode::Internal,
+            detail: None,
+            errors: Vec::new(),
+            source: Some(source.into()),
+        }
+    }
+
+    pub fn leaderboard_not_found(slug: &str) -> Self {
+        Self::new(
+            ErrorCode::LeaderboardNotFound,
+            format!("no leaderboard has the slug '{slug}'"),
+        )
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, title) = self.code.status_and_title();
+        if let Some(source) = &self.source {
+            tracing::error!(error = format!("{source:#}"), code = ?self.code, "request failed");
+        }
+        let detail = if status.is_server_error() && self.code == ErrorCode::Internal {
+            Some("an internal error occurred; the request id identifies it in the server's log".to_owned())
+        } else {
+            self.detail
+        };
+        let body = Problem {
+            kind: "about:blank".to_owned(),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            code: self.code,
+            detail,
+            errors: self.errors,
+            request_id: None,
+        };
+        let mut response = (status, Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+/// Result type of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

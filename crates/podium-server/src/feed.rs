@@ -1,0 +1,199 @@
+//! Applies the change log to this process's rank index, strictly in sequence order. Changes
+//! come from this process's own commits (applied at once, for read-your-writes), from NOTIFY
+//! wake-ups, and from a once-a-second poll that catches anything a lost notification missed.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use sqlx::{PgPool, postgres::PgListener};
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::{
+    db::{self, changes},
+    metrics as m,
+    rank::{Change, RankMove, Ranks},
+};
+
+const PAGE: i64 = 5000;
+
+/// The applier. Whoever holds `applied` may change the index.
+#[derive(Debug)]
+pub struct Feed {
+    pool: PgPool,
+    ranks: Arc<Ranks>,
+    applied: Mutex<i64>,
+    applied_seq: AtomicI64,
+    past_cache: usize,
+}
+
+/// Proof that the caller holds the applier: taken before a commit so that no change committed
+/// after ours can be applied before ours.
+pub type ApplierGuard<'a> = MutexGuard<'a, i64>;
+
+impl Feed {
+    pub fn new(pool: PgPool, ranks: Arc<Ranks>, past_cache: usize) -> Self {
+        Self {
+            pool,
+            ranks,
+            applied: Mutex::new(0),
+            applied_seq: AtomicI64::new(0),
+            past_cache,
+        }
+    }
+
+    pub fn applied_seq(&self) -> i64 {
+        self.applied_seq.load(Ordering::Relaxed)
+    }
+
+    /// Loads the whole index from PostgreSQL in one consistent snapshot.
+    pub async fn load(&self) -> Result<usize, sqlx::Error> {
+        let mut applied = self.applied.lock().await;
+        self.reload(&mut applied).await
+    }
+
+    async fn reload(&self, applied: &mut ApplierGuard<'_>) -> Result<usize, sqlx::Error> {
+        let started = Instant::now();
+        let (seq, states) = db::load::snapshot(&self.pool, self.past_cache).await?;
+        let entries: usize = states
+            .iter()
+            .map(|s| s.current.as_ref().map_or(0, |b| b.board.len()))
+            .sum();
+        self.ranks.replace_all(states);
+        **applied = seq;
+        self.applied_seq.store(seq, Ordering::Relaxed);
+        metrics::gauge!(m::CHANGE_SEQ).set(seq as f64);
+        tracing::info!(
+            entries,
+            seq,
+            seconds = started.elapsed().as_secs_f64(),
+            "rank index loaded"
+        );
+        Ok(entries)
+    }
+
+    /// Takes the applier; hold it across the commit of changes starting at some sequence.
+    pub async fn lock(&self) -> ApplierGuard<'_> {
+        self.applied.lock().await
+    }
+
+    /// Applies this process's own committed changes (`first_seq`…), after any changes other
+    /// processes committed before them. Returns the rank move of each change.
+    pub async fn apply_own(
+        &self,
+        applied: &mut ApplierGuard<'_>,
+        first_seq: i64,
+        own: Vec<Change>,
+    ) -> Result<Vec<RankMove>, sqlx::Error> {
+        if **applied < first_seq - 1 {
+            self.fill(applied, first_seq - 1).await?;
+        }
+        let n = own.len();
+        let moves = own
+            .into_iter()
+            .map(|c| self.ranks.apply(c, self.past_cache))
+            .collect();
+        let last = first_seq + n as i64 - 1;
+        if last > **applied {
+            **applied = last;
+            self.applied_seq.store(last, Ordering::Relaxed);
+            metrics::gauge!(m::CHANGE_SEQ).set(last as f64);
+        }
+        metrics::counter!(m::CHANGES_APPLIED, "origin" => "own").increment(n as u64);
+        Ok(moves)
+    }
+
+    /// Applies every committed change this process has not seen.
+    pub async fn catch_up(&self) -> Result<(), sqlx::Error> {
+        let mut applied = self.applied.lock().await;
+        self.fill(&mut applied, i64::MAX).await
+    }
+
+    async fn fill(&self, applied: &mut ApplierGuard<'_>, until: i64) -> Result<(), sqlx::Error> {
+        loop {
+            let rows = changes::fetch(&self.pool, **applied, until, PAGE).await?;
+            let Some((first, _)) = rows.first() else {
+                return Ok(());
+            };
+            if *first != **applied + 1 {
+                // The changes we need were pruned: this process fell too far behind.
+                tracing::warn!(
+                    applied = **applied,
+                    first,
+                    "change log no longer holds what this process missed; reloading the index"
+                );
+                self.reload(applied).await?;
+                return Ok(());
+            }
+            let n = rows.len();
+            for (seq, change) in rows {
+                self.ranks.apply(change, self.past_cache);
+                **applied = seq;
+            }
+            self.applied_seq.store(**applied, Ordering::Relaxed);
+            metrics::gauge!(m::CHANGE_SEQ).set(**applied as f64);
+            metrics::counter!(m::CHANGES_APPLIED, "origin" => "feed").increment(n as u64);
+            if (n as i64) < PAGE || **applied >= until {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Listens for NOTIFY and polls once a second until `shutdown` resolves.
+    pub async fn follow(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut listener = None;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            if listener.is_none() {
+                listener = match PgListener::connect_with(&self.pool).await {
+                    Ok(mut l) => match l.listen(changes::CHANNEL).await {
+                        Ok(()) => Some(l),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not LISTEN for changes; polling");
+                            None
+                        }
+                    },
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not connect the change listener; polling");
+                        None
+                    }
+                };
+            }
+            let woke = async {
+                match listener.as_mut() {
+                    Some(l) => l.try_recv().await.map(|_| ()),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                r = woke => if let Err(e) = r {
+                    tracing::warn!(error = %e, "change listener lost; reconnecting");
+                    listener = None;
+                },
+                _ = tick.tick() => {}
+            }
+            if let Err(e) = self.catch_up().await {
+                tracing::warn!(error = %e, "could not apply the change log");
+            }
+        }
+    }
+
+    /// Deletes old change-log rows every few minutes (any process may; it is idempotent).
+    pub async fn prune_forever(self: Arc<Self>, retention_secs: u64) {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match changes::prune(&self.pool, retention_secs as i64).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(rows = n, "pruned the change log"),
+                Err(e) => tracing::warn!(error = %e, "could not prune the change log"),
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Extractors that turn every kind of bad input into a problem+json error naming what is
+//! wrong: malformed JSON, wrong types, unknown or missing fields, out-of-range numbers, bodies
+//! over the limit, wrong content types, bad query strings and path segments, missing tokens.
+
+use axum::{
+    extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::BytesRejection},
+    http::{StatusCode, header, request::Parts},
+};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+use crate::{
+    app::AppState,
+    error::{ApiError, ErrorCode},
+};
+
+/// A JSON body, parsed strictly.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body as JSON with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(body_rejection)?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn body_rejection(r: BytesRejection) -> ApiError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(ErrorCode::PayloadTooLarge, "the request body exceeds the size limit")
+    } else {
+        ApiError::new(ErrorCode::InvalidBody, r.body_text())
+    }
+}
+
+/// Parses JSON, naming the path of the first field at fault.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        json_error(path, e.into_inner())
+    })?;
+    de.end().map_err(|e| json_error(String::new(), e))?;
+    Ok(value)
+}
+
+fn json_error(path: String, e: serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    let message = e.to_string();
+    let code = match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            return ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {message}"));
+        }
+        Category::Data if message.starts_with("unknown field") => ErrorCode::UnknownField,
+        Category::Data if message.starts_with("missing field") => ErrorCode::MissingField,
+        Category::Data
+            if message.contains("expected i64")
+                && (message.contains("integer") || message.contains("floating point")) =>
+        {
+            return ApiError::field(
+                ErrorCode::OutOfRange,
+                path,
+                format!(
+                    "must be an integer from {} to {} ({message})",
+                    i64::MIN,
+                    i64::MAX
+                ),
+            );
+        }
+        Category::Data if message.starts_with("invalid type") => ErrorCode::InvalidType,
+        Category::Data => ErrorCode::InvalidBody,
+    };
+    ApiError::field(code, path, message)
+}
+
+/// Query parameters, with a clear error for bad ones.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|r| ApiError::new(ErrorCode::InvalidQuery, r.body_text()))
+    }
+}
+
+/// Path parameters, with a clear error for bad ones.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|r| ApiError::new(ErrorCode::NotFound, r.body_text()))
+    }
+}
+
+/// Proof that the caller may write: a matching `Authorization: Bearer` token when
+/// `PODIUM_API_TOKEN` is set.
+#[derive(Debug)]
+pub struct WriteAccess;
+
+impl FromRequestParts<AppState> for WriteAccess {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(expected) = &state.config.api_token else {
+            return Ok(WriteAccess);
+        };
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim);
+        match given {
+            Some(token) if bool::from(token.as_bytes().ct_eq(expected.expose().as_bytes())) => {
+                Ok(WriteAccess)
+            }
+            Some(_) => Err(ApiError::new(ErrorCode::Unauthorized, "the bearer token is not valid")),
+            None => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "writes need `Authorization: Bearer <token>`",
+            )),
+        }
+    }
+}

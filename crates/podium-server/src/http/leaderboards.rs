@@ -1,0 +1,318 @@
+//! `/leaderboards`: create, list, read, change and delete leaderboards, and list their periods.
+
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use podium_core::{
+    ids::Slug,
+    period::{ResetSchedule, parse_timezone},
+    score::{Operator, Order},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    extract::{ApiJson, ApiPath, ApiQuery, WriteAccess},
+    views::{LeaderboardView, OperatorDoc, OrderDoc, PeriodView},
+};
+use crate::{
+    app::AppState,
+    db::leaderboards::{self as db, CreateError, LeaderboardPatch, NewLeaderboard},
+    error::{ApiError, ApiResult, ErrorCode, Problem},
+    rank::read,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_leaderboard, list_leaderboards))
+        .routes(routes!(get_leaderboard, update_leaderboard, delete_leaderboard))
+        .routes(routes!(list_periods))
+}
+
+/// A new leaderboard.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLeaderboard {
+    /// 1–64 characters of `[a-z0-9_-]`, starting with a letter or digit.
+    slug: String,
+    /// 1–200 characters.
+    name: String,
+    #[serde(default = "default_order")]
+    #[schema(value_type = OrderDoc, default = "desc")]
+    order: Order,
+    #[serde(default = "default_operator")]
+    #[schema(value_type = OperatorDoc, default = "best")]
+    operator: Operator,
+    /// `never` (default), `daily`, `weekly`, `monthly` or a cron expression such as `0 0 * * 1`.
+    #[serde(default = "default_reset")]
+    reset: String,
+    /// IANA time zone for the reset schedule (default `UTC`).
+    timezone: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<serde_json::Value>,
+}
+
+fn default_order() -> Order {
+    Order::Desc
+}
+fn default_operator() -> Operator {
+    Operator::Best
+}
+fn default_reset() -> String {
+    "never".to_owned()
+}
+
+/// Changes to a leaderboard. `order` and `operator` cannot change after creation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLeaderboard {
+    name: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<serde_json::Value>,
+    reset: Option<String>,
+    timezone: Option<String>,
+    #[schema(value_type = Option<OrderDoc>)]
+    order: Option<serde_json::Value>,
+    #[schema(value_type = Option<OperatorDoc>)]
+    operator: Option<serde_json::Value>,
+}
+
+pub(super) fn validate_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    let len = name.chars().count();
+    if len == 0 || len > 200 {
+        return Err(ApiError::field(
+            ErrorCode::ValidationFailed,
+            "name",
+            format!("must be 1 to 200 characters (got {len})"),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn validate_metadata(metadata: Option<serde_json::Value>) -> ApiResult<Option<serde_json::Value>> {
+    match metadata {
+        Some(m) if !m.is_object() => Err(ApiError::field(
+            ErrorCode::ValidationFailed,
+            "metadata",
+            "must be a JSON object",
+        )),
+        Some(m) if m.to_string().len() > 16 * 1024 => Err(ApiError::field(
+            ErrorCode::ValidationFailed,
+            "metadata",
+            "must be at most 16 KiB of JSON",
+        )),
+        other => Ok(other),
+    }
+}
+
+fn validate_reset(reset: &str) -> ApiResult<String> {
+    ResetSchedule::parse(reset)
+        .map(|s| s.as_str().to_owned())
+        .map_err(|e| ApiError::field(ErrorCode::ValidationFailed, "reset", e.to_string()))
+}
+
+fn validate_timezone(tz: &str) -> ApiResult<String> {
+    parse_timezone(tz)
+        .map(|tz| tz.name().to_owned())
+        .map_err(|e| ApiError::field(ErrorCode::ValidationFailed, "timezone", e.to_string()))
+}
+
+/// Create a leaderboard.
+#[utoipa::path(post, path = "/leaderboards", tag = "leaderboards",
+    request_body = CreateLeaderboard,
+    responses(
+        (status = 201, body = LeaderboardView),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn create_leaderboard(
+    State(state): State<AppState>,
+    _: WriteAccess,
+    ApiJson(body): ApiJson<CreateLeaderboard>,
+) -> ApiResult<impl IntoResponse> {
+    let slug = Slug::parse(&body.slug)
+        .map_err(|e| ApiError::field(ErrorCode::ValidationFailed, "slug", e.to_string()))?;
+    let new = NewLeaderboard {
+        slug: slug.as_str().to_owned(),
+        name: validate_name(&body.name)?,
+        order: body.order,
+        operator: body.operator,
+        reset: validate_reset(&body.reset)?,
+        timezone: validate_timezone(body.timezone.as_deref().unwrap_or("UTC"))?,
+        metadata: validate_metadata(body.metadata)?.unwrap_or_else(|| serde_json::json!({})),
+    };
+    let now = state.clock.now();
+    let def = match db::create(&state.pool, new, now).await {
+        Ok(def) => def,
+        Err(CreateError::SlugTaken) => {
+            return Err(ApiError::field(
+                ErrorCode::SlugTaken,
+                "slug",
+                format!("a leaderboard with the slug '{}' already exists", slug),
+            ));
+        }
+        Err(CreateError::Db(e)) => return Err(e.into()),
+    };
+    state.feed.catch_up().await?;
+    Ok((StatusCode::CREATED, Json(LeaderboardView::new(&def, None, now))))
+}
+
+/// The leaderboards of this Podium.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaderboardList {
+    leaderboards: Vec<LeaderboardView>,
+}
+
+/// List leaderboards, ordered by slug.
+#[utoipa::path(get, path = "/leaderboards", tag = "leaderboards",
+    responses((status = 200, body = LeaderboardList)))]
+async fn list_leaderboards(State(state): State<AppState>) -> Json<LeaderboardList> {
+    let now = state.clock.now();
+    let mut leaderboards = Vec::new();
+    for def in state.ranks.definitions() {
+        if let Some(lb) = state.ranks.by_id(def.id) {
+            let lb = read(&lb);
+            leaderboards.push(LeaderboardView::new(&lb.def, lb.current.as_ref(), now));
+        }
+    }
+    Json(LeaderboardList { leaderboards })
+}
+
+/// Read one leaderboard, with its current period and the time of the next reset.
+#[utoipa::path(get, path = "/leaderboards/{slug}", tag = "leaderboards",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = LeaderboardView),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_leaderboard(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<LeaderboardView>> {
+    let lb = state
+        .ranks
+        .by_slug(&slug)
+        .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
+    let lb = read(&lb);
+    Ok(Json(LeaderboardView::new(&lb.def, lb.current.as_ref(), state.clock.now())))
+}
+
+/// Change a leaderboard's name, metadata, reset schedule or time zone. A new schedule or time
+/// zone ends the running period now; the next submission starts a period on the new schedule.
+#[utoipa::path(patch, path = "/leaderboards/{slug}", tag = "leaderboards",
+    params(("slug" = String, Path)),
+    request_body = UpdateLeaderboard,
+    responses((status = 200, body = LeaderboardView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn update_leaderboard(
+    State(state): State<AppState>,
+    _: WriteAccess,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateLeaderboard>,
+) -> ApiResult<Json<LeaderboardView>> {
+    let lb = state
+        .ranks
+        .by_slug(&slug)
+        .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
+    let id = read(&lb).def.id;
+    for (field, given) in [("order", &body.order), ("operator", &body.operator)] {
+        if given.is_some() {
+            return Err(ApiError::field(
+                ErrorCode::ImmutableField,
+                field,
+                format!("{field} is fixed when a leaderboard is created; create a new leaderboard instead"),
+            ));
+        }
+    }
+    let patch = LeaderboardPatch {
+        name: body.name.as_deref().map(validate_name).transpose()?,
+        metadata: validate_metadata(body.metadata)?,
+        reset: body.reset.as_deref().map(validate_reset).transpose()?,
+        timezone: body.timezone.as_deref().map(validate_timezone).transpose()?,
+    };
+    let now = state.clock.now();
+    db::update(&state.pool, id, patch, now)
+        .await?
+        .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
+    state.feed.catch_up().await?;
+    let lb = state
+        .ranks
+        .by_id(id)
+        .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
+    let lb = read(&lb);
+    Ok(Json(LeaderboardView::new(&lb.def, lb.current.as_ref(), now)))
+}
+
+/// Delete a leaderboard with all its periods and scores.
+#[utoipa::path(delete, path = "/leaderboards/{slug}", tag = "leaderboards",
+    params(("slug" = String, Path)),
+    responses((status = 204, description = "Deleted"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn delete_leaderboard(
+    State(state): State<AppState>,
+    _: WriteAccess,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    let lb = state
+        .ranks
+        .by_slug(&slug)
+        .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
+    let id = read(&lb).def.id;
+    if !db::delete(&state.pool, id).await? {
+        return Err(ApiError::leaderboard_not_found(&slug));
+    }
+    state.feed.catch_up().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct PeriodQuery {
+    /// At most this many periods (1–1000, default 100), newest first.
+    limit: Option<i64>,
+    /// Only periods with an id below this (the previous page's last id).
+    before: Option<i64>,
+}
+
+/// The periods of a leaderboard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodList {
+    periods: Vec<PeriodView>,
+    /// The period running now (it may have no id yet if nobody has submitted in it).
+    current: PeriodView,
+}
+
+/// List a leaderboard's periods, newest first.
+#[utoipa::path(get, path = "/leaderboards/{slug}/periods", tag = "leaderboards",
+    params(("slug" = String, Path), PeriodQuery),
+    responses((status = 200, body = PeriodList),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn list_periods(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> ApiResult<Json<PeriodList>> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field(ErrorCode::InvalidQuery, "limit", "must be from 1 to 1000"));
+    }
+    let lb = state
+        .ranks
+        .by_slug(&slug)
+        .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
+    let (id, current) = {
+        let lb = read(&lb);
+        let view = LeaderboardView::new(&lb.def, lb.current.as_ref(), state.clock.now());
+        (lb.def.id, view.current_period)
+    };
+    let rows = db::list_periods(&state.pool, id, q.before, limit).await?;
+    Ok(Json(PeriodList {
+        periods: rows
+            .into_iter()
+            .map(|r| PeriodView::new(Some(r.id), r.bounds))
+            .collect(),
+        current,
+    }))
+}

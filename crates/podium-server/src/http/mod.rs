@@ -1,0 +1,191 @@
+//! The HTTP surface: one router per resource under `/api/v1`, the OpenAPI document, health
+//! endpoints, and the middleware every request passes (request id, log line, metrics by matched
+//! route, timeout, body limit, compression, panic catching).
+
+mod entries;
+pub mod extract;
+mod leaderboards;
+mod openapi;
+mod scores;
+pub mod views;
+
+use std::time::{Duration, Instant};
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    http::{HeaderName, HeaderValue, Method, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde_json::json;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    cors::{AllowOrigin, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+};
+use utoipa_axum::router::OpenApiRouter;
+
+pub use openapi::openapi_document;
+
+use crate::{
+    app::AppState,
+    error::{ApiError, ErrorCode},
+    metrics as m,
+};
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+tokio::task_local! {
+    static CURRENT_REQUEST_ID: String;
+}
+
+/// The id of the request being handled, for error bodies.
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// The API routes with their OpenAPI description.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .nest("/api/v1", leaderboards::router().merge(scores::router()).merge(entries::router()))
+}
+
+/// The complete application.
+pub fn router(state: AppState) -> Router {
+    let (api, document) = api_routes().split_for_parts();
+    let document = std::sync::Arc::new(document);
+    let cors = cors(&state.config.cors_origins);
+    let timeout = Duration::from_secs(state.config.request_timeout_secs);
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = document.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/version", get(version))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(middleware::from_fn(move |req, next| with_timeout(timeout, req, next)))
+        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .with_state(state)
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            axum::http::header::CONTENT_TYPE,
+            axum::http::header::AUTHORIZATION,
+            REQUEST_ID.clone(),
+        ])
+        .expose_headers([REQUEST_ID.clone()])
+}
+
+/// One log line and the metrics for each request, labelled by the matched route.
+async fn observe(State(_state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
+    let response = CURRENT_REQUEST_ID
+        .scope(request_id, tracing::Instrument::instrument(next.run(req), span.clone()))
+        .await;
+    let status = response.status().as_u16();
+    let latency = started.elapsed();
+    metrics::counter!(m::HTTP_REQUESTS, "method" => method.to_string(), "route" => route.clone(), "status" => status.to_string()).increment(1);
+    metrics::histogram!(m::HTTP_DURATION, "method" => method.to_string(), "route" => route.clone()).record(latency.as_secs_f64());
+    let _enter = span.enter();
+    let latency_ms = latency.as_secs_f64() * 1000.0;
+    if route == "/healthz" || route == "/readyz" {
+        tracing::debug!(status, latency_ms, "request");
+    } else if status >= 500 {
+        tracing::error!(status, latency_ms, "request");
+    } else {
+        tracing::info!(status, latency_ms, "request");
+    }
+    response
+}
+
+async fn with_timeout(limit: Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(ErrorCode::Timeout, "the request took too long").into_response(),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(ErrorCode::MethodNotAllowed, "this route does not accept that method")
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Ready when the database answers, migrations are applied, the index is warm and the process
+/// is not draining.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let database = tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.pool),
+    )
+    .await
+    .is_ok_and(|r| r.is_ok());
+    let migrations = database
+        && crate::db::pending_migrations(&state.pool)
+            .await
+            .is_ok_and(|p| p.is_empty());
+    let warm = state.is_warm();
+    let draining = state.is_draining();
+    let ready = database && migrations && warm && !draining;
+    let body = json!({
+        "ready": ready,
+        "database": database,
+        "migrations": migrations,
+        "index_warm": warm,
+        "draining": draining,
+        "applied_sequence": state.feed.applied_seq(),
+        "indexed_entries": state.ranks.total_entries(),
+    });
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body)).into_response()
+}
+
+async fn version() -> Json<serde_json::Value> {
+    Json(json!({
+        "version": crate::VERSION,
+        "git_commit": crate::GIT_COMMIT,
+        "build_time": crate::BUILD_TIME,
+    }))
+}

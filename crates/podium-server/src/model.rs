@@ -1,0 +1,70 @@
+//! Server-side domain records shared by the database layer, the rank index and the HTTP layer:
+//! a leaderboard's definition and the bounds of its periods.
+
+use chrono::{DateTime, Utc};
+use podium_core::{
+    period::ResetSchedule,
+    score::{Operator, Order},
+};
+use serde::{Deserialize, Serialize};
+
+/// A leaderboard's definition as stored (and as carried by the change feed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeaderboardDef {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub order: Order,
+    pub operator: Operator,
+    /// `never`, `daily`, `weekly`, `monthly` or a cron expression.
+    pub reset: String,
+    pub timezone: String,
+    pub metadata: serde_json::Value,
+    pub period_anchor: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The span of one period: `starts_at <= t < ends_at` (no end for `never`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bounds {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+impl Bounds {
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.starts_at <= t && self.ends_at.is_none_or(|end| t < end)
+    }
+}
+
+impl LeaderboardDef {
+    pub fn schedule(&self) -> ResetSchedule {
+        // Stored schedules were validated on the way in.
+        ResetSchedule::parse(&self.reset).unwrap_or(ResetSchedule::Never)
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        podium_core::period::parse_timezone(&self.timezone).unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The period that contains `t`. Periods never begin before the anchor (the creation of the
+    /// leaderboard, or the last change of its schedule).
+    pub fn period_at(&self, t: DateTime<Utc>) -> Bounds {
+        let at = t.max(self.period_anchor);
+        let b = self.schedule().bounds_at(self.tz(), at);
+        Bounds {
+            starts_at: b.start.map_or(self.period_anchor, |s| s.max(self.period_anchor)),
+            ends_at: b.end,
+        }
+    }
+}
+
+/// Microseconds since the Unix epoch, the index's unit of time.
+pub fn to_micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub fn from_micros(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or_default()
+}
