@@ -11,12 +11,20 @@ pub enum IdError {
     Empty,
     /// The string has more than `max` characters.
     #[error("must be at most {max} characters (got {got})")]
-    TooLong { max: usize, got: usize },
+    TooLong {
+        /// The limit.
+        max: usize,
+        /// The length given.
+        got: usize,
+    },
     /// A character is not allowed where it is; `position` counts characters from 1.
     #[error("character {ch:?} at position {position} is not allowed; {allowed}")]
     BadChar {
+        /// The offending character.
         ch: char,
+        /// Its 1-based character position.
         position: usize,
+        /// What is allowed there, as a sentence fragment.
         allowed: &'static str,
     },
 }

@@ -106,7 +106,9 @@ pub enum ScoreError {
 /// The pair to keep after a submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ApplyOutcome {
+    /// The score to keep.
     pub score: i64,
+    /// The subscore to keep.
     pub subscore: i64,
     /// Whether the kept pair differs from the current one (always true without a current one).
     pub changed: bool,

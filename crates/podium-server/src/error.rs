@@ -174,7 +174,7 @@ impl IntoResponse for ApiError {
             code: self.code,
             detail,
             errors: self.errors,
-            request_id: None,
+            request_id: crate::http::current_request_id().filter(|id| !id.is_empty()),
         };
         let mut response = (status, Json(body)).into_response();
         response.headers_mut().insert(

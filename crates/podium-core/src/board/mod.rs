@@ -18,21 +18,28 @@ use probe::{Exact, PairLowerBound};
 pub struct Entry {
     /// The participant id, already validated by [`crate::ids::ParticipantId`].
     pub participant: Box<str>,
+    /// The kept score.
     pub score: i64,
+    /// The kept subscore, the first tie-breaker.
     pub subscore: i64,
     /// Unix microseconds when the kept `(score, subscore)` was first reached.
     pub reached_at: i64,
     /// Unix microseconds of the last submission.
     pub updated_at: i64,
+    /// Submissions counted for this entry; not part of the ordering.
     pub num_submissions: u32,
 }
 
 /// The full ordering key of an entry, for keyset pagination ("entries after this one").
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CursorKey {
+    /// The entry's score.
     pub score: i64,
+    /// The entry's subscore.
     pub subscore: i64,
+    /// Unix microseconds when the entry's pair was first reached.
     pub reached_at: i64,
+    /// The participant id, the last tie-breaker.
     pub participant: String,
 }
 

@@ -16,6 +16,13 @@ fn ids(board: &Board) -> Vec<&str> {
 }
 
 #[test]
+fn boards_and_schedules_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Board>();
+    shareable::<crate::period::ResetSchedule>();
+}
+
+#[test]
 fn descending_board_ranks_higher_scores_first() {
     let mut board = Board::new(Order::Desc);
     assert_eq!(board.upsert(entry("a", 10, 0, 1)), None);

@@ -106,3 +106,43 @@ impl fmt::Debug for CronSchedule {
         f.debug_tuple("CronSchedule").field(&self.source).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const PATTERNS: &[&str] = &[
+        "0 */6 * * *",
+        "30 9 * * 1-5",
+        "*/7 * * * *",
+        "0 0 29 2 *",
+        "0 12 L * *",
+        "*/10 * * * * *",
+        "0 0 1 1 *",
+    ];
+
+    proptest! {
+        #[test]
+        fn latest_fire_is_a_fire_at_or_before_t_with_none_between(
+            pattern in prop::sample::select(PATTERNS),
+            secs in 0i64..4_102_444_800,
+        ) {
+            let cron = CronSchedule::parse(pattern).unwrap();
+            let t = DateTime::from_timestamp(secs, 0).unwrap().naive_utc();
+            let latest = cron.latest_at_or_before(t).expect("a fire time exists before t");
+            prop_assert!(latest <= t);
+            prop_assert_eq!(cron.next_from(latest), Some(latest), "is a fire time");
+            prop_assert!(cron.next_after(latest).is_some_and(|next| next > t), "nothing between");
+        }
+    }
+
+    #[test]
+    fn latest_fire_at_a_fire_time_is_that_time() {
+        let cron = CronSchedule::parse("30 9 * * 1-5").unwrap();
+        let t = "2024-06-10T09:30:00".parse().unwrap();
+        assert_eq!(cron.latest_at_or_before(t), Some(t));
+    }
+}

@@ -37,7 +37,12 @@ pub enum ScheduleError {
     Unknown(String),
     /// A cron expression that does not parse.
     #[error("invalid cron expression {expr:?}: {reason}")]
-    InvalidCron { expr: String, reason: String },
+    InvalidCron {
+        /// The expression as given.
+        expr: String,
+        /// What the cron parser objected to.
+        reason: String,
+    },
     /// A cron expression that parses but matches no time (such as 30 February).
     #[error("cron expression {0:?} never fires")]
     NeverFires(String),
@@ -49,7 +54,9 @@ pub enum ScheduleError {
 /// The period containing an instant: `start <= at < end`; `None` means unbounded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PeriodBounds {
+    /// First instant of the period (inclusive).
     pub start: Option<DateTime<Utc>>,
+    /// First instant of the next period (exclusive).
     pub end: Option<DateTime<Utc>>,
 }
 
@@ -178,5 +185,7 @@ fn walk(
     }
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

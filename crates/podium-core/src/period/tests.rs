@@ -148,6 +148,19 @@ fn an_ambiguous_local_midnight_uses_the_earlier_instant() {
 }
 
 #[test]
+fn a_skipped_calendar_day_ends_the_previous_day_at_the_jump() {
+    // Samoa skipped 30 December 2011 entirely, jumping from UTC-10 to UTC+14.
+    assert_eq!(
+        bounds("daily", "Pacific/Apia", "2011-12-30T09:00:00Z"),
+        pair("2011-12-29T10:00:00Z", "2011-12-30T10:00:00Z")
+    );
+    assert_eq!(
+        bounds("daily", "Pacific/Apia", "2011-12-30T11:00:00Z"),
+        pair("2011-12-30T10:00:00Z", "2011-12-31T10:00:00Z")
+    );
+}
+
+#[test]
 fn lord_howe_half_hour_shifts_lengthen_and_shorten_the_day_by_30_minutes() {
     assert_eq!(
         bounds("daily", "Australia/Lord_Howe", "2024-04-07T06:00:00Z"),

@@ -210,7 +210,7 @@ impl Tree {
             let merge = a.len() + b.len() <= LEAF_CAP;
             if merge {
                 append(a, b);
-                let _ = b.next;
+                a.next = b.next;
             } else {
                 let target = (a.len() + b.len()).div_ceil(2);
                 balance(a, b, target);

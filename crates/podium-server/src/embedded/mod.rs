@@ -289,6 +289,9 @@ impl EmbeddedPostgres {
     /// PostgreSQL left running on this folder by a Podium that died is stopped first.
     pub async fn start(opts: EmbeddedOptions) -> Result<EmbeddedPostgres, EmbeddedError> {
         let started = Instant::now();
+        // Settings first: a typo in the configuration should fail before anything is touched.
+        let mut settings = merge_settings(&opts.settings)?;
+        let port = port_of(&settings)?;
         let dir = std::path::absolute(&opts.dir).unwrap_or_else(|_| opts.dir.clone());
         std::fs::create_dir_all(&dir).map_err(|source| EmbeddedError::Io {
             action: "create the embedded PostgreSQL folder",
@@ -334,8 +337,6 @@ impl EmbeddedPostgres {
             process::initdb(&bins, &dir, &data_dir, &mut log, run_as.as_ref()).await?;
         }
 
-        let mut settings = merge_settings(&opts.settings)?;
-        let port = port_of(&settings)?;
         let (socket_dir, temp_socket_dir) = if socket_file(&dir, port).as_os_str().len()
             <= process::MAX_SOCKET_PATH
         {
@@ -417,8 +418,8 @@ impl EmbeddedPostgres {
     }
 
     /// A connection URL for `database` as the `postgres` superuser over the Unix socket, e.g.
-    /// `postgres://postgres@localhost/podium?host=%2Fsrv%2Fdata%2Fpostgres`, accepted by sqlx's
-    /// `PgConnectOptions` and by libpq (psql).
+    /// `postgres://postgres@localhost/podium?host=/srv/data/postgres` (other characters of the
+    /// path percent-encoded), accepted by sqlx's `PgConnectOptions` and by libpq (psql).
     pub fn url(&self, database: &str) -> String {
         let mut url = format!(
             "postgres://postgres@localhost/{}?host={}",

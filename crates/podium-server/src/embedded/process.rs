@@ -328,7 +328,9 @@ pub(crate) async fn initdb(
             String::from_utf8_lossy(&out.stderr)
         );
         let _ = fs::remove_dir_all(&staging);
-        if locale != "C" && text.contains("locale") {
+        // initdb says `invalid locale name "C.UTF-8"` where the C.UTF-8 locale is missing
+        // (older glibc without it built in, minimal images).
+        if locale != "C" && text.contains("invalid locale") {
             debug!("initdb rejected locale {locale}; falling back to C");
             continue;
         }
@@ -653,10 +655,14 @@ impl Postmaster {
     /// Waits up to `timeout` for the postmaster to exit; true if it did.
     pub async fn wait_exit(&self, timeout: Duration) -> bool {
         let mut rx = self.exit.clone();
-        match tokio::time::timeout(timeout, rx.wait_for(|e| *e != Exit::Running)).await {
-            Ok(Ok(_)) => true,
+        // Reduce the watch guard to a bool first: it must not live across the await below.
+        let waited = tokio::time::timeout(timeout, rx.wait_for(|e| *e != Exit::Running))
+            .await
+            .map(|r| r.is_ok());
+        match waited {
+            Ok(true) => true,
             // Supervisor gone without a verdict: look at the process itself.
-            Ok(Err(_)) => wait_gone(Pid::from_raw(self.pid as i32), timeout).await,
+            Ok(false) => wait_gone(Pid::from_raw(self.pid as i32), timeout).await,
             Err(_) => false,
         }
     }

@@ -1,1 +1,11 @@
+//! Black-box tests: a real Podium server on port 0 against a real PostgreSQL, one fresh
+//! database per test. One binary, so it links once.
 
+mod support;
+
+mod entries;
+mod errors;
+mod leaderboards;
+mod operators;
+mod periods;
+mod scores;
