@@ -646,6 +646,19 @@ fn percent_encode(bytes: &[u8], keep_slash: bool) -> String {
 mod tests {
     use super::*;
 
+    /// The server holds the handle across tasks and awaits these futures in spawned tasks.
+    #[test]
+    fn handle_and_futures_are_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<EmbeddedPostgres>();
+        assert_send(&EmbeddedPostgres::start(EmbeddedOptions::new(
+            "/nonexistent",
+        )));
+        let _ = |pg: EmbeddedPostgres| assert_send(&pg.stop());
+        let _ = |pg: &EmbeddedPostgres| assert_send(&pg.exited());
+    }
+
     #[test]
     fn encodes_url_parts() {
         assert_eq!(percent_encode(b"/tmp/a b+c%d", true), "/tmp/a%20b%2Bc%25d");

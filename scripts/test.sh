@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Everything `make test` runs: installs what the tests need, starts a private PostgreSQL
+# cluster, runs formatting and lint checks, every Rust test, and the .sqlx freshness check.
+# Stops every service it started, whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case "${1:-}" in -h|--help) echo "usage: scripts/test.sh   (what \`make test\` runs)"; exit 0 ;; esac
+
+export SQLX_OFFLINE=true
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dependencies"
+scripts/install-deps.sh
+
+step "format and lint"
+cargo fmt --all --check
+cargo clippy --locked --workspace --all-targets -q -- -D warnings
+
+step "PostgreSQL for the tests"
+pgdir=$(mktemp -d /tmp/podium-test-pg.XXXXXX)
+cleanup() { scripts/test-pg stop "$pgdir" || true; rm -rf "$pgdir"; }
+trap cleanup EXIT
+PODIUM_TEST_DATABASE_URL=$(scripts/test-pg start "$pgdir")
+export PODIUM_TEST_DATABASE_URL
+echo "test cluster: $pgdir"
+
+step "Rust tests"
+cargo build --locked -q -p podium-server --bin podium
+cargo test --locked --workspace --no-fail-fast
+
+step ".sqlx offline data"
+psql -q "$PODIUM_TEST_DATABASE_URL" -c 'create database podium_sqlx' >/dev/null
+SQLX_DATABASE_URL=${PODIUM_TEST_DATABASE_URL/\/postgres\?//podium_sqlx?}
+for f in crates/podium-server/migrations/*.sql; do
+  psql -q -v ON_ERROR_STOP=1 "$SQLX_DATABASE_URL" -f "$f" >/dev/null
+done
+SQLX_DATABASE_URL=$SQLX_DATABASE_URL scripts/sqlx-data.sh check
+
+step "all checks passed"
