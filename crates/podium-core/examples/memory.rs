@@ -1,5 +1,5 @@
 //! Resident memory per indexed entry at 1,000,000 entries, for `bulk_load` and for building the
-//! same board from random upserts. Run with `cargo run --release --example memory`.
+//! same board from random upserts. Run with `cargo run --release -p podium-core --example memory`.
 
 use podium_core::{Board, Entry, Order};
 

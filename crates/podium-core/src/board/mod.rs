@@ -1,7 +1,7 @@
 //! The in-memory rank index for one (leaderboard, period): unique ranks, competition and dense
 //! ranks, keyset cursors and range reads, all in O(log n) (ranges O(log n + k)).
 //! Entries live in a dense slab, found by participant through a hash table of slab indices,
-//! and ordered by the counted B+tree in [`crate::tree`], which stores compact normalised keys.
+//! and ordered by the counted B+tree in `crate::tree`, which stores compact normalised keys.
 
 mod probe;
 

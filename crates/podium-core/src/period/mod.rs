@@ -1,6 +1,6 @@
 //! Leaderboard periods: reset schedules (never, daily, weekly, monthly, cron) and the bounds of
 //! the period containing an instant, in the leaderboard's IANA time zone.
-//! Boundaries are wall-clock times; see [`local`] for how DST gaps and folds map them to instants.
+//! Boundaries are wall-clock times; see `local.rs` for how DST gaps and folds map them to instants.
 
 mod cron;
 mod local;
