@@ -81,6 +81,7 @@ async fn deleting_a_leaderboard_removes_it_and_its_scores() {
     // The slug is free again, and the new leaderboard starts empty.
     app.leaderboard(json!({"slug": "arcade", "name": "Arcade"})).await;
     assert!(app.top("arcade", "").await.is_empty());
+    app.stop().await;
 }
 
 #[tokio::test]

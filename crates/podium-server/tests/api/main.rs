@@ -8,4 +8,5 @@ mod errors;
 mod leaderboards;
 mod operators;
 mod periods;
+mod process;
 mod scores;

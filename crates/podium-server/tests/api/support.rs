@@ -89,7 +89,6 @@ pub fn test_config(database_url: &str) -> Config {
 /// A running Podium server.
 pub struct TestApp {
     pub addr: SocketAddr,
-    pub database_url: String,
     pub client: Client,
     pub clock: Clock,
     token: Option<String>,
@@ -128,7 +127,6 @@ impl TestApp {
         }));
         let app = TestApp {
             addr,
-            database_url,
             client: Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
             clock,
             token,

@@ -1,0 +1,322 @@
+//! Tests of the real `podium` binary as a process: crash safety (kill -9), several processes
+//! on one database, SIGTERM draining, the metrics listener and JSON logs.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::PathBuf,
+    process::Stdio,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use nix::{
+    sys::signal::{Signal, kill},
+    unistd::Pid,
+};
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+use crate::support::fresh_database;
+
+fn free_addr() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr")
+}
+
+/// A `podium serve` child process.
+pub struct Podium {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub metrics: SocketAddr,
+    pub log: PathBuf,
+    client: reqwest::Client,
+}
+
+/// Where the process keeps its log (inside the test's temp dir).
+pub enum Db<'a> {
+    Url(&'a str),
+    Embedded(&'a std::path::Path),
+}
+
+impl Podium {
+    pub async fn start(db: Db<'_>, log: PathBuf) -> Podium {
+        let addr = free_addr();
+        let metrics = free_addr();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_podium"));
+        cmd.arg("serve")
+            .env_remove("DATABASE_URL")
+            .env("PODIUM_HTTP_ADDR", addr.to_string())
+            .env("PODIUM_METRICS_ADDR", metrics.to_string())
+            .env("PODIUM_LOG_FORMAT", "json")
+            .env("PODIUM_DB_MAX_CONNECTIONS", "8")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        match db {
+            Db::Url(url) => cmd.env("DATABASE_URL", url),
+            Db::Embedded(dir) => cmd.env("PODIUM_DATA_DIR", dir),
+        };
+        let out = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
+        cmd.stdout(out.try_clone().expect("clone")).stderr(out);
+        let child = cmd.spawn().expect("spawn podium");
+        let p = Podium {
+            child,
+            addr,
+            metrics,
+            log,
+            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
+        };
+        p.wait_ready().await;
+        p
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..1500 {
+            if let Ok(r) = self.client.get(self.url("/readyz")).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("podium never became ready; log:\n{}", std::fs::read_to_string(&self.log).unwrap_or_default());
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> reqwest::Result<(u16, Value)> {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await?;
+        let status = r.status().as_u16();
+        let v = r.json().await.unwrap_or(Value::Null);
+        Ok((status, v))
+    }
+
+    fn signal(&self, sig: Signal) {
+        let pid = self.child.id().expect("running") as i32;
+        kill(Pid::from_raw(pid), sig).expect("signal");
+    }
+
+    /// SIGTERM, and the exit code.
+    pub async fn terminate(mut self) -> i32 {
+        self.signal(Signal::SIGTERM);
+        let status = tokio::time::timeout(Duration::from_secs(60), self.child.wait())
+            .await
+            .expect("podium exits after SIGTERM")
+            .expect("wait");
+        status.code().unwrap_or(-1)
+    }
+}
+
+async fn entry_score(p: &Podium, slug: &str, participant: &str) -> Option<i64> {
+    let (status, e) = p
+        .send(reqwest::Method::GET, &format!("/api/v1/leaderboards/{slug}/entries/{participant}"), None)
+        .await
+        .expect("read");
+    (status == 200).then(|| e["score"].as_i64().expect("score"))
+}
+
+#[tokio::test]
+async fn every_acknowledged_score_survives_kill_9() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("podium.log");
+    let data = dir.path().join("data");
+    let podium = Podium::start(Db::Embedded(&data), log.clone()).await;
+    let (status, _) = podium
+        .send(reqwest::Method::POST, "/api/v1/leaderboards", Some(json!({"slug": "crash", "name": "Crash", "operator": "latest"})))
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+
+    // Each client raises its own participant's score; it remembers the last acknowledged one.
+    let acked: Arc<Mutex<HashMap<String, i64>>> = Arc::default();
+    let podium = Arc::new(podium);
+    let mut clients = Vec::new();
+    for c in 0..16 {
+        let (podium, acked) = (podium.clone(), acked.clone());
+        clients.push(tokio::spawn(async move {
+            let participant = format!("client{c}");
+            for score in 1..100_000i64 {
+                let path = format!("/api/v1/leaderboards/crash/scores/{participant}");
+                match podium.send(reqwest::Method::PUT, &path, Some(json!({"score": score}))).await {
+                    Ok((200, _)) => {
+                        acked.lock().unwrap().insert(participant.clone(), score);
+                    }
+                    _ => return score,
+                }
+            }
+            100_000
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pid = podium.child.id().unwrap() as i32;
+    kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
+    let mut attempted = HashMap::new();
+    for (c, client) in clients.into_iter().enumerate() {
+        attempted.insert(format!("client{c}"), client.await.unwrap());
+    }
+    let mut podium = Arc::into_inner(podium).expect("clients are done");
+    let _ = podium.child.wait().await;
+
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.values().sum::<i64>() > 16, "the clients got some writes in before the kill");
+    // Restart on the same data folder: the orphaned PostgreSQL is recovered, and every score
+    // that was acknowledged is there (a write in flight at the kill may or may not be).
+    let podium = Podium::start(Db::Embedded(&data), log.clone()).await;
+    for (participant, score) in &acked {
+        let stored = entry_score(&podium, "crash", participant).await.expect("entry exists");
+        assert!(stored >= *score, "{participant}: acknowledged {score}, stored {stored}");
+        assert!(stored <= attempted[participant], "{participant}: stored {stored} was never sent");
+    }
+    assert_eq!(podium.terminate().await, 0);
+}
+
+#[tokio::test]
+async fn two_processes_on_one_database_converge_and_catch_up() {
+    let db = fresh_database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Podium::start(Db::Url(&db), dir.path().join("a.log")).await;
+    let b = Podium::start(Db::Url(&db), dir.path().join("b.log")).await;
+    let (status, _) = a
+        .send(reqwest::Method::POST, "/api/v1/leaderboards", Some(json!({"slug": "shared", "name": "Shared"})))
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+    async fn put(p: &Podium, who: &str, score: i64) {
+        let path = format!("/api/v1/leaderboards/shared/scores/{who}");
+        let (status, body) = p.send(reqwest::Method::PUT, &path, Some(json!({"score": score}))).await.unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+    put(&a, "ada", 10).await;
+    put(&b, "bob", 20).await;
+    put(&a, "cy", 15).await;
+
+    async fn ranks(p: &Podium) -> Vec<(String, u64)> {
+        let (_, page) = p.send(reqwest::Method::GET, "/api/v1/leaderboards/shared/entries", None).await.unwrap();
+        page["entries"]
+            .as_array()
+            .map(|a| a.iter().map(|e| (e["participant"].as_str().unwrap().to_owned(), e["rank"].as_u64().unwrap())).collect())
+            .unwrap_or_default()
+    }
+    let want = vec![("bob".to_owned(), 1), ("cy".to_owned(), 2), ("ada".to_owned(), 3)];
+    // Notifications arrive within milliseconds; allow a few seconds on a loaded machine.
+    for p in [&a, &b] {
+        let mut got = Vec::new();
+        for _ in 0..250 {
+            got = ranks(p).await;
+            if got == want {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(got, want);
+    }
+
+    // B stops; A keeps writing; B comes back and has everything.
+    assert_eq!(b.terminate().await, 0);
+    put(&a, "dee", 30).await;
+    put(&a, "ada", 40).await;
+    let b = Podium::start(Db::Url(&db), dir.path().join("b2.log")).await;
+    let want = vec![("ada".to_owned(), 1), ("dee".to_owned(), 2), ("bob".to_owned(), 3), ("cy".to_owned(), 4)];
+    assert_eq!(ranks(&b).await, want);
+    // And a write through B reaches A.
+    put(&b, "eve", 50).await;
+    let mut seen = false;
+    for _ in 0..250 {
+        if ranks(&a).await.first().map(|(p, _)| p.as_str()) == Some("eve") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(seen, "A saw B's write");
+    assert_eq!(a.terminate().await, 0);
+    assert_eq!(b.terminate().await, 0);
+}
+
+#[tokio::test]
+async fn requests_in_flight_at_sigterm_complete() {
+    let db = fresh_database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = Arc::new(Podium::start(Db::Url(&db), dir.path().join("p.log")).await);
+    let (status, _) = p
+        .send(reqwest::Method::POST, "/api/v1/leaderboards", Some(json!({"slug": "t", "name": "T"})))
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+    let mut inflight = Vec::new();
+    for r in 0..6 {
+        let p = p.clone();
+        inflight.push(tokio::spawn(async move {
+            let items: Vec<_> = (0..10_000).map(|i| json!({"participant": format!("r{r}p{i}"), "score": i})).collect();
+            p.send(reqwest::Method::POST, "/api/v1/leaderboards/t/scores", Some(json!(items))).await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    p.signal(Signal::SIGTERM);
+    let mut stored = 0;
+    for r in inflight {
+        let (status, body) = r.await.unwrap().expect("the in-flight request got an answer");
+        assert_eq!(status, 200, "{body}");
+        stored += body.as_array().unwrap().len();
+    }
+    assert_eq!(stored, 60_000);
+    let mut p = Arc::into_inner(p).expect("no other handle");
+    let status = tokio::time::timeout(Duration::from_secs(60), p.child.wait()).await.unwrap().unwrap();
+    assert_eq!(status.code(), Some(0), "exit 0 after draining");
+    let log = std::fs::read_to_string(&p.log).unwrap();
+    assert!(log.contains("write batcher flushed"), "{log}");
+}
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_listener_and_logs_are_json() {
+    let db = fresh_database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = Podium::start(Db::Url(&db), dir.path().join("p.log")).await;
+    p.send(reqwest::Method::POST, "/api/v1/leaderboards", Some(json!({"slug": "m", "name": "M"}))).await.unwrap();
+    p.send(reqwest::Method::PUT, "/api/v1/leaderboards/m/scores/ada", Some(json!({"score": 3}))).await.unwrap();
+    let r = p
+        .client
+        .get(p.url("/api/v1/leaderboards/m/entries"))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Not on the public port.
+    let (status, _) = p.send(reqwest::Method::GET, "/metrics", None).await.unwrap();
+    assert_eq!(status, 404);
+    let text = reqwest::get(format!("http://{}/metrics", p.metrics)).await.unwrap().text().await.unwrap();
+    for needle in [
+        "podium_http_requests_total{method=\"GET\",route=\"/api/v1/leaderboards/{slug}/entries\",status=\"200\"}",
+        "podium_http_request_duration_seconds_bucket",
+        "podium_write_batch_size_bucket",
+        "podium_write_commit_seconds_bucket",
+        "podium_index_entries{leaderboard=\"m\"} 1",
+        "podium_db_pool_connections{state=\"idle\"}",
+        "podium_startup_load_seconds",
+        "podium_build_info{",
+        "podium_ready 1",
+    ] {
+        assert!(text.contains(needle), "metrics lack {needle}:\n{text}");
+    }
+    assert!(!text.contains("/api/v1/leaderboards/m/"), "labels use routes, not raw paths");
+
+    assert_eq!(p.terminate().await, 0);
+    let log = std::fs::read_to_string(dir.path().join("p.log")).unwrap();
+    let line = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["span"]["request_id"] == "trace-me-42")
+        .unwrap_or_else(|| panic!("a JSON log line for the request:\n{log}"));
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["span"]["route"], "/api/v1/leaderboards/{slug}/entries");
+    assert!(line["latency_ms"].is_number());
+    assert!(line["timestamp"].is_string());
+    assert_eq!(line["level"], "INFO");
+}
