@@ -13,12 +13,7 @@ use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
-    batcher::Batcher,
-    clock::Clock,
-    config::Config,
-    db::Database,
-    feed::Feed,
-    http, metrics as m,
+    batcher::Batcher, clock::Clock, config::Config, db::Database, feed::Feed, http, metrics as m,
     rank::Ranks,
 };
 
@@ -96,8 +91,17 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let pool = db.pool.clone();
     let ranks = Arc::new(Ranks::new());
-    let feed = Arc::new(Feed::new(pool.clone(), ranks.clone(), config.past_period_cache));
-    let (batcher, writer) = Batcher::start(pool.clone(), feed.clone(), options.clock.clone(), config.batch_max);
+    let feed = Arc::new(Feed::new(
+        pool.clone(),
+        ranks.clone(),
+        config.past_period_cache,
+    ));
+    let (batcher, writer) = Batcher::start(
+        pool.clone(),
+        feed.clone(),
+        options.clock.clone(),
+        config.batch_max,
+    );
     let state = AppState(Arc::new(Inner {
         pool: pool.clone(),
         ranks,
@@ -108,7 +112,8 @@ async fn serve(
         warm: AtomicBool::new(false),
         draining: AtomicBool::new(false),
     }));
-    metrics::gauge!(m::BUILD_INFO, "version" => crate::VERSION, "commit" => crate::GIT_COMMIT).set(1.0);
+    metrics::gauge!(m::BUILD_INFO, "version" => crate::VERSION, "commit" => crate::GIT_COMMIT)
+        .set(1.0);
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let metrics_task = metrics_listener.map(|l| {
@@ -133,7 +138,10 @@ async fn serve(
                 warm_state.warm.store(true, Ordering::Release);
                 tracing::info!(seconds = started.elapsed().as_secs_f64(), "ready");
                 let feed = warm_state.feed.clone();
-                tokio::spawn(feed.clone().prune_forever(warm_state.config.change_log_retention_secs));
+                tokio::spawn(
+                    feed.clone()
+                        .prune_forever(warm_state.config.change_log_retention_secs),
+                );
                 feed.follow(follow_rx).await;
             }
             Err(e) => tracing::error!(error = %e, "could not load the rank index; not ready"),
@@ -151,9 +159,12 @@ async fn serve(
         tracing::info!("shutdown requested: draining");
         tokio::time::sleep(drain_delay).await;
     };
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(graceful)
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(graceful)
+    .await?;
     tracing::info!("in-flight requests finished");
 
     let _ = stop_tx.send(true);

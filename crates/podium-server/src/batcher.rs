@@ -76,7 +76,13 @@ impl Batcher {
     }
 }
 
-async fn writer(mut rx: mpsc::Receiver<Pending>, pool: PgPool, feed: Arc<Feed>, clock: Clock, batch_max: usize) {
+async fn writer(
+    mut rx: mpsc::Receiver<Pending>,
+    pool: PgPool,
+    feed: Arc<Feed>,
+    clock: Clock,
+    batch_max: usize,
+) {
     let mut batch: Vec<Pending> = Vec::new();
     while let Some(first) = rx.recv().await {
         let mut items = first.job.items.len();
@@ -131,12 +137,21 @@ async fn run(pool: &PgPool, feed: &Feed, clock: &Clock, batch: Vec<Pending>, ite
 
 type Answers = Vec<Result<Vec<Written>, WriteError>>;
 
-async fn commit(pool: &PgPool, feed: &Feed, clock: &Clock, jobs: &[Job]) -> Result<Answers, sqlx::Error> {
+async fn commit(
+    pool: &PgPool,
+    feed: &Feed,
+    clock: &Clock,
+    jobs: &[Job],
+) -> Result<Answers, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let outcome = scores::write_batch(&mut tx, jobs, clock.now()).await?;
     if outcome.changes.is_empty() {
         tx.rollback().await?;
-        return Ok(outcome.jobs.into_iter().map(|r| r.map(|_| Vec::new()).map_err(WriteError::from)).collect());
+        return Ok(outcome
+            .jobs
+            .into_iter()
+            .map(|r| r.map(|_| Vec::new()).map_err(WriteError::from))
+            .collect());
     }
     // Hold the applier across the commit so nothing committed after us is applied before us.
     let mut applied = feed.lock().await;
@@ -149,7 +164,9 @@ async fn commit(pool: &PgPool, feed: &Feed, clock: &Clock, jobs: &[Job]) -> Resu
             _ => empty_entry(),
         })
         .collect();
-    let moves = feed.apply_own(&mut applied, outcome.first_seq, outcome.changes).await?;
+    let moves = feed
+        .apply_own(&mut applied, outcome.first_seq, outcome.changes)
+        .await?;
     drop(applied);
     Ok(outcome
         .jobs

@@ -131,7 +131,10 @@ pub enum ConfigError {
     #[error("configuration: {0}")]
     Invalid(#[from] Box<figment::Error>),
     #[error("configuration file {path}: {source}")]
-    File { path: PathBuf, source: std::io::Error },
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{field}: the secret file {path} could not be read: {source}")]
     SecretFile {
         field: &'static str,
@@ -144,7 +147,10 @@ pub enum ConfigError {
 
 impl Config {
     /// Loads the layers; `overrides` are the command-line flags (only the ones given).
-    pub fn load(config_file: Option<&Path>, overrides: &impl Serialize) -> Result<Self, ConfigError> {
+    pub fn load(
+        config_file: Option<&Path>,
+        overrides: &impl Serialize,
+    ) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         let file = config_file
             .map(Path::to_path_buf)

@@ -14,8 +14,18 @@ use crate::{
 };
 
 const PLAYERS: [&str; 12] = [
-    "ada", "grace", "linus", "margaret", "dennis", "barbara", "ken", "frances", "edsger",
-    "radia", "alan", "katherine",
+    "ada",
+    "grace",
+    "linus",
+    "margaret",
+    "dennis",
+    "barbara",
+    "ken",
+    "frances",
+    "edsger",
+    "radia",
+    "alan",
+    "katherine",
 ];
 
 /// Seeds the demo leaderboards when the database has none.
@@ -24,10 +34,34 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
         return Ok(());
     }
     let boards = [
-        ("arcade-high-scores", "Arcade high scores", Order::Desc, Operator::Best, "never"),
-        ("speedrun-any-percent", "Speedrun, any% (ms)", Order::Asc, Operator::Best, "never"),
-        ("daily-puzzle", "Daily puzzle points", Order::Desc, Operator::Increment, "daily"),
-        ("weekly-tournament", "Weekly tournament", Order::Desc, Operator::Best, "weekly"),
+        (
+            "arcade-high-scores",
+            "Arcade high scores",
+            Order::Desc,
+            Operator::Best,
+            "never",
+        ),
+        (
+            "speedrun-any-percent",
+            "Speedrun, any% (ms)",
+            Order::Asc,
+            Operator::Best,
+            "never",
+        ),
+        (
+            "daily-puzzle",
+            "Daily puzzle points",
+            Order::Desc,
+            Operator::Increment,
+            "daily",
+        ),
+        (
+            "weekly-tournament",
+            "Weekly tournament",
+            Order::Desc,
+            Operator::Best,
+            "weekly",
+        ),
     ];
     let now = state.clock.now();
     for (i, (slug, name, order, operator, reset)) in boards.into_iter().enumerate() {
@@ -53,7 +87,11 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 let base = ((p * 7919 + i * 104_729) % 1000) as i64;
                 Submission {
                     participant: (*name).to_owned(),
-                    score: if order == Order::Asc { 60_000 + base * 37 } else { base * 10 },
+                    score: if order == Order::Asc {
+                        60_000 + base * 37
+                    } else {
+                        base * 10
+                    },
                     subscore: 0,
                     metadata: None,
                 }

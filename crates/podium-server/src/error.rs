@@ -163,7 +163,10 @@ impl IntoResponse for ApiError {
             tracing::error!(error = format!("{source:#}"), code = ?self.code, "request failed");
         }
         let detail = if status.is_server_error() && self.code == ErrorCode::Internal {
-            Some("an internal error occurred; the request id identifies it in the server's log".to_owned())
+            Some(
+                "an internal error occurred; the request id identifies it in the server's log"
+                    .to_owned(),
+            )
         } else {
             self.detail
         };

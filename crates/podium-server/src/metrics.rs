@@ -36,7 +36,9 @@ pub fn handle() -> &'static PrometheusHandle {
             .and_then(|b| {
                 b.set_buckets_for_metric(
                     Matcher::Full(BATCH_SIZE.into()),
-                    &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 4096.0],
+                    &[
+                        1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 4096.0,
+                    ],
                 )
             })
             .expect("bucket lists are non-empty")
@@ -61,18 +63,48 @@ pub fn handle() -> &'static PrometheusHandle {
 
 fn describe() {
     use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
-    describe_counter!(HTTP_REQUESTS, "HTTP requests by method, matched route and status.");
-    describe_histogram!(HTTP_DURATION, Unit::Seconds, "HTTP request latency by method and matched route.");
-    describe_histogram!(BATCH_SIZE, "Score submissions committed per write transaction.");
-    describe_histogram!(COMMIT_SECONDS, Unit::Seconds, "Duration of a grouped score write transaction, commit included.");
+    describe_counter!(
+        HTTP_REQUESTS,
+        "HTTP requests by method, matched route and status."
+    );
+    describe_histogram!(
+        HTTP_DURATION,
+        Unit::Seconds,
+        "HTTP request latency by method and matched route."
+    );
+    describe_histogram!(
+        BATCH_SIZE,
+        "Score submissions committed per write transaction."
+    );
+    describe_histogram!(
+        COMMIT_SECONDS,
+        Unit::Seconds,
+        "Duration of a grouped score write transaction, commit included."
+    );
     describe_counter!(WRITES, "Score submissions by outcome.");
-    describe_gauge!(INDEX_ENTRIES, "Entries in the in-memory rank index of each leaderboard's current period.");
-    describe_gauge!(STARTUP_LOAD, Unit::Seconds, "Time taken to load the rank index from PostgreSQL at start-up.");
+    describe_gauge!(
+        INDEX_ENTRIES,
+        "Entries in the in-memory rank index of each leaderboard's current period."
+    );
+    describe_gauge!(
+        STARTUP_LOAD,
+        Unit::Seconds,
+        "Time taken to load the rank index from PostgreSQL at start-up."
+    );
     describe_gauge!(POOL, "Database pool connections by state (in_use, idle).");
-    describe_counter!(CHANGES_APPLIED, "Change-log records applied to this process's index, by origin.");
-    describe_gauge!(CHANGE_SEQ, "Last change-log sequence applied by this process.");
+    describe_counter!(
+        CHANGES_APPLIED,
+        "Change-log records applied to this process's index, by origin."
+    );
+    describe_gauge!(
+        CHANGE_SEQ,
+        "Last change-log sequence applied by this process."
+    );
     describe_gauge!(BUILD_INFO, "Build information; the value is always 1.");
-    describe_gauge!(READY, "1 when this process is ready to serve (index warm, not draining).");
+    describe_gauge!(
+        READY,
+        "1 when this process is ready to serve (index warm, not draining)."
+    );
 }
 
 async fn render(State(state): State<AppState>) -> String {

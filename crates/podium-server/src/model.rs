@@ -54,7 +54,9 @@ impl LeaderboardDef {
         let at = t.max(self.period_anchor);
         let b = self.schedule().bounds_at(self.tz(), at);
         Bounds {
-            starts_at: b.start.map_or(self.period_anchor, |s| s.max(self.period_anchor)),
+            starts_at: b
+                .start
+                .map_or(self.period_anchor, |s| s.max(self.period_anchor)),
             ends_at: b.end,
         }
     }

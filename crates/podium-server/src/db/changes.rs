@@ -39,12 +39,9 @@ impl Columns {
                 ..
             } => ("score", *leaderboard_id, Some(*period_id), None),
             Change::Erase { leaderboard_id, .. } => ("erase", *leaderboard_id, None, None),
-            Change::Leaderboard(def) => (
-                "leaderboard",
-                def.id,
-                None,
-                serde_json::to_string(def).ok(),
-            ),
+            Change::Leaderboard(def) => {
+                ("leaderboard", def.id, None, serde_json::to_string(def).ok())
+            }
             Change::LeaderboardDeleted { leaderboard_id } => {
                 ("leaderboard_deleted", *leaderboard_id, None, None)
             }
@@ -70,8 +67,10 @@ impl Columns {
                 self.participant.push(Some(entry.participant.to_string()));
                 self.score.push(Some(entry.score));
                 self.subscore.push(Some(entry.subscore));
-                self.num_submissions.push(Some(i64::from(entry.num_submissions)));
-                self.metadata.push(metadata.as_ref().map(|m| m.get().to_owned()));
+                self.num_submissions
+                    .push(Some(i64::from(entry.num_submissions)));
+                self.metadata
+                    .push(metadata.as_ref().map(|m| m.get().to_owned()));
                 self.reached_at.push(Some(from_micros(entry.reached_at)));
                 self.updated_at.push(Some(from_micros(entry.updated_at)));
             }

@@ -134,8 +134,14 @@ pub async fn update(
     else {
         return Ok(None);
     };
-    let schedule_changed = patch.reset.as_ref().is_some_and(|r| *r != current.reset_schedule)
-        || patch.timezone.as_ref().is_some_and(|t| *t != current.timezone);
+    let schedule_changed = patch
+        .reset
+        .as_ref()
+        .is_some_and(|r| *r != current.reset_schedule)
+        || patch
+            .timezone
+            .as_ref()
+            .is_some_and(|t| *t != current.timezone);
     let anchor = if schedule_changed {
         sqlx::query!(
             r#"update leaderboard_period set ends_at = $2, updated_at = $2
@@ -285,14 +291,15 @@ pub async fn latest_period(
 pub type LoadedBoard = (Vec<Entry>, HashMap<Box<str>, Box<RawValue>>);
 
 /// Streams every score of a period out of PostgreSQL.
-pub async fn load_board(conn: &mut PgConnection, period_id: i64) -> Result<LoadedBoard, sqlx::Error> {
-    let expected = sqlx::query_scalar!(
-        "select count(*) from score where period_id = $1",
-        period_id
-    )
-    .fetch_one(&mut *conn)
-    .await?
-    .unwrap_or(0);
+pub async fn load_board(
+    conn: &mut PgConnection,
+    period_id: i64,
+) -> Result<LoadedBoard, sqlx::Error> {
+    let expected =
+        sqlx::query_scalar!("select count(*) from score where period_id = $1", period_id)
+            .fetch_one(&mut *conn)
+            .await?
+            .unwrap_or(0);
     let mut entries = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     let mut metadata = HashMap::new();
     let mut rows = sqlx::query!(

@@ -32,7 +32,9 @@ pub async fn snapshot(
                     progress = format!("{}/{}", i + 1, total),
                     "loading rank index"
                 );
-                Some(BoardState::load(period_id, bounds, def.order, entries, metadata))
+                Some(BoardState::load(
+                    period_id, bounds, def.order, entries, metadata,
+                ))
             }
             None => None,
         };

@@ -102,10 +102,11 @@ impl Database {
 
 /// Descriptions of the migrations this binary has that the database has not applied.
 pub async fn pending_migrations(pool: &PgPool) -> anyhow::Result<Vec<String>> {
-    let applied: Vec<i64> = sqlx::query_scalar("select version from _sqlx_migrations where success")
-        .fetch_all(pool)
-        .await
-        .unwrap_or_default();
+    let applied: Vec<i64> =
+        sqlx::query_scalar("select version from _sqlx_migrations where success")
+            .fetch_all(pool)
+            .await
+            .unwrap_or_default();
     Ok(MIGRATOR
         .iter()
         .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
@@ -114,11 +115,15 @@ pub async fn pending_migrations(pool: &PgPool) -> anyhow::Result<Vec<String>> {
 }
 
 async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> anyhow::Result<()> {
-    let mut conn = admin.connect().await.context("could not connect to the embedded PostgreSQL")?;
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-        .bind(name)
-        .fetch_one(&mut conn)
-        .await?;
+    let mut conn = admin
+        .connect()
+        .await
+        .context("could not connect to the embedded PostgreSQL")?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
         sqlx::query(&format!("create database \"{name}\""))
             .execute(&mut conn)

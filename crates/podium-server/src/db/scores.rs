@@ -231,10 +231,18 @@ pub async fn write_batch(
     let dirty: Vec<_> = kept.into_iter().filter(|(_, k)| k.dirty).collect();
     if !dirty.is_empty() {
         let n = dirty.len();
-        let (mut period, mut participant, mut score, mut subscore) =
-            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-        let (mut subs, mut metadata, mut reached, mut created) =
-            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut period, mut participant, mut score, mut subscore) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut subs, mut metadata, mut reached, mut created) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
         for ((p, name), k) in dirty {
             period.push(p);
             participant.push(name);

@@ -38,7 +38,10 @@ async fn with_board<T>(
     f: impl FnOnce(&BoardState, Option<i64>) -> ApiResult<T>,
 ) -> ApiResult<T> {
     if !state.is_warm() {
-        return Err(ApiError::new(ErrorCode::NotReady, "the rank index is still loading"));
+        return Err(ApiError::new(
+            ErrorCode::NotReady,
+            "the rank index is still loading",
+        ));
     }
     let lb = state
         .ranks
@@ -75,7 +78,9 @@ async fn with_board<T>(
             let mut conn = state.pool.acquire().await?;
             let (entries, metadata) = db::load_board(&mut conn, period_id).await?;
             let order = read(&lb).def.order;
-            let board = Arc::new(BoardState::load(period_id, bounds, order, entries, metadata));
+            let board = Arc::new(BoardState::load(
+                period_id, bounds, order, entries, metadata,
+            ));
             write(&lb).remember(board.clone());
             board
         }
@@ -105,7 +110,13 @@ fn encode_cursor(period: Option<i64>, key: CursorKey) -> String {
 }
 
 fn decode_cursor(s: &str) -> ApiResult<Cursor> {
-    let bad = || ApiError::field(ErrorCode::InvalidCursor, "cursor", "is not a cursor this API returned");
+    let bad = || {
+        ApiError::field(
+            ErrorCode::InvalidCursor,
+            "cursor",
+            "is not a cursor this API returned",
+        )
+    };
     let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
@@ -150,23 +161,40 @@ async fn list_entries(
 ) -> ApiResult<Json<EntryPage>> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field(ErrorCode::InvalidQuery, "limit", format!("must be from 1 to 1000 (got {limit})")));
+        return Err(ApiError::field(
+            ErrorCode::InvalidQuery,
+            "limit",
+            format!("must be from 1 to 1000 (got {limit})"),
+        ));
     }
     let ranking = q.ranking.unwrap_or_default();
     let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
     // A cursor remembers its period, so paging goes on even across a reset.
     let period = match (&cursor, q.period) {
         (Some(c), Some(p)) if c.p != 0 && c.p != p => {
-            return Err(ApiError::field(ErrorCode::InvalidCursor, "cursor", "belongs to another period"));
+            return Err(ApiError::field(
+                ErrorCode::InvalidCursor,
+                "cursor",
+                "belongs to another period",
+            ));
         }
         (Some(c), None) if c.p != 0 => Some(c.p),
         (_, p) => p,
     };
     let wanted: Option<Vec<String>> = match &q.participants {
         Some(list) => {
-            let ids: Vec<String> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            let ids: Vec<String> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
             if ids.is_empty() || ids.len() > 100 {
-                return Err(ApiError::field(ErrorCode::InvalidQuery, "participants", "must list 1 to 100 participant ids"));
+                return Err(ApiError::field(
+                    ErrorCode::InvalidQuery,
+                    "participants",
+                    "must list 1 to 100 participant ids",
+                ));
             }
             Some(ids)
         }
@@ -177,7 +205,11 @@ async fn list_entries(
         if let Some(ids) = wanted {
             let mut found: Vec<(usize, EntryView)> = ids
                 .iter()
-                .filter_map(|id| b.board.get(id).map(|(r, e)| (r, EntryView::new(b, ranking, r, e))))
+                .filter_map(|id| {
+                    b.board
+                        .get(id)
+                        .map(|(r, e)| (r, EntryView::new(b, ranking, r, e)))
+                })
                 .collect();
             found.sort_by_key(|(r, _)| *r);
             found.dedup_by_key(|(r, _)| *r);
@@ -199,11 +231,16 @@ async fn list_entries(
         };
         let page: Vec<_> = b.board.iter_from(start).take(limit).collect();
         let next_cursor = match page.last() {
-            Some((rank, e)) if *rank < b.board.len() => Some(encode_cursor(period_id, e.cursor_key())),
+            Some((rank, e)) if *rank < b.board.len() => {
+                Some(encode_cursor(period_id, e.cursor_key()))
+            }
             _ => None,
         };
         Ok(Json(EntryPage {
-            entries: page.into_iter().map(|(r, e)| EntryView::new(b, ranking, r, e)).collect(),
+            entries: page
+                .into_iter()
+                .map(|(r, e)| EntryView::new(b, ranking, r, e))
+                .collect(),
             next_cursor,
             total: b.board.len(),
             period: period_view,
@@ -232,7 +269,10 @@ async fn get_entry(
 ) -> ApiResult<Json<EntryView>> {
     let ranking = q.ranking.unwrap_or_default();
     with_board(&state, &slug, q.period, |b, _| {
-        let (rank, e) = b.board.get(&participant).ok_or_else(|| entry_not_found(&slug, &participant))?;
+        let (rank, e) = b
+            .board
+            .get(&participant)
+            .ok_or_else(|| entry_not_found(&slug, &participant))?;
         Ok(Json(EntryView::new(b, ranking, rank, e)))
     })
     .await
@@ -275,11 +315,18 @@ async fn entries_around(
 ) -> ApiResult<Json<AroundPage>> {
     let limit = q.limit.unwrap_or(11);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::field(ErrorCode::InvalidQuery, "limit", format!("must be from 1 to 100 (got {limit})")));
+        return Err(ApiError::field(
+            ErrorCode::InvalidQuery,
+            "limit",
+            format!("must be from 1 to 100 (got {limit})"),
+        ));
     }
     let ranking = q.ranking.unwrap_or_default();
     with_board(&state, &slug, q.period, |b, period_id| {
-        let rank = b.board.rank(&participant).ok_or_else(|| entry_not_found(&slug, &participant))?;
+        let rank = b
+            .board
+            .rank(&participant)
+            .ok_or_else(|| entry_not_found(&slug, &participant))?;
         let len = b.board.len();
         // Centre the window on the participant, sliding it at either end of the board.
         let above = (limit - 1) / 2;
@@ -288,7 +335,12 @@ async fn entries_around(
             start = len.saturating_sub(limit - 1).max(1);
         }
         Ok(Json(AroundPage {
-            entries: b.board.iter_from(start).take(limit).map(|(r, e)| EntryView::new(b, ranking, r, e)).collect(),
+            entries: b
+                .board
+                .iter_from(start)
+                .take(limit)
+                .map(|(r, e)| EntryView::new(b, ranking, r, e))
+                .collect(),
             total: len,
             period: PeriodView::new(period_id, b.bounds),
         }))

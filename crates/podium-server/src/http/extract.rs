@@ -48,7 +48,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 fn body_rejection(r: BytesRejection) -> ApiError {
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(ErrorCode::PayloadTooLarge, "the request body exceeds the size limit")
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            "the request body exceeds the size limit",
+        )
     } else {
         ApiError::new(ErrorCode::InvalidBody, r.body_text())
     }
@@ -71,7 +74,10 @@ fn json_error(path: String, e: serde_json::Error) -> ApiError {
     let message = e.to_string();
     let code = match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => {
-            return ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {message}"));
+            return ApiError::new(
+                ErrorCode::MalformedJson,
+                format!("the body is not valid JSON: {message}"),
+            );
         }
         Category::Data if message.starts_with("unknown field") => ErrorCode::UnknownField,
         Category::Data if message.starts_with("missing field") => ErrorCode::MissingField,
@@ -141,13 +147,19 @@ impl FromRequestParts<AppState> for WriteAccess {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim);
         match given {
             Some(token) if bool::from(token.as_bytes().ct_eq(expected.expose().as_bytes())) => {
                 Ok(WriteAccess)
             }
-            Some(_) => Err(ApiError::new(ErrorCode::Unauthorized, "the bearer token is not valid")),
+            Some(_) => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "the bearer token is not valid",
+            )),
             None => Err(ApiError::new(
                 ErrorCode::Unauthorized,
                 "writes need `Authorization: Bearer <token>`",

@@ -24,7 +24,11 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_leaderboard, list_leaderboards))
-        .routes(routes!(get_leaderboard, update_leaderboard, delete_leaderboard))
+        .routes(routes!(
+            get_leaderboard,
+            update_leaderboard,
+            delete_leaderboard
+        ))
         .routes(routes!(list_periods))
 }
 
@@ -155,7 +159,10 @@ async fn create_leaderboard(
         Err(CreateError::Db(e)) => return Err(e.into()),
     };
     state.feed.catch_up().await?;
-    Ok((StatusCode::CREATED, Json(LeaderboardView::new(&def, None, now))))
+    Ok((
+        StatusCode::CREATED,
+        Json(LeaderboardView::new(&def, None, now)),
+    ))
 }
 
 /// The leaderboards of this Podium.
@@ -193,7 +200,11 @@ async fn get_leaderboard(
         .by_slug(&slug)
         .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
     let lb = read(&lb);
-    Ok(Json(LeaderboardView::new(&lb.def, lb.current.as_ref(), state.clock.now())))
+    Ok(Json(LeaderboardView::new(
+        &lb.def,
+        lb.current.as_ref(),
+        state.clock.now(),
+    )))
 }
 
 /// Change a leaderboard's name, metadata, reset schedule or time zone. A new schedule or time
@@ -221,7 +232,9 @@ async fn update_leaderboard(
             return Err(ApiError::field(
                 ErrorCode::ImmutableField,
                 field,
-                format!("{field} is fixed when a leaderboard is created; create a new leaderboard instead"),
+                format!(
+                    "{field} is fixed when a leaderboard is created; create a new leaderboard instead"
+                ),
             ));
         }
     }
@@ -229,7 +242,11 @@ async fn update_leaderboard(
         name: body.name.as_deref().map(validate_name).transpose()?,
         metadata: validate_metadata(body.metadata)?,
         reset: body.reset.as_deref().map(validate_reset).transpose()?,
-        timezone: body.timezone.as_deref().map(validate_timezone).transpose()?,
+        timezone: body
+            .timezone
+            .as_deref()
+            .map(validate_timezone)
+            .transpose()?,
     };
     let now = state.clock.now();
     db::update(&state.pool, id, patch, now)
@@ -241,7 +258,11 @@ async fn update_leaderboard(
         .by_id(id)
         .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
     let lb = read(&lb);
-    Ok(Json(LeaderboardView::new(&lb.def, lb.current.as_ref(), now)))
+    Ok(Json(LeaderboardView::new(
+        &lb.def,
+        lb.current.as_ref(),
+        now,
+    )))
 }
 
 /// Delete a leaderboard with all its periods and scores.
@@ -296,7 +317,11 @@ async fn list_periods(
 ) -> ApiResult<Json<PeriodList>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field(ErrorCode::InvalidQuery, "limit", "must be from 1 to 1000"));
+        return Err(ApiError::field(
+            ErrorCode::InvalidQuery,
+            "limit",
+            "must be from 1 to 1000",
+        ));
     }
     let lb = state
         .ranks

@@ -49,8 +49,12 @@ pub fn current_request_id() -> Option<String> {
 
 /// The API routes with their OpenAPI description.
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::base())
-        .nest("/api/v1", leaderboards::router().merge(scores::router()).merge(entries::router()))
+    OpenApiRouter::with_openapi(openapi::base()).nest(
+        "/api/v1",
+        leaderboards::router()
+            .merge(scores::router())
+            .merge(entries::router()),
+    )
 }
 
 /// The complete application.
@@ -74,7 +78,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(middleware::from_fn(move |req, next| with_timeout(timeout, req, next)))
+        .layer(middleware::from_fn(move |req, next| {
+            with_timeout(timeout, req, next)
+        }))
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(CompressionLayer::new())
         .layer(cors)
@@ -90,7 +96,13 @@ fn cors(origins: &[String]) -> CorsLayer {
     let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(allowed))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([
             axum::http::header::CONTENT_TYPE,
             axum::http::header::AUTHORIZATION,
@@ -114,14 +126,19 @@ async fn observe(State(_state): State<AppState>, req: Request, next: Next) -> Re
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
     let response = CURRENT_REQUEST_ID
-        .scope(request_id, tracing::Instrument::instrument(next.run(req), span.clone()))
+        .scope(
+            request_id,
+            tracing::Instrument::instrument(next.run(req), span.clone()),
+        )
         .await;
     let status = response.status().as_u16();
     let latency = started.elapsed();
     metrics::counter!(m::HTTP_REQUESTS, "method" => method.to_string(), "route" => route.clone(), "status" => status.to_string()).increment(1);
-    metrics::histogram!(m::HTTP_DURATION, "method" => method.to_string(), "route" => route.clone()).record(latency.as_secs_f64());
+    metrics::histogram!(m::HTTP_DURATION, "method" => method.to_string(), "route" => route.clone())
+        .record(latency.as_secs_f64());
     let _enter = span.enter();
     let latency_ms = latency.as_secs_f64() * 1000.0;
     if route == "/healthz" || route == "/readyz" {
@@ -146,7 +163,10 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(ErrorCode::MethodNotAllowed, "this route does not accept that method")
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "this route does not accept that method",
+    )
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -178,7 +198,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
         "applied_sequence": state.feed.applied_seq(),
         "indexed_entries": state.ranks.total_entries(),
     });
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 

@@ -75,10 +75,18 @@ pub struct ScoreResult {
 fn check_metadata(field: String, metadata: &Option<Box<RawValue>>) -> ApiResult<()> {
     if let Some(m) = metadata {
         if !m.get().trim_start().starts_with('{') {
-            return Err(ApiError::field(ErrorCode::ValidationFailed, field, "must be a JSON object"));
+            return Err(ApiError::field(
+                ErrorCode::ValidationFailed,
+                field,
+                "must be a JSON object",
+            ));
         }
         if m.get().len() > MAX_METADATA {
-            return Err(ApiError::field(ErrorCode::ValidationFailed, field, "must be at most 16 KiB of JSON"));
+            return Err(ApiError::field(
+                ErrorCode::ValidationFailed,
+                field,
+                "must be at most 16 KiB of JSON",
+            ));
         }
     }
     Ok(())
@@ -90,9 +98,16 @@ fn check_participant(field: String, participant: &str) -> ApiResult<String> {
         .map_err(|e| ApiError::field(ErrorCode::ValidationFailed, field, e.to_string()))
 }
 
-async fn submit(state: &AppState, slug: &str, items: Vec<Submission>) -> ApiResult<(i64, Vec<Written>)> {
+async fn submit(
+    state: &AppState,
+    slug: &str,
+    items: Vec<Submission>,
+) -> ApiResult<(i64, Vec<Written>)> {
     if !state.is_warm() {
-        return Err(ApiError::new(ErrorCode::NotReady, "the rank index is still loading"));
+        return Err(ApiError::new(
+            ErrorCode::NotReady,
+            "the rank index is still loading",
+        ));
     }
     let lb = state
         .ranks
@@ -200,13 +215,20 @@ async fn submit_scores(
     ApiJson(body): ApiJson<Vec<BatchItem>>,
 ) -> ApiResult<Json<Vec<ScoreResult>>> {
     if body.is_empty() {
-        return Err(ApiError::field(ErrorCode::ValidationFailed, "", "the batch is empty"));
+        return Err(ApiError::field(
+            ErrorCode::ValidationFailed,
+            "",
+            "the batch is empty",
+        ));
     }
     if body.len() > MAX_BATCH {
         return Err(ApiError::field(
             ErrorCode::TooManyItems,
             "",
-            format!("a batch holds at most {MAX_BATCH} items (got {})", body.len()),
+            format!(
+                "a batch holds at most {MAX_BATCH} items (got {})",
+                body.len()
+            ),
         ));
     }
     let mut items = Vec::with_capacity(body.len());
@@ -221,5 +243,7 @@ async fn submit_scores(
         });
     }
     let (period, written) = submit(&state, &slug, items).await?;
-    Ok(Json(written.into_iter().map(|w| result(period, w)).collect()))
+    Ok(Json(
+        written.into_iter().map(|w| result(period, w)).collect(),
+    ))
 }

@@ -100,7 +100,9 @@ impl LeaderboardView {
     pub fn new(def: &LeaderboardDef, current: Option<&BoardState>, now: DateTime<Utc>) -> Self {
         let logical = def.period_at(now);
         let (id, entries) = match current {
-            Some(c) if c.bounds.starts_at == logical.starts_at => (Some(c.period_id), c.board.len()),
+            Some(c) if c.bounds.starts_at == logical.starts_at => {
+                (Some(c.period_id), c.board.len())
+            }
             _ => (None, 0),
         };
         Self {

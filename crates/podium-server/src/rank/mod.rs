@@ -107,7 +107,10 @@ impl Ranks {
             .values()
             .map(|s| {
                 let s = read(s);
-                (s.def.slug.clone(), s.current.as_ref().map_or(0, |b| b.board.len()))
+                (
+                    s.def.slug.clone(),
+                    s.current.as_ref().map_or(0, |b| b.board.len()),
+                )
             })
             .collect()
     }

@@ -9,8 +9,13 @@ use crate::support::TestApp;
 async fn seeded(scores: &[(&str, i64)]) -> TestApp {
     let app = TestApp::spawn().await;
     app.leaderboard(json!({"slug": "a", "name": "A"})).await;
-    let items: Vec<_> = scores.iter().map(|(p, s)| json!({"participant": p, "score": s})).collect();
-    let (status, body) = app.post("/api/v1/leaderboards/a/scores", json!(items)).await;
+    let items: Vec<_> = scores
+        .iter()
+        .map(|(p, s)| json!({"participant": p, "score": s}))
+        .collect();
+    let (status, body) = app
+        .post("/api/v1/leaderboards/a/scores", json!(items))
+        .await;
     assert_eq!(status, 200, "{body}");
     app
 }
@@ -20,7 +25,10 @@ async fn equal_scores_share_ranks_in_competition_and_dense_rankings() {
     let app = seeded(&[("a1", 50), ("b2", 40), ("c3", 40), ("d4", 30)]).await;
     let ranks = |v: Vec<(String, i64, u64)>| v.into_iter().map(|(_, _, r)| r).collect::<Vec<_>>();
     assert_eq!(ranks(app.top("a", "").await), vec![1, 2, 3, 4]);
-    assert_eq!(ranks(app.top("a", "ranking=competition").await), vec![1, 2, 2, 4]);
+    assert_eq!(
+        ranks(app.top("a", "ranking=competition").await),
+        vec![1, 2, 2, 4]
+    );
     assert_eq!(ranks(app.top("a", "ranking=dense").await), vec![1, 2, 2, 3]);
 }
 
@@ -30,20 +38,35 @@ async fn ties_go_to_who_reached_the_score_first_then_to_participant_id() {
     app.leaderboard(json!({"slug": "a", "name": "A"})).await;
     app.score("a", "zed", 10).await;
     app.score("a", "amy", 10).await;
-    let names: Vec<_> = app.top("a", "").await.into_iter().map(|(p, _, _)| p).collect();
+    let names: Vec<_> = app
+        .top("a", "")
+        .await
+        .into_iter()
+        .map(|(p, _, _)| p)
+        .collect();
     assert_eq!(names, ["zed", "amy"], "zed reached 10 first");
     // Same instant (one batch): participant id decides.
     let (status, _) = app
-        .post("/api/v1/leaderboards/a/scores", json!([{"participant": "yan", "score": 20}, {"participant": "bea", "score": 20}]))
+        .post(
+            "/api/v1/leaderboards/a/scores",
+            json!([{"participant": "yan", "score": 20}, {"participant": "bea", "score": 20}]),
+        )
         .await;
     assert_eq!(status, 200);
-    let names: Vec<_> = app.top("a", "").await.into_iter().map(|(p, _, _)| p).collect();
+    let names: Vec<_> = app
+        .top("a", "")
+        .await
+        .into_iter()
+        .map(|(p, _, _)| p)
+        .collect();
     assert_eq!(names, ["bea", "yan", "zed", "amy"]);
 }
 
 #[tokio::test]
 async fn cursor_pages_cover_every_entry_exactly_once() {
-    let scores: Vec<(String, i64)> = (0..250).map(|i| (format!("p{i:03}"), (i % 17) as i64)).collect();
+    let scores: Vec<(String, i64)> = (0..250)
+        .map(|i| (format!("p{i:03}"), (i % 17) as i64))
+        .collect();
     let refs: Vec<(&str, i64)> = scores.iter().map(|(p, s)| (p.as_str(), *s)).collect();
     let app = seeded(&refs).await;
     let mut seen = Vec::new();
@@ -53,10 +76,15 @@ async fn cursor_pages_cover_every_entry_exactly_once() {
             Some(c) => format!("limit=37&cursor={c}"),
             None => "limit=37".into(),
         };
-        let (status, page) = app.get(&format!("/api/v1/leaderboards/a/entries?{q}")).await;
+        let (status, page) = app
+            .get(&format!("/api/v1/leaderboards/a/entries?{q}"))
+            .await;
         assert_eq!(status, 200);
         for e in page["entries"].as_array().unwrap() {
-            seen.push((e["participant"].as_str().unwrap().to_owned(), e["rank"].as_u64().unwrap()));
+            seen.push((
+                e["participant"].as_str().unwrap().to_owned(),
+                e["rank"].as_u64().unwrap(),
+            ));
         }
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
@@ -70,7 +98,9 @@ async fn cursor_pages_cover_every_entry_exactly_once() {
 
 #[tokio::test]
 async fn pagination_neither_skips_nor_repeats_while_writes_go_on() {
-    let scores: Vec<(String, i64)> = (0..400).map(|i| (format!("s{i:03}"), 1000 + i as i64 * 3)).collect();
+    let scores: Vec<(String, i64)> = (0..400)
+        .map(|i| (format!("s{i:03}"), 1000 + i as i64 * 3))
+        .collect();
     let refs: Vec<(&str, i64)> = scores.iter().map(|(p, s)| (p.as_str(), *s)).collect();
     let app = std::sync::Arc::new(seeded(&refs).await);
     // Writers add new participants and improve others while a reader pages through.
@@ -78,7 +108,8 @@ async fn pagination_neither_skips_nor_repeats_while_writes_go_on() {
         let app = app.clone();
         tokio::spawn(async move {
             for i in 0..150 {
-                app.score("a", &format!("new{i}"), (i * 13 % 2200) as i64).await;
+                app.score("a", &format!("new{i}"), (i * 13 % 2200) as i64)
+                    .await;
             }
         })
     };
@@ -89,7 +120,9 @@ async fn pagination_neither_skips_nor_repeats_while_writes_go_on() {
             Some(c) => format!("limit=25&cursor={c}"),
             None => "limit=25".into(),
         };
-        let (_, page) = app.get(&format!("/api/v1/leaderboards/a/entries?{q}")).await;
+        let (_, page) = app
+            .get(&format!("/api/v1/leaderboards/a/entries?{q}"))
+            .await;
         for e in page["entries"].as_array().unwrap() {
             seen.push(e["participant"].as_str().unwrap().to_owned());
         }
@@ -103,22 +136,39 @@ async fn pagination_neither_skips_nor_repeats_while_writes_go_on() {
     let unique: HashSet<_> = seen.iter().collect();
     assert_eq!(unique.len(), seen.len(), "no entry was repeated");
     for (p, _) in &scores {
-        assert!(unique.contains(p), "{p} kept its score and must have been seen");
+        assert!(
+            unique.contains(p),
+            "{p} kept its score and must have been seen"
+        );
     }
 }
 
 #[tokio::test]
 async fn friends_board_returns_just_those_entries_with_their_ranks() {
     let app = seeded(&[("a1", 50), ("b2", 40), ("c3", 30), ("d4", 20)]).await;
-    let (status, page) = app.get("/api/v1/leaderboards/a/entries?participants=d4,b2,nobody").await;
+    let (status, page) = app
+        .get("/api/v1/leaderboards/a/entries?participants=d4,b2,nobody")
+        .await;
     assert_eq!(status, 200);
-    let got: Vec<_> = page["entries"].as_array().unwrap().iter().map(|e| (e["participant"].as_str().unwrap().to_owned(), e["rank"].as_u64().unwrap())).collect();
+    let got: Vec<_> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["participant"].as_str().unwrap().to_owned(),
+                e["rank"].as_u64().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(got, [("b2".to_owned(), 2), ("d4".to_owned(), 4)]);
 }
 
 #[tokio::test]
 async fn one_entry_and_its_neighbourhood() {
-    let scores: Vec<(String, i64)> = (0..20).map(|i| (format!("p{i:02}"), 100 - i as i64)).collect();
+    let scores: Vec<(String, i64)> = (0..20)
+        .map(|i| (format!("p{i:02}"), 100 - i as i64))
+        .collect();
     let refs: Vec<(&str, i64)> = scores.iter().map(|(p, s)| (p.as_str(), *s)).collect();
     let app = seeded(&refs).await;
     let (status, e) = app.get("/api/v1/leaderboards/a/entries/p05").await;
@@ -131,9 +181,16 @@ async fn one_entry_and_its_neighbourhood() {
     let around = |q: &'static str| {
         let app = &app;
         async move {
-            let (status, page) = app.get(&format!("/api/v1/leaderboards/a/entries/{q}")).await;
+            let (status, page) = app
+                .get(&format!("/api/v1/leaderboards/a/entries/{q}"))
+                .await;
             assert_eq!(status, 200, "{page}");
-            page["entries"].as_array().unwrap().iter().map(|e| e["rank"].as_u64().unwrap()).collect::<Vec<_>>()
+            page["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["rank"].as_u64().unwrap())
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(around("p10/around?limit=5").await, vec![9, 10, 11, 12, 13]);

@@ -12,7 +12,8 @@ fn at(s: &str) -> DateTime<Utc> {
 #[tokio::test]
 async fn a_daily_board_starts_over_after_midnight_and_keeps_yesterday() {
     let app = TestApp::spawn_at(at("2026-05-01T22:00:00Z")).await;
-    app.leaderboard(json!({"slug": "d", "name": "Daily", "reset": "daily"})).await;
+    app.leaderboard(json!({"slug": "d", "name": "Daily", "reset": "daily"}))
+        .await;
     app.score("d", "ada", 10).await;
     let first = app.score("d", "bob", 20).await;
     let yesterday = first["period_id"].as_i64().unwrap();
@@ -26,19 +27,28 @@ async fn a_daily_board_starts_over_after_midnight_and_keeps_yesterday() {
 
     let r = app.score("d", "ada", 5).await;
     assert_eq!(r["rank"], 1);
-    assert!(r["previous_rank"].is_null(), "a new period starts with no entry");
+    assert!(
+        r["previous_rank"].is_null(),
+        "a new period starts with no entry"
+    );
     assert_ne!(r["period_id"], yesterday);
     assert_eq!(app.top("d", "").await, vec![("ada".to_owned(), 5, 1)]);
 
     let past = app.top("d", &format!("period={yesterday}")).await;
-    assert_eq!(past, vec![("bob".to_owned(), 20, 1), ("ada".to_owned(), 10, 2)]);
+    assert_eq!(
+        past,
+        vec![("bob".to_owned(), 20, 1), ("ada".to_owned(), 10, 2)]
+    );
 
     let (status, periods) = app.get("/api/v1/leaderboards/d/periods").await;
     assert_eq!(status, 200);
     let list = periods["periods"].as_array().unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[1]["id"], yesterday);
-    assert_eq!(list[1]["starts_at"], "2026-05-01T22:00:00Z", "the first period begins at creation");
+    assert_eq!(
+        list[1]["starts_at"], "2026-05-01T22:00:00Z",
+        "the first period begins at creation"
+    );
     assert_eq!(list[1]["ends_at"], "2026-05-02T00:00:00Z");
     assert_eq!(periods["current"]["ends_at"], "2026-05-03T00:00:00Z");
 }
@@ -60,14 +70,22 @@ async fn a_weekly_board_in_a_time_zone_resets_on_local_monday() {
 #[tokio::test]
 async fn a_cursor_keeps_reading_its_period_across_a_reset() {
     let app = TestApp::spawn_at(at("2026-05-01T23:00:00Z")).await;
-    app.leaderboard(json!({"slug": "d", "name": "Daily", "reset": "daily"})).await;
-    let items: Vec<_> = (0..10).map(|i| json!({"participant": format!("p{i}"), "score": i})).collect();
-    app.post("/api/v1/leaderboards/d/scores", json!(items)).await;
+    app.leaderboard(json!({"slug": "d", "name": "Daily", "reset": "daily"}))
+        .await;
+    let items: Vec<_> = (0..10)
+        .map(|i| json!({"participant": format!("p{i}"), "score": i}))
+        .collect();
+    app.post("/api/v1/leaderboards/d/scores", json!(items))
+        .await;
     let (_, page) = app.get("/api/v1/leaderboards/d/entries?limit=4").await;
     let cursor = page["next_cursor"].as_str().unwrap().to_owned();
     app.clock.set(at("2026-05-02T00:30:00Z"));
     app.score("d", "late", 100).await;
-    let (status, page) = app.get(&format!("/api/v1/leaderboards/d/entries?limit=4&cursor={cursor}")).await;
+    let (status, page) = app
+        .get(&format!(
+            "/api/v1/leaderboards/d/entries?limit=4&cursor={cursor}"
+        ))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(page["entries"][0]["rank"], 5);
     assert_eq!(page["entries"][0]["participant"], "p5");
@@ -79,11 +97,15 @@ async fn changing_the_schedule_closes_the_running_period() {
     app.leaderboard(json!({"slug": "x", "name": "X"})).await;
     let first = app.score("x", "ada", 10).await;
     app.clock.set(at("2026-05-01T11:00:00Z"));
-    let (status, lb) = app.patch("/api/v1/leaderboards/x", json!({"reset": "daily"})).await;
+    let (status, lb) = app
+        .patch("/api/v1/leaderboards/x", json!({"reset": "daily"}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(lb["current_period"]["starts_at"], "2026-05-01T11:00:00Z");
     assert_eq!(lb["current_period"]["ends_at"], "2026-05-02T00:00:00Z");
     assert_eq!(lb["entries"], 0);
-    let past = app.top("x", &format!("period={}", first["period_id"])).await;
+    let past = app
+        .top("x", &format!("period={}", first["period_id"]))
+        .await;
     assert_eq!(past.len(), 1);
 }

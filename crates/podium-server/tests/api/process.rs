@@ -56,7 +56,11 @@ impl Podium {
             Db::Url(url) => cmd.env("DATABASE_URL", url),
             Db::Embedded(dir) => cmd.env("PODIUM_DATA_DIR", dir),
         };
-        let out = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("log file");
         cmd.stdout(out.try_clone().expect("clone")).stderr(out);
         let child = cmd.spawn().expect("spawn podium");
         let p = Podium {
@@ -64,7 +68,10 @@ impl Podium {
             addr,
             metrics,
             log,
-            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
         };
         p.wait_ready().await;
         p
@@ -79,14 +86,22 @@ impl Podium {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("podium never became ready; log:\n{}", std::fs::read_to_string(&self.log).unwrap_or_default());
+        panic!(
+            "podium never became ready; log:\n{}",
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> reqwest::Result<(u16, Value)> {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Result<(u16, Value)> {
         let mut req = self.client.request(method, self.url(path));
         if let Some(b) = body {
             req = req.json(&b);
@@ -115,7 +130,11 @@ impl Podium {
 
 async fn entry_score(p: &Podium, slug: &str, participant: &str) -> Option<i64> {
     let (status, e) = p
-        .send(reqwest::Method::GET, &format!("/api/v1/leaderboards/{slug}/entries/{participant}"), None)
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/leaderboards/{slug}/entries/{participant}"),
+            None,
+        )
         .await
         .expect("read");
     (status == 200).then(|| e["score"].as_i64().expect("score"))
@@ -128,7 +147,11 @@ async fn every_acknowledged_score_survives_kill_9() {
     let data = dir.path().join("data");
     let podium = Podium::start(Db::Embedded(&data), log.clone()).await;
     let (status, _) = podium
-        .send(reqwest::Method::POST, "/api/v1/leaderboards", Some(json!({"slug": "crash", "name": "Crash", "operator": "latest"})))
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/leaderboards",
+            Some(json!({"slug": "crash", "name": "Crash", "operator": "latest"})),
+        )
         .await
         .unwrap();
     assert_eq!(status, 201);
@@ -143,7 +166,10 @@ async fn every_acknowledged_score_survives_kill_9() {
             let participant = format!("client{c}");
             for score in 1..100_000i64 {
                 let path = format!("/api/v1/leaderboards/crash/scores/{participant}");
-                match podium.send(reqwest::Method::PUT, &path, Some(json!({"score": score}))).await {
+                match podium
+                    .send(reqwest::Method::PUT, &path, Some(json!({"score": score})))
+                    .await
+                {
                     Ok((200, _)) => {
                         acked.lock().unwrap().insert(participant.clone(), score);
                     }
@@ -164,14 +190,25 @@ async fn every_acknowledged_score_survives_kill_9() {
     let _ = podium.child.wait().await;
 
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.values().sum::<i64>() > 16, "the clients got some writes in before the kill");
+    assert!(
+        acked.values().sum::<i64>() > 16,
+        "the clients got some writes in before the kill"
+    );
     // Restart on the same data folder: the orphaned PostgreSQL is recovered, and every score
     // that was acknowledged is there (a write in flight at the kill may or may not be).
     let podium = Podium::start(Db::Embedded(&data), log.clone()).await;
     for (participant, score) in &acked {
-        let stored = entry_score(&podium, "crash", participant).await.expect("entry exists");
-        assert!(stored >= *score, "{participant}: acknowledged {score}, stored {stored}");
-        assert!(stored <= attempted[participant], "{participant}: stored {stored} was never sent");
+        let stored = entry_score(&podium, "crash", participant)
+            .await
+            .expect("entry exists");
+        assert!(
+            stored >= *score,
+            "{participant}: acknowledged {score}, stored {stored}"
+        );
+        assert!(
+            stored <= attempted[participant],
+            "{participant}: stored {stored} was never sent"
+        );
     }
     assert_eq!(podium.terminate().await, 0);
 }
@@ -183,13 +220,20 @@ async fn two_processes_on_one_database_converge_and_catch_up() {
     let a = Podium::start(Db::Url(&db), dir.path().join("a.log")).await;
     let b = Podium::start(Db::Url(&db), dir.path().join("b.log")).await;
     let (status, _) = a
-        .send(reqwest::Method::POST, "/api/v1/leaderboards", Some(json!({"slug": "shared", "name": "Shared"})))
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/leaderboards",
+            Some(json!({"slug": "shared", "name": "Shared"})),
+        )
         .await
         .unwrap();
     assert_eq!(status, 201);
     async fn put(p: &Podium, who: &str, score: i64) {
         let path = format!("/api/v1/leaderboards/shared/scores/{who}");
-        let (status, body) = p.send(reqwest::Method::PUT, &path, Some(json!({"score": score}))).await.unwrap();
+        let (status, body) = p
+            .send(reqwest::Method::PUT, &path, Some(json!({"score": score})))
+            .await
+            .unwrap();
         assert_eq!(status, 200, "{body}");
     }
     put(&a, "ada", 10).await;
@@ -197,13 +241,33 @@ async fn two_processes_on_one_database_converge_and_catch_up() {
     put(&a, "cy", 15).await;
 
     async fn ranks(p: &Podium) -> Vec<(String, u64)> {
-        let (_, page) = p.send(reqwest::Method::GET, "/api/v1/leaderboards/shared/entries", None).await.unwrap();
+        let (_, page) = p
+            .send(
+                reqwest::Method::GET,
+                "/api/v1/leaderboards/shared/entries",
+                None,
+            )
+            .await
+            .unwrap();
         page["entries"]
             .as_array()
-            .map(|a| a.iter().map(|e| (e["participant"].as_str().unwrap().to_owned(), e["rank"].as_u64().unwrap())).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        (
+                            e["participant"].as_str().unwrap().to_owned(),
+                            e["rank"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default()
     }
-    let want = vec![("bob".to_owned(), 1), ("cy".to_owned(), 2), ("ada".to_owned(), 3)];
+    let want = vec![
+        ("bob".to_owned(), 1),
+        ("cy".to_owned(), 2),
+        ("ada".to_owned(), 3),
+    ];
     // Notifications arrive within milliseconds; allow a few seconds on a loaded machine.
     for p in [&a, &b] {
         let mut got = Vec::new();
@@ -222,7 +286,12 @@ async fn two_processes_on_one_database_converge_and_catch_up() {
     put(&a, "dee", 30).await;
     put(&a, "ada", 40).await;
     let b = Podium::start(Db::Url(&db), dir.path().join("b2.log")).await;
-    let want = vec![("ada".to_owned(), 1), ("dee".to_owned(), 2), ("bob".to_owned(), 3), ("cy".to_owned(), 4)];
+    let want = vec![
+        ("ada".to_owned(), 1),
+        ("dee".to_owned(), 2),
+        ("bob".to_owned(), 3),
+        ("cy".to_owned(), 4),
+    ];
     assert_eq!(ranks(&b).await, want);
     // And a write through B reaches A.
     put(&b, "eve", 50).await;
@@ -245,7 +314,11 @@ async fn requests_in_flight_at_sigterm_complete() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = Arc::new(Podium::start(Db::Url(&db), dir.path().join("p.log")).await);
     let (status, _) = p
-        .send(reqwest::Method::POST, "/api/v1/leaderboards", Some(json!({"slug": "t", "name": "T"})))
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/leaderboards",
+            Some(json!({"slug": "t", "name": "T"})),
+        )
         .await
         .unwrap();
     assert_eq!(status, 201);
@@ -253,21 +326,34 @@ async fn requests_in_flight_at_sigterm_complete() {
     for r in 0..6 {
         let p = p.clone();
         inflight.push(tokio::spawn(async move {
-            let items: Vec<_> = (0..10_000).map(|i| json!({"participant": format!("r{r}p{i}"), "score": i})).collect();
-            p.send(reqwest::Method::POST, "/api/v1/leaderboards/t/scores", Some(json!(items))).await
+            let items: Vec<_> = (0..10_000)
+                .map(|i| json!({"participant": format!("r{r}p{i}"), "score": i}))
+                .collect();
+            p.send(
+                reqwest::Method::POST,
+                "/api/v1/leaderboards/t/scores",
+                Some(json!(items)),
+            )
+            .await
         }));
     }
     tokio::time::sleep(Duration::from_millis(150)).await;
     p.signal(Signal::SIGTERM);
     let mut stored = 0;
     for r in inflight {
-        let (status, body) = r.await.unwrap().expect("the in-flight request got an answer");
+        let (status, body) = r
+            .await
+            .unwrap()
+            .expect("the in-flight request got an answer");
         assert_eq!(status, 200, "{body}");
         stored += body.as_array().unwrap().len();
     }
     assert_eq!(stored, 60_000);
     let mut p = Arc::into_inner(p).expect("no other handle");
-    let status = tokio::time::timeout(Duration::from_secs(60), p.child.wait()).await.unwrap().unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(60), p.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(status.code(), Some(0), "exit 0 after draining");
     let log = std::fs::read_to_string(&p.log).unwrap();
     assert!(log.contains("write batcher flushed"), "{log}");
@@ -278,8 +364,20 @@ async fn metrics_are_served_on_their_own_listener_and_logs_are_json() {
     let db = fresh_database().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let p = Podium::start(Db::Url(&db), dir.path().join("p.log")).await;
-    p.send(reqwest::Method::POST, "/api/v1/leaderboards", Some(json!({"slug": "m", "name": "M"}))).await.unwrap();
-    p.send(reqwest::Method::PUT, "/api/v1/leaderboards/m/scores/ada", Some(json!({"score": 3}))).await.unwrap();
+    p.send(
+        reqwest::Method::POST,
+        "/api/v1/leaderboards",
+        Some(json!({"slug": "m", "name": "M"})),
+    )
+    .await
+    .unwrap();
+    p.send(
+        reqwest::Method::PUT,
+        "/api/v1/leaderboards/m/scores/ada",
+        Some(json!({"score": 3})),
+    )
+    .await
+    .unwrap();
     let r = p
         .client
         .get(p.url("/api/v1/leaderboards/m/entries"))
@@ -289,9 +387,17 @@ async fn metrics_are_served_on_their_own_listener_and_logs_are_json() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // Not on the public port.
-    let (status, _) = p.send(reqwest::Method::GET, "/metrics", None).await.unwrap();
+    let (status, _) = p
+        .send(reqwest::Method::GET, "/metrics", None)
+        .await
+        .unwrap();
     assert_eq!(status, 404);
-    let text = reqwest::get(format!("http://{}/metrics", p.metrics)).await.unwrap().text().await.unwrap();
+    let text = reqwest::get(format!("http://{}/metrics", p.metrics))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for needle in [
         "podium_http_requests_total{method=\"GET\",route=\"/api/v1/leaderboards/{slug}/entries\",status=\"200\"}",
         "podium_http_request_duration_seconds_bucket",
@@ -305,7 +411,10 @@ async fn metrics_are_served_on_their_own_listener_and_logs_are_json() {
     ] {
         assert!(text.contains(needle), "metrics lack {needle}:\n{text}");
     }
-    assert!(!text.contains("/api/v1/leaderboards/m/"), "labels use routes, not raw paths");
+    assert!(
+        !text.contains("/api/v1/leaderboards/m/"),
+        "labels use routes, not raw paths"
+    );
 
     assert_eq!(p.terminate().await, 0);
     let log = std::fs::read_to_string(dir.path().join("p.log")).unwrap();

@@ -23,16 +23,24 @@ async fn a_submission_answers_with_rank_and_previous_rank() {
 #[tokio::test]
 async fn a_batch_stores_every_item_in_order() {
     let app = TestApp::spawn().await;
-    app.leaderboard(json!({"slug": "a", "name": "A", "operator": "increment"})).await;
-    let items: Vec<_> = (0..500).map(|i| json!({"participant": format!("p{i}"), "score": i})).collect();
-    let (status, results) = app.post("/api/v1/leaderboards/a/scores", json!(items)).await;
+    app.leaderboard(json!({"slug": "a", "name": "A", "operator": "increment"}))
+        .await;
+    let items: Vec<_> = (0..500)
+        .map(|i| json!({"participant": format!("p{i}"), "score": i}))
+        .collect();
+    let (status, results) = app
+        .post("/api/v1/leaderboards/a/scores", json!(items))
+        .await;
     assert_eq!(status, 200, "{results}");
     let results = results.as_array().unwrap();
     assert_eq!(results.len(), 500);
     assert_eq!(results[499]["participant"], "p499");
     // The same participant twice in one batch: applied in order.
     let (status, results) = app
-        .post("/api/v1/leaderboards/a/scores", json!([{"participant": "p1", "score": 10}, {"participant": "p1", "score": 5}]))
+        .post(
+            "/api/v1/leaderboards/a/scores",
+            json!([{"participant": "p1", "score": 10}, {"participant": "p1", "score": 5}]),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(results[0]["score"], 11);
@@ -45,7 +53,8 @@ async fn a_batch_stores_every_item_in_order() {
 #[tokio::test]
 async fn a_batch_with_one_bad_item_stores_nothing() {
     let app = TestApp::spawn().await;
-    app.leaderboard(json!({"slug": "a", "name": "A", "operator": "increment"})).await;
+    app.leaderboard(json!({"slug": "a", "name": "A", "operator": "increment"}))
+        .await;
     app.score("a", "max", i64::MAX).await;
     let (status, problem) = app
         .post(
@@ -56,10 +65,16 @@ async fn a_batch_with_one_bad_item_stores_nothing() {
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "[1].score");
     let (_, page) = app.get("/api/v1/leaderboards/a/entries").await;
-    assert_eq!(page["total"], 1, "nothing of the refused batch was stored: {page}");
+    assert_eq!(
+        page["total"], 1,
+        "nothing of the refused batch was stored: {page}"
+    );
 
     let (status, problem) = app
-        .post("/api/v1/leaderboards/a/scores", json!([{"participant": "ok1", "score": 1}, {"participant": "bad id!", "score": 1}]))
+        .post(
+            "/api/v1/leaderboards/a/scores",
+            json!([{"participant": "ok1", "score": 1}, {"participant": "bad id!", "score": 1}]),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(problem["errors"][0]["field"], "[1].participant");
@@ -71,20 +86,31 @@ async fn a_batch_with_one_bad_item_stores_nothing() {
 async fn a_batch_is_limited_to_ten_thousand_items() {
     let app = TestApp::spawn().await;
     app.leaderboard(json!({"slug": "a", "name": "A"})).await;
-    let items: Vec<_> = (0..10_001).map(|i| json!({"participant": format!("p{i}"), "score": i})).collect();
-    let (status, problem) = app.post("/api/v1/leaderboards/a/scores", json!(items)).await;
+    let items: Vec<_> = (0..10_001)
+        .map(|i| json!({"participant": format!("p{i}"), "score": i}))
+        .collect();
+    let (status, problem) = app
+        .post("/api/v1/leaderboards/a/scores", json!(items))
+        .await;
     assert_eq!(status, 422);
     assert_eq!(problem["code"], "too_many_items");
     let (status, problem) = app.post("/api/v1/leaderboards/a/scores", json!([])).await;
     assert_eq!(status, 422, "{problem}");
-    let items: Vec<_> = (0..10_000).map(|i| json!({"participant": format!("p{i}"), "score": i})).collect();
-    let (status, _) = app.post("/api/v1/leaderboards/a/scores", json!(items)).await;
+    let items: Vec<_> = (0..10_000)
+        .map(|i| json!({"participant": format!("p{i}"), "score": i}))
+        .collect();
+    let (status, _) = app
+        .post("/api/v1/leaderboards/a/scores", json!(items))
+        .await;
     assert_eq!(status, 200);
 }
 
 #[tokio::test]
 async fn writes_need_the_token_when_one_is_configured_and_reads_do_not() {
-    let app = TestApp::spawn_with(|c| c.api_token = Some(podium::config::Secret::new("0123456789abcdef-token"))).await;
+    let app = TestApp::spawn_with(|c| {
+        c.api_token = Some(podium::config::Secret::new("0123456789abcdef-token"))
+    })
+    .await;
     app.leaderboard(json!({"slug": "a", "name": "A"})).await;
     let anonymous = reqwest::Client::new();
     let r = anonymous
@@ -104,8 +130,15 @@ async fn writes_need_the_token_when_one_is_configured_and_reads_do_not() {
         .unwrap();
     assert_eq!(r.status(), 401);
     let body = r.text().await.unwrap();
-    assert!(!body.contains("0123456789abcdef"), "the token never appears in an error: {body}");
-    let r = anonymous.get(app.url("/api/v1/leaderboards/a/entries")).send().await.unwrap();
+    assert!(
+        !body.contains("0123456789abcdef"),
+        "the token never appears in an error: {body}"
+    );
+    let r = anonymous
+        .get(app.url("/api/v1/leaderboards/a/entries"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(app.score("a", "ada", 1).await["rank"], 1);
 }
@@ -114,11 +147,21 @@ async fn writes_need_the_token_when_one_is_configured_and_reads_do_not() {
 async fn metadata_is_kept_with_the_entry() {
     let app = TestApp::spawn().await;
     app.leaderboard(json!({"slug": "a", "name": "A"})).await;
-    let (status, _) = app.put("/api/v1/leaderboards/a/scores/ada", json!({"score": 5, "metadata": {"car": "red"}})).await;
+    let (status, _) = app
+        .put(
+            "/api/v1/leaderboards/a/scores/ada",
+            json!({"score": 5, "metadata": {"car": "red"}}),
+        )
+        .await;
     assert_eq!(status, 200);
     let (_, e) = app.get("/api/v1/leaderboards/a/entries/ada").await;
     assert_eq!(e["metadata"], json!({"car": "red"}));
-    let (status, problem) = app.put("/api/v1/leaderboards/a/scores/ada", json!({"score": 6, "metadata": "red"})).await;
+    let (status, problem) = app
+        .put(
+            "/api/v1/leaderboards/a/scores/ada",
+            json!({"score": 6, "metadata": "red"}),
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(problem["errors"][0]["field"], "metadata");
 }

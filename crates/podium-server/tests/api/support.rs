@@ -29,8 +29,15 @@ pub fn admin_url() -> String {
             .args(["start", dir])
             .output()
             .expect("run scripts/test-pg");
-        assert!(out.status.success(), "test-pg: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).expect("utf-8").trim().to_owned()
+        assert!(
+            out.status.success(),
+            "test-pg: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_owned()
     })
     .clone()
 }
@@ -46,7 +53,9 @@ async fn template() {
     static READY: OnceCell<()> = OnceCell::const_new();
     READY
         .get_or_init(|| async {
-            let mut admin = PgConnection::connect(&admin_url()).await.expect("connect to the test cluster");
+            let mut admin = PgConnection::connect(&admin_url())
+                .await
+                .expect("connect to the test cluster");
             // Rebuilt once per run, so a changed migration is always picked up.
             admin
                 .execute(format!("drop database if exists {TEMPLATE} with (force)").as_str())
@@ -56,8 +65,13 @@ async fn template() {
                 .execute(format!("create database {TEMPLATE}").as_str())
                 .await
                 .expect("create template");
-            let mut conn = PgConnection::connect(&database_url(TEMPLATE)).await.expect("connect template");
-            podium::db::MIGRATOR.run(&mut conn).await.expect("migrate template");
+            let mut conn = PgConnection::connect(&database_url(TEMPLATE))
+                .await
+                .expect("connect template");
+            podium::db::MIGRATOR
+                .run(&mut conn)
+                .await
+                .expect("migrate template");
             conn.close().await.expect("close template");
         })
         .await;
@@ -111,7 +125,11 @@ impl TestApp {
     }
 
     /// Another server on an existing database (several processes sharing one database).
-    pub async fn start(database_url: String, clock: Clock, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    pub async fn start(
+        database_url: String,
+        clock: Clock,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let mut config = test_config(&database_url);
         tweak(&mut config);
         let token = config.api_token.as_ref().map(|t| t.expose().to_owned());
@@ -127,7 +145,10 @@ impl TestApp {
         }));
         let app = TestApp {
             addr,
-            client: Client::builder().timeout(Duration::from_secs(30)).build().expect("client"),
+            client: Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
             clock,
             token,
             stop: Some(stop),
@@ -179,7 +200,11 @@ impl TestApp {
         let r = self.request(method, path, body.as_ref()).await;
         let status = r.status().as_u16();
         let text = r.text().await.expect("body");
-        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, json)
     }
 
@@ -209,7 +234,10 @@ impl TestApp {
     /// Submits a score, asserting success.
     pub async fn score(&self, slug: &str, participant: &str, score: i64) -> Value {
         let (status, json) = self
-            .put(&format!("/api/v1/leaderboards/{slug}/scores/{participant}"), serde_json::json!({"score": score}))
+            .put(
+                &format!("/api/v1/leaderboards/{slug}/scores/{participant}"),
+                serde_json::json!({"score": score}),
+            )
             .await;
         assert_eq!(status, 200, "submit score: {json}");
         json
@@ -217,7 +245,9 @@ impl TestApp {
 
     /// (participant, score, rank) of the first `limit` entries.
     pub async fn top(&self, slug: &str, query: &str) -> Vec<(String, i64, u64)> {
-        let (status, json) = self.get(&format!("/api/v1/leaderboards/{slug}/entries?{query}")).await;
+        let (status, json) = self
+            .get(&format!("/api/v1/leaderboards/{slug}/entries?{query}"))
+            .await;
         assert_eq!(status, 200, "entries: {json}");
         json["entries"]
             .as_array()
