@@ -10,3 +10,4 @@ mod operators;
 mod periods;
 mod process;
 mod scores;
+mod surface;

@@ -1,0 +1,142 @@
+//! The operational surface and the contract: health, readiness, version, the OpenAPI document
+//! (a JSON snapshot, so an accidental contract change shows up in review) and the CLI.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn health_readiness_and_version_answer() {
+    let app = TestApp::spawn().await;
+    let (status, health) = app.get("/healthz").await;
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+    let (status, ready) = app.get("/readyz").await;
+    assert_eq!(status, 200);
+    assert_eq!(ready["ready"], true);
+    assert_eq!(ready["database"], true);
+    assert_eq!(ready["migrations"], true);
+    assert_eq!(ready["index_warm"], true);
+    let (status, version) = app.get("/version").await;
+    assert_eq!(status, 200);
+    assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
+    assert!(version["git_commit"].is_string());
+    assert!(version["build_time"].is_string());
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_matches_the_snapshot() {
+    let app = TestApp::spawn().await;
+    let (status, doc) = app.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/leaderboards",
+        "/api/v1/leaderboards/{slug}",
+        "/api/v1/leaderboards/{slug}/periods",
+        "/api/v1/leaderboards/{slug}/scores",
+        "/api/v1/leaderboards/{slug}/scores/{participant}",
+        "/api/v1/leaderboards/{slug}/entries",
+        "/api/v1/leaderboards/{slug}/entries/{participant}",
+        "/api/v1/leaderboards/{slug}/entries/{participant}/around",
+    ] {
+        assert!(paths.contains_key(path), "the document lacks {path}");
+    }
+    let mut doc = doc;
+    doc["info"]["version"] = Value::String("[version]".into());
+    insta::assert_json_snapshot!("openapi", doc);
+}
+
+fn podium(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_podium"));
+    cmd.args(args).env_remove("DATABASE_URL");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run podium");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn config_show_masks_secrets_and_layers_the_environment() {
+    let (ok, out, err) = podium(
+        &["config", "show"],
+        &[
+            ("PODIUM_API_TOKEN", "a-very-secret-token-123"),
+            ("DATABASE_URL", "postgres://podium:hunter2@db/podium"),
+            ("PODIUM_HTTP_ADDR", "127.0.0.1:9999"),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("http_addr = \"127.0.0.1:9999\""), "{out}");
+    assert!(!out.contains("a-very-secret"), "{out}");
+    assert!(!out.contains("hunter2"), "{out}");
+    assert!(out.contains("********"));
+}
+
+#[test]
+fn secrets_can_come_from_files_and_bad_config_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "token-from-a-file-0001\n").unwrap();
+    let (ok, out, err) = podium(
+        &["config", "show"],
+        &[("PODIUM_API_TOKEN_FILE", token.to_str().unwrap())],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("api_token = \"********\""), "{out}");
+
+    let (ok, _, err) = podium(
+        &["config", "show"],
+        &[("PODIUM_HTTP_ADDR", "not-an-address")],
+    );
+    assert!(!ok);
+    assert!(err.to_lowercase().contains("http_addr"), "{err}");
+    let (ok, _, err) = podium(
+        &["config", "show"],
+        &[("PODIUM_API_TOKEN_FILE", "/nonexistent/token")],
+    );
+    assert!(!ok);
+    assert!(err.contains("api_token_file"), "{err}");
+
+    let file = dir.path().join("podium.toml");
+    std::fs::write(
+        &file,
+        "http_addr = \"127.0.0.1:7000\"\nlog_level = \"debug\"\n",
+    )
+    .unwrap();
+    let (ok, out, err) = podium(
+        &["--config", file.to_str().unwrap(), "config", "show"],
+        &[("PODIUM_LOG_LEVEL", "warn")],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("127.0.0.1:7000"),
+        "the file sets the address: {out}"
+    );
+    assert!(
+        out.contains("log_level = \"warn\""),
+        "the environment beats the file: {out}"
+    );
+}
+
+#[test]
+fn every_subcommand_has_help_and_version_and_openapi_print() {
+    for sub in ["serve", "migrate", "openapi", "version", "config"] {
+        let (ok, out, err) = podium(&[sub, "--help"], &[]);
+        assert!(ok, "{sub} --help: {err}");
+        assert!(out.contains("Usage"), "{out}");
+    }
+    let (ok, out, _) = podium(&["version"], &[]);
+    assert!(ok && out.starts_with("podium "), "{out}");
+    let (ok, out, _) = podium(&["openapi"], &[]);
+    assert!(ok);
+    let doc: Value = serde_json::from_str(&out).expect("openapi prints JSON");
+    assert!(doc["paths"]["/api/v1/leaderboards"].is_object());
+}
