@@ -28,7 +28,11 @@ echo "test cluster: $pgdir"
 
 step "Rust tests"
 cargo build --locked -q -p podium-server --bin podium
-cargo test --locked --workspace --no-fail-fast
+results=$(mktemp)
+cargo test --locked --workspace --lib --bins --tests --no-fail-fast 2>&1 | tee "$results"
+passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$results" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed;' "$results" | awk '{s+=$1} END {print s+0}')
+rm -f "$results"
 
 step ".sqlx offline data"
 psql -q "$PODIUM_TEST_DATABASE_URL" -c 'create database podium_sqlx' >/dev/null
@@ -39,3 +43,4 @@ done
 SQLX_DATABASE_URL=$SQLX_DATABASE_URL scripts/sqlx-data.sh check
 
 step "all checks passed"
+echo "tests: $passed passed, $failed failed"
