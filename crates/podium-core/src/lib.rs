@@ -4,6 +4,7 @@
 pub mod board;
 pub mod ids;
 pub mod period;
+pub mod rating;
 pub mod score;
 mod tree;
 
