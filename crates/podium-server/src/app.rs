@@ -13,8 +13,8 @@ use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
-    batcher::Batcher, clock::Clock, config::Config, db::Database, feed::Feed, http, metrics as m,
-    rank::Ranks,
+    batcher::Batcher, clock::Clock, config::Config, db::Database, feed::Feed, http,
+    league::Leagues, metrics as m, rank::Ranks,
 };
 
 /// What every request handler can reach.
@@ -25,6 +25,7 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub pool: PgPool,
     pub ranks: Arc<Ranks>,
+    pub leagues: Arc<Leagues>,
     pub feed: Arc<Feed>,
     pub batcher: Batcher,
     pub clock: Clock,
@@ -91,10 +92,19 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let pool = db.pool.clone();
     let ranks = Arc::new(Ranks::new());
+    let leagues = Arc::new(Leagues::default());
+    let (league_tx, league_rx) = tokio::sync::mpsc::unbounded_channel();
     let feed = Arc::new(Feed::new(
         pool.clone(),
         ranks.clone(),
+        leagues.clone(),
+        league_tx,
         config.past_period_cache,
+    ));
+    let league_task = tokio::spawn(crate::league::follow(
+        pool.clone(),
+        leagues.clone(),
+        league_rx,
     ));
     let (batcher, writer) = Batcher::start(
         pool.clone(),
@@ -105,6 +115,7 @@ async fn serve(
     let state = AppState(Arc::new(Inner {
         pool: pool.clone(),
         ranks,
+        leagues,
         feed: feed.clone(),
         batcher,
         clock: options.clock.clone(),
@@ -169,6 +180,7 @@ async fn serve(
 
     let _ = stop_tx.send(true);
     warm.abort();
+    league_task.abort();
     let _ = warm.await;
     if let Some(t) = metrics_task {
         let _ = t.await;

@@ -15,9 +15,13 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use crate::{
     db::{self, changes},
+    league::{Key, Leagues},
     metrics as m,
     rank::{Change, RankMove, Ranks},
 };
+
+/// A league to bring up to a version, replaying from a point (None: its whole season).
+pub type LeagueSync = (i64, i64, Option<Key>);
 
 const PAGE: i64 = 5000;
 
@@ -26,6 +30,8 @@ const PAGE: i64 = 5000;
 pub struct Feed {
     pool: PgPool,
     ranks: Arc<Ranks>,
+    leagues: Arc<Leagues>,
+    league_tx: tokio::sync::mpsc::UnboundedSender<LeagueSync>,
     applied: Mutex<i64>,
     applied_seq: AtomicI64,
     past_cache: usize,
@@ -36,10 +42,18 @@ pub struct Feed {
 pub type ApplierGuard<'a> = MutexGuard<'a, i64>;
 
 impl Feed {
-    pub fn new(pool: PgPool, ranks: Arc<Ranks>, past_cache: usize) -> Self {
+    pub fn new(
+        pool: PgPool,
+        ranks: Arc<Ranks>,
+        leagues: Arc<Leagues>,
+        league_tx: tokio::sync::mpsc::UnboundedSender<LeagueSync>,
+        past_cache: usize,
+    ) -> Self {
         Self {
             pool,
             ranks,
+            leagues,
+            league_tx,
             applied: Mutex::new(0),
             applied_seq: AtomicI64::new(0),
             past_cache,
@@ -58,12 +72,13 @@ impl Feed {
 
     async fn reload(&self, applied: &mut ApplierGuard<'_>) -> Result<usize, sqlx::Error> {
         let started = Instant::now();
-        let (seq, states) = db::load::snapshot(&self.pool, self.past_cache).await?;
+        let (seq, states, leagues) = db::load::snapshot(&self.pool, self.past_cache).await?;
         let entries: usize = states
             .iter()
             .map(|s| s.current.as_ref().map_or(0, |b| b.board.len()))
             .sum();
         self.ranks.replace_all(states);
+        self.leagues.replace_all(leagues);
         **applied = seq;
         self.applied_seq.store(seq, Ordering::Relaxed);
         metrics::gauge!(m::CHANGE_SEQ).set(seq as f64);
@@ -93,10 +108,7 @@ impl Feed {
             self.fill(applied, first_seq - 1).await?;
         }
         let n = own.len();
-        let moves = own
-            .into_iter()
-            .map(|c| self.ranks.apply(c, self.past_cache))
-            .collect();
+        let moves = own.into_iter().map(|c| self.apply(c)).collect();
         let last = first_seq + n as i64 - 1;
         if last > **applied {
             **applied = last;
@@ -105,6 +117,26 @@ impl Feed {
         }
         metrics::counter!(m::CHANGES_APPLIED, "origin" => "own").increment(n as u64);
         Ok(moves)
+    }
+
+    /// Applies one change: to the rank index, or (leagues) hands it to the league task, which
+    /// replays from the database without holding up the feed.
+    fn apply(&self, change: Change) -> RankMove {
+        match change {
+            Change::League {
+                league_id,
+                version,
+                from,
+            } => {
+                let _ = self.league_tx.send((league_id, version, from));
+                RankMove::default()
+            }
+            Change::LeagueDeleted { league_id } => {
+                self.leagues.remove(league_id);
+                RankMove::default()
+            }
+            other => self.ranks.apply(other, self.past_cache),
+        }
     }
 
     /// Applies every committed change this process has not seen.
@@ -131,7 +163,7 @@ impl Feed {
             }
             let n = rows.len();
             for (seq, change) in rows {
-                self.ranks.apply(change, self.past_cache);
+                self.apply(change);
                 **applied = seq;
             }
             self.applied_seq.store(**applied, Ordering::Relaxed);

@@ -55,6 +55,18 @@ impl Columns {
                 Some(*period_id),
                 serde_json::to_string(bounds).ok(),
             ),
+            // The id column names a leaderboard or, for these kinds, a league.
+            Change::League {
+                league_id,
+                version,
+                from,
+            } => (
+                "league",
+                *league_id,
+                None,
+                Some(serde_json::json!({"version": version, "from": from}).to_string()),
+            ),
+            Change::LeagueDeleted { league_id } => ("league_deleted", *league_id, None, None),
         };
         self.kind.push(kind);
         self.leaderboard_id.push(lb);
@@ -204,6 +216,23 @@ pub async fn fetch(
                     bounds,
                 }
             }
+            "league" => {
+                #[derive(serde::Deserialize)]
+                struct Payload {
+                    version: i64,
+                    from: Option<(i64, i64)>,
+                }
+                let p: Payload = serde_json::from_str(r.payload.as_deref().unwrap_or(""))
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                Change::League {
+                    league_id: r.leaderboard_id,
+                    version: p.version,
+                    from: p.from,
+                }
+            }
+            "league_deleted" => Change::LeagueDeleted {
+                league_id: r.leaderboard_id,
+            },
             other => {
                 return Err(sqlx::Error::Protocol(format!(
                     "unknown change kind '{other}' in change_log"

@@ -1,18 +1,22 @@
-//! Start-up load of the rank index: every leaderboard's newest period, read in one
-//! repeatable-read snapshot together with the change-log position it corresponds to.
+//! Start-up load of the rank index and the leagues: every leaderboard's newest period and every
+//! league's ratings, read in one repeatable-read snapshot together with the change-log position
+//! it corresponds to.
 
 use std::sync::Arc;
 
 use sqlx::PgPool;
 
-use super::{changes, leaderboards};
-use crate::rank::{BoardState, LeaderboardState};
+use super::{changes, leaderboards, leagues};
+use crate::{
+    league::{self, LeagueData},
+    rank::{BoardState, LeaderboardState},
+};
 
 /// The sequence the snapshot is at, and the states to install.
 pub async fn snapshot(
     pool: &PgPool,
     past_cache: usize,
-) -> Result<(i64, Vec<LeaderboardState>), sqlx::Error> {
+) -> Result<(i64, Vec<LeaderboardState>, Vec<LeagueData>), sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query!("set transaction isolation level repeatable read, read only")
         .execute(&mut *tx)
@@ -40,6 +44,25 @@ pub async fn snapshot(
         };
         states.push(LeaderboardState::new(def, past_cache).with_current(current));
     }
+    let defs = leagues::load_all(&mut tx).await?;
+    let total = defs.len();
+    let mut loaded = Vec::with_capacity(total);
+    for (i, (def, version)) in defs.into_iter().enumerate() {
+        let slug = def.slug.clone();
+        match league::load(&mut tx, def, version).await {
+            Ok(data) => {
+                tracing::info!(
+                    league = %slug,
+                    matches = data.ratings.matches,
+                    progress = format!("{}/{}", i + 1, total),
+                    "loaded league"
+                );
+                loaded.push(data);
+            }
+            Err(league::LoadError::Db(e)) => return Err(e),
+            Err(e) => tracing::error!(league = %slug, error = %e, "league not loaded"),
+        }
+    }
     tx.commit().await?;
-    Ok((seq, states))
+    Ok((seq, states, loaded))
 }

@@ -2,8 +2,11 @@
 //! itself), the embedded migrations, and the queries, one module per resource.
 
 pub mod changes;
+pub mod history;
 pub mod leaderboards;
+pub mod leagues;
 pub mod load;
+pub mod matches;
 pub mod scores;
 
 use std::time::Duration;

@@ -5,8 +5,12 @@
 mod entries;
 pub mod extract;
 mod leaderboards;
+mod league_views;
+mod leagues;
+mod matches;
 mod openapi;
 mod scores;
+mod standings;
 pub mod views;
 
 use std::time::{Duration, Instant};
@@ -53,7 +57,10 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         "/api/v1",
         leaderboards::router()
             .merge(scores::router())
-            .merge(entries::router()),
+            .merge(entries::router())
+            .merge(leagues::router())
+            .merge(matches::router())
+            .merge(standings::router()),
     )
 }
 

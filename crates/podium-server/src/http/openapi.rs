@@ -21,6 +21,9 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "leaderboards", description = "Create and manage score leaderboards"),
         (name = "scores", description = "Submit scores"),
         (name = "entries", description = "Read ranks, pages and neighbourhoods"),
+        (name = "leagues", description = "Skill leagues: Elo, Glicko-2, TrueSkill, Weng-Lin, points tables"),
+        (name = "matches", description = "Record, edit and void matches; head-to-head"),
+        (name = "standings", description = "Standings, participants and rating history"),
     )
 )]
 struct ApiDoc;

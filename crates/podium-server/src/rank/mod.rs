@@ -49,6 +49,15 @@ pub enum Change {
         period_id: i64,
         bounds: Bounds,
     },
+    /// A league changed: bring it to `version`, replaying from `from` (None: the whole season).
+    League {
+        league_id: i64,
+        version: i64,
+        from: Option<(i64, i64)>,
+    },
+    LeagueDeleted {
+        league_id: i64,
+    },
 }
 
 /// What applying a score change did to its participant's rank.
@@ -176,6 +185,8 @@ impl Ranks {
                 }
                 RankMove::default()
             }
+            // Leagues are brought up to date by the feed's league task.
+            Change::League { .. } | Change::LeagueDeleted { .. } => RankMove::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ mod support;
 mod entries;
 mod errors;
 mod leaderboards;
+mod leagues;
 mod operators;
 mod periods;
 mod process;

@@ -41,6 +41,14 @@ async fn the_openapi_document_is_served_and_matches_the_snapshot() {
         "/api/v1/leaderboards/{slug}/entries",
         "/api/v1/leaderboards/{slug}/entries/{participant}",
         "/api/v1/leaderboards/{slug}/entries/{participant}/around",
+        "/api/v1/leagues",
+        "/api/v1/leagues/{slug}/matches",
+        "/api/v1/leagues/{slug}/matches/{id}",
+        "/api/v1/leagues/{slug}/standings",
+        "/api/v1/leagues/{slug}/participants/{participant}/history",
+        "/api/v1/leagues/{slug}/head-to-head",
+        "/api/v1/leagues/{slug}/predict",
+        "/api/v1/leagues/{slug}/seasons",
     ] {
         assert!(paths.contains_key(path), "the document lacks {path}");
     }

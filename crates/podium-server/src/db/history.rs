@@ -1,0 +1,195 @@
+//! Rating history: each rated match's before and after for every participant. Rewritten from
+//! the first affected match whenever a late, edited or voided match replays the ratings.
+
+use chrono::{DateTime, Utc};
+use podium_core::rating::Standing;
+use sqlx::{PgConnection, PgPool};
+
+use crate::{
+    league::Key,
+    model::{from_micros, to_micros},
+};
+
+/// One participant's change in one match.
+#[derive(Clone, Debug)]
+pub struct HistoryRow {
+    pub match_id: i64,
+    pub num: u32,
+    pub season: i32,
+    pub played_at: i64,
+    pub display_before: f64,
+    pub display_after: f64,
+    pub before: Standing,
+    pub after: Standing,
+}
+
+const CHUNK: usize = 20_000;
+
+/// Deletes the season's history after `after` (all of it for None).
+pub async fn delete_after(
+    tx: &mut PgConnection,
+    league_id: i64,
+    season: i32,
+    after: Option<Key>,
+) -> Result<u64, sqlx::Error> {
+    let (at, id) = after.map_or((None, 0), |(t, id)| (Some(from_micros(t)), id));
+    let done = sqlx::query!(
+        r#"delete from rating_history where league_id = $1 and season = $2
+             and ($3::timestamptz is null or (played_at, match_id) > ($3, $4))"#,
+        league_id,
+        season,
+        at,
+        id
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes the history of one match (a voided match).
+pub async fn delete_match(tx: &mut PgConnection, match_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("delete from rating_history where match_id = $1", match_id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Inserts history rows in chunks of one statement each.
+pub async fn insert(
+    tx: &mut PgConnection,
+    league_id: i64,
+    rows: &[HistoryRow],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(CHUNK) {
+        let n = chunk.len();
+        let mut match_id = Vec::with_capacity(n);
+        let mut num = Vec::with_capacity(n);
+        let mut season = Vec::with_capacity(n);
+        let mut played_at = Vec::with_capacity(n);
+        let mut f: [Vec<f64>; 12] = Default::default();
+        let mut points_before = Vec::with_capacity(n);
+        let mut points_after = Vec::with_capacity(n);
+        for r in chunk {
+            match_id.push(r.match_id);
+            num.push(r.num as i32);
+            season.push(r.season);
+            played_at.push(from_micros(r.played_at));
+            let vals = [
+                r.display_before,
+                r.display_after,
+                r.before.rating,
+                r.after.rating,
+                r.before.deviation,
+                r.after.deviation,
+                r.before.volatility,
+                r.after.volatility,
+                r.before.mu,
+                r.after.mu,
+                r.before.sigma,
+                r.after.sigma,
+            ];
+            for (col, v) in f.iter_mut().zip(vals) {
+                col.push(v);
+            }
+            points_before.push(r.before.points);
+            points_after.push(r.after.points);
+        }
+        sqlx::query!(
+            r#"insert into rating_history (league_id, match_id, num, season, played_at,
+                   display_before, display_after, rating_before, rating_after, deviation_before,
+                   deviation_after, volatility_before, volatility_after, mu_before, mu_after,
+                   sigma_before, sigma_after, points_before, points_after)
+               select $1, * from unnest($2::bigint[], $3::int[], $4::int[], $5::timestamptz[],
+                   $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[],
+                   $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[],
+                   $16::float8[], $17::float8[], $18::bigint[], $19::bigint[])"#,
+            league_id,
+            &match_id,
+            &num,
+            &season,
+            &played_at as &[DateTime<Utc>],
+            &f[0],
+            &f[1],
+            &f[2],
+            &f[3],
+            &f[4],
+            &f[5],
+            &f[6],
+            &f[7],
+            &f[8],
+            &f[9],
+            &f[10],
+            &f[11],
+            &points_before,
+            &points_after
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A stored history row as read back.
+#[derive(Clone, Debug)]
+pub struct HistoryEntry {
+    pub match_id: i64,
+    pub num: i32,
+    pub season: i32,
+    pub played_at: DateTime<Utc>,
+    pub display_before: f64,
+    pub display_after: f64,
+    pub rating_after: f64,
+    pub deviation_after: f64,
+    pub volatility_after: f64,
+    pub mu_after: f64,
+    pub sigma_after: f64,
+    pub points_after: i64,
+}
+
+/// A participant's history, oldest first, after the cursor key, at most `limit`.
+pub async fn of_participant(
+    pool: &PgPool,
+    league_id: i64,
+    num: i32,
+    after: Option<Key>,
+    limit: i64,
+) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    let (at, id) = after.map_or((None, 0), |(t, id)| (Some(from_micros(t)), id));
+    sqlx::query_as!(
+        HistoryEntry,
+        r#"select match_id, num, season, played_at, display_before, display_after, rating_after,
+                  deviation_after, volatility_after, mu_after, sigma_after, points_after
+           from rating_history
+           where league_id = $1 and num = $2
+             and ($3::timestamptz is null or (played_at, match_id) > ($3, $4))
+           order by played_at, match_id limit $5"#,
+        league_id,
+        num,
+        at,
+        id,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// History rows of the given matches (to show before/after with each match).
+pub async fn of_matches(
+    pool: &PgPool,
+    match_ids: &[i64],
+) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    sqlx::query_as!(
+        HistoryEntry,
+        r#"select match_id, num, season, played_at, display_before, display_after, rating_after,
+                  deviation_after, volatility_after, mu_after, sigma_after, points_after
+           from rating_history where match_id = any($1)"#,
+        match_ids
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The key of a history entry, for cursors.
+pub fn key_of(e: &HistoryEntry) -> Key {
+    (to_micros(e.played_at), e.match_id)
+}

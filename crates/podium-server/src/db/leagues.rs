@@ -1,0 +1,398 @@
+//! Leagues, their participants, matches and rating history in PostgreSQL.
+
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use sqlx::{PgConnection, PgPool};
+
+use super::changes;
+use crate::{
+    league::{Key, LeagueDef, StoredMatch},
+    model::{from_micros, to_micros},
+    rank::Change,
+};
+
+/// Why a league could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("the slug is already used by another league")]
+    SlugTaken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+struct Row {
+    id: i64,
+    slug: String,
+    name: String,
+    system: String,
+    params: serde_json::Value,
+    season: i32,
+    version: i64,
+    metadata: serde_json::Value,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for (LeagueDef, i64) {
+    fn from(r: Row) -> Self {
+        (
+            LeagueDef {
+                id: r.id,
+                slug: r.slug,
+                name: r.name,
+                system: r.system,
+                params: r.params,
+                season: r.season,
+                metadata: r.metadata,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            },
+            r.version,
+        )
+    }
+}
+
+/// A league to create, validated.
+#[derive(Debug)]
+pub struct NewLeague {
+    pub slug: String,
+    pub name: String,
+    pub system: String,
+    pub params: serde_json::Value,
+    pub metadata: serde_json::Value,
+}
+
+pub async fn create(
+    pool: &PgPool,
+    new: NewLeague,
+    now: DateTime<Utc>,
+) -> Result<(LeagueDef, i64), CreateError> {
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query_as!(
+        Row,
+        r#"insert into league (slug, name, system, params, metadata, created_at, updated_at)
+           values ($1, $2, $3, $4, $5, $6, $6)
+           on conflict (slug) do nothing
+           returning id, slug, name, system, params, season, version, metadata, created_at, updated_at"#,
+        new.slug,
+        new.name,
+        new.system,
+        new.params,
+        new.metadata,
+        now
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(CreateError::SlugTaken)?;
+    sqlx::query!(
+        "insert into league_season (league_id, season, started_at) values ($1, 1, $2)",
+        row.id,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    let (def, version) = row.into();
+    changes::append(&mut tx, &[league_change(def.id, version, None)]).await?;
+    tx.commit().await?;
+    Ok((def, version))
+}
+
+/// The change-log record that tells every process to bring a league up to `version`,
+/// replaying from `from` (None: the whole season).
+pub fn league_change(league_id: i64, version: i64, from: Option<Key>) -> Change {
+    Change::League {
+        league_id,
+        version,
+        from,
+    }
+}
+
+/// Changes to a league; `None` keeps the stored value.
+#[derive(Debug, Default)]
+pub struct LeaguePatch {
+    pub name: Option<String>,
+    pub params: Option<serde_json::Value>,
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// Updates the league and bumps its version; the caller holds the league's row lock via `tx`.
+pub async fn update(
+    tx: &mut PgConnection,
+    id: i64,
+    patch: LeaguePatch,
+    now: DateTime<Utc>,
+) -> Result<(LeagueDef, i64), sqlx::Error> {
+    let row = sqlx::query_as!(
+        Row,
+        r#"update league set name = coalesce($2, name), params = coalesce($3, params),
+                             metadata = coalesce($4, metadata), version = version + 1,
+                             updated_at = $5
+           where id = $1
+           returning id, slug, name, system, params, season, version, metadata, created_at, updated_at"#,
+        id,
+        patch.name,
+        patch.params,
+        patch.metadata,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(row.into())
+}
+
+/// Locks the league row for the rest of the transaction; returns (version, season, next_num).
+pub async fn lock(tx: &mut PgConnection, id: i64) -> Result<Option<(i64, i32, i32)>, sqlx::Error> {
+    Ok(sqlx::query!(
+        "select version, season, next_num from league where id = $1 for update",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| (r.version, r.season, r.next_num)))
+}
+
+/// Bumps the version (and the participant counter) after a change to matches.
+pub async fn bump(
+    tx: &mut PgConnection,
+    id: i64,
+    next_num: i32,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        "update league set version = version + 1, next_num = $2, updated_at = $3 where id = $1 returning version",
+        id,
+        next_num,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await
+}
+
+pub async fn delete(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query!("delete from league where id = $1", id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    changes::append(&mut tx, &[Change::LeagueDeleted { league_id: id }]).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn load_all(conn: &mut PgConnection) -> Result<Vec<(LeagueDef, i64)>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        Row,
+        r#"select id, slug, name, system, params, season, version, metadata, created_at, updated_at
+           from league order by id"#
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub async fn load_one(
+    conn: &mut PgConnection,
+    id: i64,
+) -> Result<Option<(LeagueDef, i64)>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        Row,
+        r#"select id, slug, name, system, params, season, version, metadata, created_at, updated_at
+           from league where id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+pub async fn participants(
+    conn: &mut PgConnection,
+    league_id: i64,
+) -> Result<Vec<(i32, String)>, sqlx::Error> {
+    Ok(sqlx::query!(
+        "select num, participant from league_participant where league_id = $1 order by num",
+        league_id
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.num, r.participant))
+    .collect())
+}
+
+pub async fn add_participants(
+    tx: &mut PgConnection,
+    league_id: i64,
+    new: &[(i32, String)],
+) -> Result<(), sqlx::Error> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let nums: Vec<i32> = new.iter().map(|(n, _)| *n).collect();
+    let names: Vec<String> = new.iter().map(|(_, p)| p.clone()).collect();
+    sqlx::query!(
+        r#"insert into league_participant (league_id, num, participant)
+           select $1, n, p from unnest($2::int[], $3::text[]) as t(n, p)"#,
+        league_id,
+        &nums,
+        &names
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Rated (not voided) matches of a season after `after`, in rating order, for every season from
+/// `from_season` on when `all_seasons`.
+pub async fn matches_after(
+    conn: &mut PgConnection,
+    league_id: i64,
+    season: i32,
+    after: Option<Key>,
+) -> Result<Vec<StoredMatch>, sqlx::Error> {
+    let (at, id) = after.map_or((None, 0), |(t, id)| (Some(from_micros(t)), id));
+    let mut rows = sqlx::query!(
+        r#"select id, season, played_at, participants, team_of, team_rank, team_score
+           from league_match
+           where league_id = $1 and season = $2 and voided_at is null
+             and ($3::timestamptz is null or (played_at, id) > ($3, $4))
+           order by played_at, id"#,
+        league_id,
+        season,
+        at,
+        id
+    )
+    .fetch(conn);
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        out.push(stored(
+            r.id,
+            r.season,
+            r.played_at,
+            &r.participants,
+            &r.team_of,
+            &r.team_rank,
+            r.team_score.as_deref(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Every rated match of every season, in season then rating order (start-up).
+pub async fn all_matches(
+    conn: &mut PgConnection,
+    league_id: i64,
+) -> Result<Vec<StoredMatch>, sqlx::Error> {
+    let mut rows = sqlx::query!(
+        r#"select id, season, played_at, participants, team_of, team_rank, team_score
+           from league_match where league_id = $1 and voided_at is null
+           order by season, played_at, id"#,
+        league_id
+    )
+    .fetch(conn);
+    let mut out = Vec::new();
+    while let Some(r) = rows.try_next().await? {
+        out.push(stored(
+            r.id,
+            r.season,
+            r.played_at,
+            &r.participants,
+            &r.team_of,
+            &r.team_rank,
+            r.team_score.as_deref(),
+        ));
+    }
+    Ok(out)
+}
+
+fn stored(
+    id: i64,
+    season: i32,
+    played_at: DateTime<Utc>,
+    participants: &[i32],
+    team_of: &[i16],
+    team_rank: &[i16],
+    team_score: Option<&[f64]>,
+) -> StoredMatch {
+    let mut teams: Vec<(Vec<u32>, u32, Option<f64>)> = team_rank
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                Vec::new(),
+                *r as u32,
+                team_score.and_then(|s| s.get(i).copied()),
+            )
+        })
+        .collect();
+    for (p, t) in participants.iter().zip(team_of) {
+        if let Some(team) = teams.get_mut(*t as usize) {
+            team.0.push(*p as u32);
+        }
+    }
+    StoredMatch {
+        id,
+        season,
+        played_at: to_micros(played_at),
+        teams,
+    }
+}
+
+/// A match to store.
+#[derive(Debug, Clone)]
+pub struct MatchRow {
+    pub played_at: DateTime<Utc>,
+    pub external_id: Option<String>,
+    pub participants: Vec<i32>,
+    pub team_of: Vec<i16>,
+    pub team_rank: Vec<i16>,
+    pub team_score: Option<Vec<f64>>,
+    pub metadata: serde_json::Value,
+}
+
+pub async fn insert_match(
+    tx: &mut PgConnection,
+    league_id: i64,
+    season: i32,
+    m: &MatchRow,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"insert into league_match (league_id, season, played_at, external_id, participants, team_of,
+                                     team_rank, team_score, metadata)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id"#,
+        league_id,
+        season,
+        m.played_at,
+        m.external_id,
+        &m.participants,
+        &m.team_of,
+        &m.team_rank,
+        m.team_score.as_deref() as Option<&[f64]>,
+        m.metadata
+    )
+    .fetch_one(tx)
+    .await
+}
+
+/// Ids of matches already recorded under these external ids.
+pub async fn by_external_ids(
+    tx: &mut PgConnection,
+    league_id: i64,
+    ids: &[String],
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query!(
+        "select external_id as \"external_id!\", id from league_match where league_id = $1 and external_id = any($2)",
+        league_id,
+        ids
+    )
+    .fetch_all(tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.external_id, r.id))
+    .collect())
+}

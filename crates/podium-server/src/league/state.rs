@@ -1,0 +1,309 @@
+//! One league in memory: the rating engine for the current season, checkpoints for replaying
+//! from a late match, the participants' names, and two standings boards (everyone, and
+//! established participants only) ordered by display rating through the rank index.
+
+use std::{collections::HashMap, sync::Arc};
+
+use podium_core::{
+    board::{Board, Entry},
+    rating::{
+        Checkpoint, Engine, MatchError, MatchInput, MatchOutcome, Params, TeamInput, points_order,
+    },
+    score::Order,
+};
+
+use super::LeagueDef;
+
+/// Position of a match in rating order: (played_at in unix µs, match id).
+pub type Key = (i64, i64);
+
+/// A checkpoint is taken after every this many matches of the season.
+const CHECKPOINT_EVERY: u64 = 2048;
+
+/// Display ratings are kept in the board as integers with this many steps per rating point.
+pub const DISPLAY_SCALE: f64 = 1000.0;
+
+/// A rated match as loaded from the database.
+#[derive(Clone, Debug)]
+pub struct StoredMatch {
+    pub id: i64,
+    pub season: i32,
+    pub played_at: i64,
+    /// Participant numbers per team, with the team's rank and score.
+    pub teams: Vec<(Vec<u32>, u32, Option<f64>)>,
+}
+
+impl StoredMatch {
+    pub fn key(&self) -> Key {
+        (self.played_at, self.id)
+    }
+}
+
+/// The rating side of a league: the engine and what replaying needs. Cheap to clone (the
+/// engine shares unchanged chunks), so writers compute on a copy and swap it in after commit.
+#[derive(Debug, Clone)]
+pub struct Ratings {
+    pub engine: Engine,
+    /// The engine at the start of the current season.
+    season_start: Checkpoint,
+    checkpoints: Vec<(Key, Checkpoint)>,
+    since_checkpoint: u64,
+    /// The last match applied in the current season.
+    pub last: Option<Key>,
+    /// Matches rated in the current season.
+    pub matches: u64,
+    /// Points leagues: points each participant took from each other (for head-to-head).
+    mutual: HashMap<(u32, u32), i64>,
+}
+
+impl Ratings {
+    pub fn new(params: Params) -> Self {
+        let engine = Engine::new(params);
+        let season_start = engine.checkpoint();
+        Self {
+            engine,
+            season_start,
+            checkpoints: Vec::new(),
+            since_checkpoint: 0,
+            last: None,
+            matches: 0,
+            mutual: HashMap::new(),
+        }
+    }
+
+    pub fn is_points(&self) -> bool {
+        matches!(self.engine.params(), Params::Points(_))
+    }
+
+    /// Points a took from b in their mutual matches (points leagues).
+    pub fn mutual(&self, a: u32, b: u32) -> i64 {
+        self.mutual.get(&(a, b)).copied().unwrap_or(0)
+    }
+
+    /// Applies one match of the current season, in order.
+    pub fn apply(&mut self, m: &StoredMatch) -> Result<MatchOutcome, MatchError> {
+        let teams: Vec<TeamInput> = m
+            .teams
+            .iter()
+            .map(|(participants, rank, score)| TeamInput {
+                participants,
+                rank: *rank,
+                score: *score,
+            })
+            .collect();
+        let outcome = self.engine.apply(&MatchInput {
+            played_at: m.played_at,
+            teams: &teams,
+        })?;
+        if let Params::Points(p) = self.engine.params() {
+            let (win, draw, loss) = (p.win, p.draw, p.loss);
+            for (a, (pa, ra, _)) in m.teams.iter().enumerate() {
+                for (b, (pb, rb, _)) in m.teams.iter().enumerate() {
+                    if a == b {
+                        continue;
+                    }
+                    let got = match ra.cmp(rb) {
+                        std::cmp::Ordering::Less => win,
+                        std::cmp::Ordering::Equal => draw,
+                        std::cmp::Ordering::Greater => loss,
+                    };
+                    for x in pa {
+                        for y in pb {
+                            *self.mutual.entry((*x, *y)).or_default() += got;
+                        }
+                    }
+                }
+            }
+        }
+        self.last = Some(m.key());
+        self.matches += 1;
+        self.since_checkpoint += 1;
+        if self.since_checkpoint >= CHECKPOINT_EVERY && !self.is_points() {
+            self.checkpoints.push((m.key(), self.engine.checkpoint()));
+            self.since_checkpoint = 0;
+        }
+        Ok(outcome)
+    }
+
+    /// Rewinds to the newest checkpoint strictly before `key`; returns the key from which
+    /// matches must be replayed (exclusive), or None to replay the whole season. Points leagues
+    /// always replay the season (their head-to-head record has no checkpoints).
+    pub fn rewind_before(&mut self, key: Key) -> Option<Key> {
+        if !self.is_points() {
+            while let Some((k, _)) = self.checkpoints.last() {
+                if *k < key {
+                    break;
+                }
+                self.checkpoints.pop();
+            }
+        } else {
+            self.checkpoints.clear();
+        }
+        self.since_checkpoint = 0;
+        match self.checkpoints.last() {
+            Some((k, c)) => {
+                let k = *k;
+                self.engine.restore(c);
+                self.last = Some(k);
+                // Checkpoints are taken every CHECKPOINT_EVERY matches, so their number tells
+                // how many matches the restored state has seen.
+                self.matches = self.checkpoints.len() as u64 * CHECKPOINT_EVERY;
+                Some(k)
+            }
+            None => {
+                self.reset_to_season_start();
+                None
+            }
+        }
+    }
+
+    /// Back to the engine as it stood when the current season began.
+    pub fn reset_to_season_start(&mut self) {
+        let start = self.season_start.clone();
+        self.engine.restore(&start);
+        self.checkpoints.clear();
+        self.since_checkpoint = 0;
+        self.last = None;
+        self.matches = 0;
+        self.mutual.clear();
+    }
+
+    /// Closes the season: soft-resets every rating and starts counting afresh.
+    pub fn start_new_season(&mut self) {
+        self.engine.season_reset();
+        self.season_start = self.engine.checkpoint();
+        self.checkpoints.clear();
+        self.since_checkpoint = 0;
+        self.last = None;
+        self.matches = 0;
+        self.mutual.clear();
+    }
+}
+
+/// The in-memory state of one league: its definition, ratings, participant names and standings.
+#[derive(Debug)]
+pub struct LeagueData {
+    pub def: Arc<LeagueDef>,
+    /// The database version this state reflects.
+    pub version: i64,
+    pub ratings: Ratings,
+    pub names: Vec<Box<str>>,
+    pub nums: HashMap<Box<str>, u32>,
+    /// Everyone who played this season, by display rating.
+    pub all: Board,
+    /// Participants past their provisional period.
+    pub established: Board,
+}
+
+impl LeagueData {
+    pub fn new(def: Arc<LeagueDef>, params: Params) -> Self {
+        Self {
+            def,
+            version: 0,
+            ratings: Ratings::new(params),
+            names: Vec::new(),
+            nums: HashMap::new(),
+            all: Board::new(Order::Desc),
+            established: Board::new(Order::Desc),
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.ratings.engine
+    }
+
+    /// Registers a participant name under its number.
+    pub fn add_name(&mut self, num: u32, name: &str) {
+        let i = num as usize;
+        if self.names.len() <= i {
+            self.names.resize(i + 1, Box::from(""));
+        }
+        self.names[i] = Box::from(name);
+        self.nums.insert(Box::from(name), num);
+    }
+
+    pub fn name(&self, num: u32) -> &str {
+        self.names.get(num as usize).map_or("", |n| n)
+    }
+
+    fn entry(&self, num: u32, score: i64, subscore: i64) -> Entry {
+        Entry {
+            participant: Box::from(self.name(num)),
+            score,
+            subscore,
+            reached_at: 0,
+            updated_at: 0,
+            num_submissions: 0,
+        }
+    }
+
+    /// Rebuilds both standings boards from the engine.
+    pub fn rebuild_boards(&mut self) {
+        let mut all = Vec::new();
+        let mut established = Vec::new();
+        let r = &self.ratings;
+        if let Params::Points(p) = r.engine.params() {
+            let standings: Vec<_> = r
+                .engine
+                .standings()
+                .filter(|(_, s)| s.matches > 0)
+                .collect();
+            let h2h = |a: u32, b: u32| (r.mutual(a, b), r.mutual(b, a));
+            let order = points_order(p, &standings, &h2h);
+            let n = order.len() as i64;
+            for (i, num) in order.iter().enumerate() {
+                let s = r.engine.standing(*num).expect("ordered participants exist");
+                let e = self.entry(*num, s.points, n - i as i64);
+                if !r.engine.is_provisional(s) {
+                    established.push(e.clone());
+                }
+                all.push(e);
+            }
+        } else {
+            for (num, s) in r.engine.standings() {
+                if s.matches == 0 {
+                    continue;
+                }
+                let e = self.entry(num, scaled(r.engine.display(s)), 0);
+                if !r.engine.is_provisional(s) {
+                    established.push(e.clone());
+                }
+                all.push(e);
+            }
+        }
+        self.all = Board::bulk_load(Order::Desc, all);
+        self.established = Board::bulk_load(Order::Desc, established);
+    }
+
+    /// Updates the boards for participants whose standing changed (rating leagues); points
+    /// leagues re-order the whole table.
+    pub fn update_boards(&mut self, changed: impl IntoIterator<Item = u32>) {
+        if self.ratings.is_points() {
+            self.rebuild_boards();
+            return;
+        }
+        for num in changed {
+            let Some(s) = self.ratings.engine.standing(num) else {
+                continue;
+            };
+            let provisional = self.ratings.engine.is_provisional(s);
+            let e = self.entry(num, scaled(self.ratings.engine.display(s)), 0);
+            if s.matches == 0 {
+                self.all.remove(&e.participant);
+                self.established.remove(&e.participant);
+                continue;
+            }
+            if provisional {
+                self.established.remove(&e.participant);
+            } else {
+                self.established.upsert(e.clone());
+            }
+            self.all.upsert(e);
+        }
+    }
+}
+
+/// A display rating as the board's integer score.
+pub fn scaled(display: f64) -> i64 {
+    (display * DISPLAY_SCALE).round() as i64
+}

@@ -1,0 +1,624 @@
+//! Changing a league: recording, editing and voiding matches, full recomputes, new seasons,
+//! and catching up with other processes' changes. Every write takes the league's row lock in
+//! PostgreSQL (so processes take turns), computes on a copy of the ratings, commits, and only
+//! then swaps the copy in, so readers never see a half-applied recompute.
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{DateTime, Utc};
+use podium_core::rating::{MatchError, MatchOutcome, Standing};
+use sqlx::{PgConnection, PgPool};
+
+use super::{League, LeagueData, Ratings, StoredMatch, load, state::Key};
+use crate::{
+    db::{
+        changes,
+        history::{self, HistoryRow},
+        leagues::{self as db, MatchRow},
+    },
+    model::to_micros,
+    rank::{read, write},
+};
+
+/// A match as submitted, validated at the edge; participants by name.
+#[derive(Clone, Debug)]
+pub struct MatchSpec {
+    pub played_at: DateTime<Utc>,
+    pub external_id: Option<String>,
+    /// (participants, rank, score) per team; ranks already normalised (1 = winner).
+    pub teams: Vec<(Vec<String>, u32, Option<f64>)>,
+    pub metadata: serde_json::Value,
+}
+
+/// What recording did with one match.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub match_id: i64,
+    /// An earlier request with the same external id recorded it.
+    pub existing: bool,
+}
+
+/// Why a write was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{index_prefix}{source}", index_prefix = index.map(|i| format!("[{i}].")).unwrap_or_default())]
+    Invalid {
+        index: Option<usize>,
+        source: MatchError,
+    },
+    #[error("the league no longer exists")]
+    Gone,
+    #[error("no such match in this league")]
+    NoSuchMatch,
+    #[error("the match belongs to season {0}, which is closed")]
+    ClosedSeason(i32),
+    #[error(transparent)]
+    Load(#[from] super::LoadError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// The state a writer works on: fetched under the league's row lock.
+struct Locked {
+    version: i64,
+    season: i32,
+    next_num: i32,
+}
+
+async fn lock(tx: &mut PgConnection, league: &League) -> Result<Locked, WriteError> {
+    let id = league.id();
+    let (version, season, next_num) = db::lock(tx, id).await?.ok_or(WriteError::Gone)?;
+    // Another process changed the league since we last synced: rebuild before writing.
+    if version != read(&league.data).version {
+        let (def, v) = db::load_one(tx, id).await?.ok_or(WriteError::Gone)?;
+        let fresh = load(tx, def, v).await?;
+        *write(&league.data) = fresh;
+    }
+    Ok(Locked {
+        version,
+        season,
+        next_num,
+    })
+}
+
+/// Records matches (one request's worth) atomically.
+pub async fn record(
+    pool: &PgPool,
+    league: &Arc<League>,
+    specs: Vec<MatchSpec>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Recorded>, WriteError> {
+    let _writer = league.writer.lock().await;
+    let mut tx = pool.begin().await?;
+    let locked = lock(&mut tx, league).await?;
+    let id = league.id();
+
+    // Idempotency: matches already recorded under the same external ids.
+    let ext: Vec<String> = specs.iter().filter_map(|s| s.external_id.clone()).collect();
+    let existing: HashMap<String, i64> = db::by_external_ids(&mut tx, id, &ext)
+        .await?
+        .into_iter()
+        .collect();
+
+    // Participant numbers, new ones allocated from the league's counter.
+    let mut next_num = locked.next_num;
+    let mut new_names: Vec<(i32, String)> = Vec::new();
+    let mut nums: HashMap<String, u32> = HashMap::new();
+    {
+        let data = read(&league.data);
+        for spec in &specs {
+            for (names, _, _) in &spec.teams {
+                for n in names {
+                    if nums.contains_key(n) {
+                        continue;
+                    }
+                    let num = match data.nums.get(n.as_str()) {
+                        Some(num) => *num,
+                        None => {
+                            let num = next_num as u32;
+                            next_num += 1;
+                            new_names.push((num as i32, n.clone()));
+                            num
+                        }
+                    };
+                    nums.insert(n.clone(), num);
+                }
+            }
+        }
+    }
+
+    // Validate every new match on a scratch copy before anything is written.
+    let mut ratings = read(&league.data).ratings.clone();
+    let mut fresh: Vec<(usize, StoredMatch, MatchRow)> = Vec::new();
+    let mut seen_ext: HashMap<String, usize> = HashMap::new();
+    {
+        let mut scratch = ratings.clone();
+        for (i, spec) in specs.iter().enumerate() {
+            if let Some(e) = &spec.external_id {
+                if existing.contains_key(e) || seen_ext.contains_key(e) {
+                    continue;
+                }
+                seen_ext.insert(e.clone(), i);
+            }
+            let stored = to_stored(spec, &nums, locked.season);
+            scratch
+                .apply(&stored)
+                .map_err(|source| WriteError::Invalid {
+                    index: Some(i),
+                    source,
+                })?;
+            fresh.push((i, stored, to_row(spec, &nums)));
+        }
+    }
+
+    db::add_participants(&mut tx, id, &new_names).await?;
+    let mut results: Vec<Option<Recorded>> = vec![None; specs.len()];
+    for (i, spec) in specs.iter().enumerate() {
+        if let Some(e) = &spec.external_id
+            && let Some(mid) = existing.get(e)
+        {
+            results[i] = Some(Recorded {
+                match_id: *mid,
+                existing: true,
+            });
+        }
+    }
+    let mut min_key: Option<Key> = None;
+    for (i, stored, row) in &mut fresh {
+        let mid = db::insert_match(&mut tx, id, locked.season, row).await?;
+        stored.id = mid;
+        min_key = Some(min_key.map_or(stored.key(), |k: Key| k.min(stored.key())));
+        results[*i] = Some(Recorded {
+            match_id: mid,
+            existing: false,
+        });
+    }
+    // A repeated external id inside the same request points at the first one.
+    for (i, spec) in specs.iter().enumerate() {
+        if results[i].is_none()
+            && let Some(e) = &spec.external_id
+            && let Some(first) = seen_ext.get(e)
+        {
+            results[i] = results[*first].clone().map(|r| Recorded {
+                existing: true,
+                ..r
+            });
+        }
+    }
+
+    let Some(min_key) = min_key else {
+        // Nothing new: every match was a retry.
+        tx.rollback().await?;
+        return Ok(results.into_iter().flatten().collect());
+    };
+    let replayed = if ratings.last.is_none_or(|last| min_key > last) {
+        fresh.sort_by_key(|(_, m, _)| m.key());
+        let matches: Vec<StoredMatch> = fresh.iter().map(|(_, m, _)| m.clone()).collect();
+        let rows = apply_all(&mut ratings, &matches)?;
+        history::insert(&mut tx, id, &rows).await?;
+        false
+    } else {
+        replay_from(&mut tx, id, locked.season, &mut ratings, min_key).await?;
+        true
+    };
+    let version = db::bump(&mut tx, id, next_num, now).await?;
+    changes::append(&mut tx, &[db::league_change(id, version, Some(min_key))]).await?;
+    tx.commit().await?;
+
+    swap(
+        league,
+        ratings,
+        version,
+        &new_names,
+        replayed,
+        fresh
+            .iter()
+            .flat_map(|(_, m, _)| m.teams.iter().flat_map(|t| t.0.clone()))
+            .collect(),
+    );
+    let _ = locked.version;
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// Rewinds `ratings` to the checkpoint before `from`, replays the season's stored matches after
+/// it and rewrites their history. Runs inside the writer's transaction, so it sees its inserts.
+async fn replay_from(
+    tx: &mut PgConnection,
+    league_id: i64,
+    season: i32,
+    ratings: &mut Ratings,
+    from: Key,
+) -> Result<(), WriteError> {
+    let after = ratings.rewind_before(from);
+    let matches = db::matches_after(tx, league_id, season, after).await?;
+    let rows = apply_all(ratings, &matches)?;
+    history::delete_after(tx, league_id, season, after).await?;
+    history::insert(tx, league_id, &rows).await?;
+    Ok(())
+}
+
+/// Applies matches in order and returns their history rows.
+fn apply_all(
+    ratings: &mut Ratings,
+    matches: &[StoredMatch],
+) -> Result<Vec<HistoryRow>, WriteError> {
+    let mut rows = Vec::with_capacity(matches.len() * 2);
+    for m in matches {
+        match ratings.apply(m) {
+            Ok(outcome) => rows.extend(history_rows(ratings, m, outcome)),
+            Err(e) => {
+                tracing::warn!(match_id = m.id, error = %e, "stored match could not be rated; skipped")
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn history_rows<'a>(
+    ratings: &'a Ratings,
+    m: &'a StoredMatch,
+    outcome: MatchOutcome,
+) -> impl Iterator<Item = HistoryRow> + 'a {
+    outcome
+        .changes
+        .into_iter()
+        .map(
+            move |(num, before, after): (u32, Standing, Standing)| HistoryRow {
+                match_id: m.id,
+                num,
+                season: m.season,
+                played_at: m.played_at,
+                display_before: ratings.engine.display(&before),
+                display_after: ratings.engine.display(&after),
+                before,
+                after,
+            },
+        )
+}
+
+/// Installs committed ratings for readers.
+fn swap(
+    league: &League,
+    ratings: Ratings,
+    version: i64,
+    new_names: &[(i32, String)],
+    replayed: bool,
+    changed: Vec<u32>,
+) {
+    let mut data = write(&league.data);
+    for (num, name) in new_names {
+        data.add_name(*num as u32, name);
+    }
+    data.ratings = ratings;
+    data.version = version;
+    if replayed {
+        data.rebuild_boards();
+    } else {
+        data.update_boards(changed);
+    }
+}
+
+fn to_stored(spec: &MatchSpec, nums: &HashMap<String, u32>, season: i32) -> StoredMatch {
+    StoredMatch {
+        id: 0,
+        season,
+        played_at: to_micros(spec.played_at),
+        teams: spec
+            .teams
+            .iter()
+            .map(|(names, rank, score)| (names.iter().map(|n| nums[n]).collect(), *rank, *score))
+            .collect(),
+    }
+}
+
+fn to_row(spec: &MatchSpec, nums: &HashMap<String, u32>) -> MatchRow {
+    let mut participants = Vec::new();
+    let mut team_of = Vec::new();
+    for (t, (names, _, _)) in spec.teams.iter().enumerate() {
+        for n in names {
+            participants.push(nums[n] as i32);
+            team_of.push(t as i16);
+        }
+    }
+    let scores: Option<Vec<f64>> = spec.teams.iter().map(|(_, _, s)| *s).collect();
+    MatchRow {
+        played_at: spec.played_at,
+        external_id: spec.external_id.clone(),
+        participants,
+        team_of,
+        team_rank: spec.teams.iter().map(|(_, r, _)| *r as i16).collect(),
+        team_score: scores,
+        metadata: spec.metadata.clone(),
+    }
+}
+
+/// Edits (new `spec`) or voids (`None`) a match and replays from the earlier of its old and new
+/// positions.
+pub async fn amend(
+    pool: &PgPool,
+    league: &Arc<League>,
+    match_id: i64,
+    spec: Option<MatchSpec>,
+    now: DateTime<Utc>,
+) -> Result<(), WriteError> {
+    let _writer = league.writer.lock().await;
+    let mut tx = pool.begin().await?;
+    let locked = lock(&mut tx, league).await?;
+    let id = league.id();
+    let Some(old) = sqlx::query!(
+        "select season, played_at, voided_at from league_match where id = $1 and league_id = $2 for update",
+        match_id,
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Err(WriteError::NoSuchMatch);
+    };
+    if old.season != locked.season {
+        return Err(WriteError::ClosedSeason(old.season));
+    }
+    let old_key = (to_micros(old.played_at), match_id);
+    let mut next_num = locked.next_num;
+    let mut new_names = Vec::new();
+    let mut ratings = read(&league.data).ratings.clone();
+    let from = match &spec {
+        Some(spec) => {
+            let mut nums = HashMap::new();
+            {
+                let data = read(&league.data);
+                for (names, _, _) in &spec.teams {
+                    for n in names {
+                        let num = match data.nums.get(n.as_str()) {
+                            Some(num) => *num,
+                            None => match new_names.iter().find(|(_, x): &&(i32, String)| x == n) {
+                                Some((num, _)) => *num as u32,
+                                None => {
+                                    let num = next_num as u32;
+                                    next_num += 1;
+                                    new_names.push((num as i32, n.clone()));
+                                    num
+                                }
+                            },
+                        };
+                        nums.insert(n.clone(), num);
+                    }
+                }
+            }
+            // Validate the new teams on a scratch engine of the right system.
+            let mut scratch = Ratings::new(ratings.engine.params().clone());
+            scratch
+                .apply(&to_stored(spec, &nums, locked.season))
+                .map_err(|source| WriteError::Invalid {
+                    index: None,
+                    source,
+                })?;
+            db::add_participants(&mut tx, id, &new_names).await?;
+            let row = to_row(spec, &nums);
+            sqlx::query!(
+                r#"update league_match set played_at = $3, participants = $4, team_of = $5, team_rank = $6,
+                       team_score = $7, metadata = $8, updated_at = $9
+                   where id = $1 and league_id = $2"#,
+                match_id,
+                id,
+                row.played_at,
+                &row.participants,
+                &row.team_of,
+                &row.team_rank,
+                row.team_score.as_deref() as Option<&[f64]>,
+                row.metadata,
+                now
+            )
+            .execute(&mut *tx)
+            .await?;
+            old_key.min((to_micros(spec.played_at), match_id))
+        }
+        None => {
+            if old.voided_at.is_some() {
+                return Err(WriteError::NoSuchMatch);
+            }
+            sqlx::query!(
+                "update league_match set voided_at = $2, updated_at = $2 where id = $1",
+                match_id,
+                now
+            )
+            .execute(&mut *tx)
+            .await?;
+            history::delete_match(&mut tx, match_id).await?;
+            old_key
+        }
+    };
+    replay_from(&mut tx, id, locked.season, &mut ratings, from).await?;
+    let version = db::bump(&mut tx, id, next_num, now).await?;
+    changes::append(&mut tx, &[db::league_change(id, version, Some(from))]).await?;
+    tx.commit().await?;
+    swap(league, ratings, version, &new_names, true, Vec::new());
+    Ok(())
+}
+
+/// Brings this process's copy of a league up to date after another process changed it.
+pub async fn sync(
+    pool: &PgPool,
+    league: &Arc<League>,
+    version: i64,
+    from: Option<Key>,
+) -> Result<(), WriteError> {
+    let _writer = league.writer.lock().await;
+    if read(&league.data).version >= version {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query!("set transaction isolation level repeatable read, read only")
+        .execute(&mut *tx)
+        .await?;
+    let id = league.id();
+    let Some((def, v)) = db::load_one(&mut tx, id).await? else {
+        return Ok(());
+    };
+    let (same_shape, season) = {
+        let data = read(&league.data);
+        (
+            data.def.season == def.season
+                && data.def.params == def.params
+                && data.def.system == def.system,
+            def.season,
+        )
+    };
+    if !same_shape || from.is_none() {
+        let fresh = load(&mut tx, def, v).await?;
+        *write(&league.data) = fresh;
+        return Ok(());
+    }
+    let mut ratings = read(&league.data).ratings.clone();
+    let after = match (from, ratings.last) {
+        (Some(f), Some(last)) if last >= f => ratings.rewind_before(f),
+        _ => ratings.last,
+    };
+    let matches = db::matches_after(&mut tx, id, season, after).await?;
+    apply_all(&mut ratings, &matches)?;
+    let names = db::participants(&mut tx, id).await?;
+    tx.commit().await?;
+    let mut data = write(&league.data);
+    for (num, name) in names.iter().skip(data.names.len()) {
+        data.add_name(*num as u32, name);
+    }
+    data.def = Arc::new(def);
+    data.ratings = ratings;
+    data.version = v;
+    data.rebuild_boards();
+    Ok(())
+}
+
+/// Replays the whole current season and rewrites its history (a change of parameters, or an
+/// operator's request). `progress` is called with (done, total) matches.
+pub async fn recompute(
+    pool: &PgPool,
+    league: &Arc<League>,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<u64, WriteError> {
+    let _writer = league.writer.lock().await;
+    let mut tx = pool.begin().await?;
+    let locked = lock(&mut tx, league).await?;
+    let id = league.id();
+    let def = read(&league.data).def.clone();
+    let (fresh_def, _) = db::load_one(&mut tx, id).await?.ok_or(WriteError::Gone)?;
+    let mut fresh = load(&mut tx, fresh_def, locked.version).await?;
+    let matches = db::matches_after(&mut tx, id, locked.season, None).await?;
+    let total = matches.len() as u64;
+    fresh.ratings.reset_to_season_start();
+    let mut rows = Vec::with_capacity(matches.len() * 2);
+    for (i, chunk) in matches.chunks(10_000).enumerate() {
+        rows.extend(apply_all(&mut fresh.ratings, chunk)?);
+        progress(((i * 10_000) + chunk.len()) as u64, total);
+    }
+    history::delete_after(&mut tx, id, locked.season, None).await?;
+    history::insert(&mut tx, id, &rows).await?;
+    let version = db::bump(&mut tx, id, locked.next_num, now).await?;
+    changes::append(&mut tx, &[db::league_change(id, version, None)]).await?;
+    tx.commit().await?;
+    fresh.version = version;
+    fresh.rebuild_boards();
+    let _ = def;
+    *write(&league.data) = fresh;
+    Ok(total)
+}
+
+/// Installs a freshly created league (its creator process).
+pub fn created(data: LeagueData) -> LeagueData {
+    data
+}
+
+/// One participant's line in a closed season's final standings.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct FinalStanding {
+    pub rank: usize,
+    pub participant: String,
+    pub display_rating: f64,
+    pub provisional: bool,
+    pub standing: Standing,
+}
+
+/// Closes the current season (keeping its final standings) and starts the next with a soft
+/// reset. Returns (closed season, new season).
+pub async fn new_season(
+    pool: &PgPool,
+    league: &Arc<League>,
+    now: DateTime<Utc>,
+) -> Result<(i32, i32), WriteError> {
+    let _writer = league.writer.lock().await;
+    let mut tx = pool.begin().await?;
+    let locked = lock(&mut tx, league).await?;
+    let id = league.id();
+    let standings: Vec<FinalStanding> = {
+        let data = read(&league.data);
+        data.all
+            .iter_from(1)
+            .filter_map(|(rank, e)| {
+                let num = *data.nums.get(&*e.participant)?;
+                let s = data.engine().standing(num)?;
+                Some(FinalStanding {
+                    rank,
+                    participant: e.participant.to_string(),
+                    display_rating: data.engine().display(s),
+                    provisional: data.engine().is_provisional(s),
+                    standing: s.clone(),
+                })
+            })
+            .collect()
+    };
+    let json = serde_json::to_value(&standings).unwrap_or_default();
+    sqlx::query!(
+        "update league_season set ended_at = $3, final_standings = $4 where league_id = $1 and season = $2",
+        id,
+        locked.season,
+        now,
+        json
+    )
+    .execute(&mut *tx)
+    .await?;
+    let next = locked.season + 1;
+    sqlx::query!(
+        "insert into league_season (league_id, season, started_at) values ($1, $2, $3)",
+        id,
+        next,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update league set season = $2, updated_at = $3 where id = $1",
+        id,
+        next,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    let version = db::bump(&mut tx, id, locked.next_num, now).await?;
+    changes::append(&mut tx, &[db::league_change(id, version, None)]).await?;
+    let (def, _) = db::load_one(&mut tx, id).await?.ok_or(WriteError::Gone)?;
+    tx.commit().await?;
+    let mut data = write(&league.data);
+    data.ratings.start_new_season();
+    data.def = Arc::new(def);
+    data.version = version;
+    data.rebuild_boards();
+    Ok((locked.season, next))
+}
+
+/// A closed season's final standings.
+pub async fn final_standings(
+    pool: &PgPool,
+    league_id: i64,
+    season: i32,
+) -> Result<Option<Vec<FinalStanding>>, sqlx::Error> {
+    let row = sqlx::query_scalar!(
+        "select final_standings from league_season where league_id = $1 and season = $2 and ended_at is not null",
+        league_id,
+        season
+    )
+    .fetch_optional(pool)
+    .await?
+    .flatten();
+    Ok(row.and_then(|v| serde_json::from_value(v).ok()))
+}

@@ -1,0 +1,536 @@
+//! Skill leagues through the API: systems and params, recording matches (single, batch,
+//! idempotent), late and edited matches recomputing, standings, history, head-to-head,
+//! predictions, seasons and points tables.
+
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+async fn league(app: &TestApp, slug: &str, system: &str, params: Value) -> Value {
+    let (status, body) = app
+        .post(
+            "/api/v1/leagues",
+            json!({"slug": slug, "name": slug, "system": system, "params": params}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+fn duel(t: &str, winner: &str, loser: &str) -> Value {
+    json!({"played_at": t, "teams": [{"participants": [winner], "rank": 1}, {"participants": [loser], "rank": 2}]})
+}
+
+async fn record(app: &TestApp, slug: &str, body: Value) -> Value {
+    let (status, out) = app
+        .post(&format!("/api/v1/leagues/{slug}/matches"), body)
+        .await;
+    assert_eq!(status, 201, "{out}");
+    out
+}
+
+async fn standing(app: &TestApp, slug: &str, p: &str) -> Value {
+    let (status, s) = app
+        .get(&format!("/api/v1/leagues/{slug}/participants/{p}"))
+        .await;
+    assert_eq!(status, 200, "{s}");
+    s
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+#[tokio::test]
+async fn a_league_shows_every_parameter_with_its_default() {
+    let app = TestApp::spawn().await;
+    let elo = league(&app, "chess", "elo", json!(null)).await;
+    assert_eq!(elo["params"]["k"], 32.0);
+    assert_eq!(elo["params"]["initial_rating"], 1500.0);
+    assert_eq!(elo["season"], 1);
+    let lichess = league(&app, "blitz", "glicko2", json!({"preset": "lichess"})).await;
+    assert_eq!(lichess["params"]["initial_deviation"], 500.0);
+    assert_eq!(lichess["params"]["tau"], 0.75);
+    let (_, list) = app.get("/api/v1/leagues").await;
+    assert_eq!(list["leagues"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn bad_systems_and_params_name_the_field() {
+    let app = TestApp::spawn().await;
+    for (system, params, field) in [
+        ("chess", json!(null), "system"),
+        ("elo", json!({"k": 0}), "params.k"),
+        ("elo", json!({"kk": 10}), "params.kk"),
+        (
+            "trueskill",
+            json!({"draw_probability": 2}),
+            "params.draw_probability",
+        ),
+        (
+            "points",
+            json!({"tiebreakers": ["luck"]}),
+            "params.tiebreakers",
+        ),
+    ] {
+        let (status, p) = app
+            .post(
+                "/api/v1/leagues",
+                json!({"slug": "x", "name": "x", "system": system, "params": params}),
+            )
+            .await;
+        assert_eq!(status, 422, "{system} {params} → {p}");
+        assert!(
+            p["errors"][0]["field"].as_str().unwrap().starts_with(field),
+            "{p}"
+        );
+    }
+    let (_, list) = app.get("/api/v1/leagues").await;
+    assert!(list["leagues"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_elo_match_moves_ratings_and_the_answer_shows_before_and_after() {
+    let app = TestApp::spawn().await;
+    league(&app, "chess", "elo", json!(null)).await;
+    let m = record(&app, "chess", duel("2026-01-01T10:00:00Z", "ann", "bob")).await;
+    let ann = &m["teams"][0]["participants"][0];
+    assert_eq!(ann["participant"], "ann");
+    assert_eq!(ann["rating_before"], 1500.0);
+    assert!(close(ann["rating_after"].as_f64().unwrap(), 1516.0));
+    assert!(close(
+        m["teams"][1]["participants"][0]["rating_after"]
+            .as_f64()
+            .unwrap(),
+        1484.0
+    ));
+
+    let s = standing(&app, "chess", "ann").await;
+    assert_eq!(
+        (
+            s["wins"].as_u64(),
+            s["losses"].as_u64(),
+            s["streak"].as_i64()
+        ),
+        (Some(1), Some(0), Some(1))
+    );
+    assert_eq!(s["rank"], 1);
+    assert!(close(s["peak_rating"].as_f64().unwrap(), 1516.0));
+    let (_, table) = app.get("/api/v1/leagues/chess/standings").await;
+    let names: Vec<_> = table["standings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["participant"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ann", "bob"]);
+}
+
+#[tokio::test]
+async fn elo_refuses_team_matches_and_a_refused_batch_writes_nothing() {
+    let app = TestApp::spawn().await;
+    league(&app, "chess", "elo", json!(null)).await;
+    let two_v_two = json!({"played_at": "2026-01-01T10:00:00Z", "teams": [{"participants": ["a", "b"], "rank": 1}, {"participants": ["c", "d"], "rank": 2}]});
+    let (status, p) = app
+        .post("/api/v1/leagues/chess/matches", two_v_two.clone())
+        .await;
+    assert_eq!(status, 422, "{p}");
+    let (status, p) = app
+        .post(
+            "/api/v1/leagues/chess/matches",
+            json!([duel("2026-01-01T10:00:00Z", "a", "b"), two_v_two]),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        p["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("[1]."),
+        "{p}"
+    );
+    let (_, l) = app.get("/api/v1/leagues/chess").await;
+    assert_eq!(l["matches"], 0, "nothing of the refused batch was stored");
+    let (status, _) = app.get("/api/v1/leagues/chess/participants/a").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn bad_matches_are_refused_with_the_field_at_fault() {
+    let app = TestApp::spawn().await;
+    league(&app, "ts", "trueskill", json!(null)).await;
+    let cases = [
+        (
+            json!({"played_at": "2026-01-01T10:00:00Z", "teams": [{"participants": ["a"], "rank": 1}]}),
+            "teams",
+        ),
+        (
+            json!({"played_at": "2026-01-01T10:00:00Z", "teams": [{"participants": ["a"], "rank": 1}, {"participants": [], "rank": 2}]}),
+            "teams[1].participants",
+        ),
+        (
+            json!({"played_at": "2026-01-01T10:00:00Z", "teams": [{"participants": ["a"], "rank": 1}, {"participants": ["a"], "rank": 2}]}),
+            "teams[1].participants[0]",
+        ),
+        (
+            json!({"played_at": "2026-01-01T10:00:00Z", "teams": [{"participants": ["a"], "rank": 1}, {"participants": ["b"], "score": 3}]}),
+            "teams[1].rank",
+        ),
+        (
+            json!({"played_at": "2026-01-01T10:00:00Z", "teams": [{"participants": ["a"], "score": "NaN"}, {"participants": ["b"], "score": 3}]}),
+            "teams[0].score",
+        ),
+        (json!({"played_at": "yesterday", "teams": []}), "played_at"),
+    ];
+    for (body, field) in cases {
+        let (status, p) = app.post("/api/v1/leagues/ts/matches", body.clone()).await;
+        assert_eq!(status, 422, "{body} → {p}");
+        assert_eq!(p["errors"][0]["field"], field, "{body} → {p}");
+    }
+}
+
+#[tokio::test]
+async fn an_external_id_makes_recording_idempotent() {
+    let app = TestApp::spawn().await;
+    league(&app, "chess", "elo", json!(null)).await;
+    let mut body = duel("2026-01-01T10:00:00Z", "ann", "bob");
+    body["external_id"] = json!("game-1");
+    let first = record(&app, "chess", body.clone()).await;
+    let (status, again) = app.post("/api/v1/leagues/chess/matches", body).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["teams"], first["teams"]);
+    let (_, l) = app.get("/api/v1/leagues/chess").await;
+    assert_eq!(l["matches"], 1);
+}
+
+async fn ratings(app: &TestApp, slug: &str) -> Vec<(String, f64)> {
+    let (_, t) = app
+        .get(&format!(
+            "/api/v1/leagues/{slug}/standings?include_provisional=true"
+        ))
+        .await;
+    let mut v: Vec<_> = t["standings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["participant"].as_str().unwrap().to_owned(),
+                s["display_rating"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+#[tokio::test]
+async fn a_late_match_recomputes_as_if_recorded_in_order() {
+    let app = TestApp::spawn().await;
+    for slug in ["late", "ordered"] {
+        league(&app, slug, "glicko2", json!(null)).await;
+    }
+    let games = [
+        duel("2026-01-01T10:00:00Z", "ann", "bob"),
+        duel("2026-01-02T10:00:00Z", "bob", "cy"),
+        duel("2026-01-03T10:00:00Z", "cy", "ann"),
+        duel("2026-01-04T10:00:00Z", "ann", "cy"),
+    ];
+    for g in &games {
+        record(&app, "ordered", g.clone()).await;
+    }
+    // The same games, the second one arriving last.
+    for i in [0, 2, 3, 1] {
+        record(&app, "late", games[i].clone()).await;
+    }
+    assert_eq!(ratings(&app, "late").await, ratings(&app, "ordered").await);
+    let (_, h) = app
+        .get("/api/v1/leagues/late/participants/bob/history")
+        .await;
+    let hist = h["history"].as_array().unwrap();
+    assert_eq!(hist.len(), 2);
+    assert!(hist[0]["played_at"].as_str().unwrap() < hist[1]["played_at"].as_str().unwrap());
+}
+
+#[tokio::test]
+async fn voiding_and_editing_a_match_recompute_the_ratings() {
+    let app = TestApp::spawn().await;
+    league(&app, "a", "weng_lin", json!(null)).await;
+    league(&app, "b", "weng_lin", json!(null)).await;
+    let g1 = duel("2026-01-01T10:00:00Z", "ann", "bob");
+    let g2 = duel("2026-01-02T10:00:00Z", "bob", "ann");
+    let m1 = record(&app, "a", g1.clone()).await;
+    record(&app, "a", g2.clone()).await;
+    record(&app, "b", g2.clone()).await;
+    let (status, _) = app
+        .delete(&format!("/api/v1/leagues/a/matches/{}", m1["id"]))
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        ratings(&app, "a").await,
+        ratings(&app, "b").await,
+        "a voided match no longer counts"
+    );
+    let (_, page) = app.get("/api/v1/leagues/a/matches").await;
+    assert_eq!(page["matches"].as_array().unwrap().len(), 1);
+
+    // Editing the remaining match into a win for ann mirrors a league where ann won.
+    let (_, list) = app.get("/api/v1/leagues/a/matches").await;
+    let id = list["matches"][0]["id"].as_i64().unwrap();
+    let (status, edited) = app
+        .patch(
+            &format!("/api/v1/leagues/a/matches/{id}"),
+            duel("2026-01-02T10:00:00Z", "ann", "bob"),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    league(&app, "c", "weng_lin", json!(null)).await;
+    record(&app, "c", duel("2026-01-02T10:00:00Z", "ann", "bob")).await;
+    assert_eq!(ratings(&app, "a").await, ratings(&app, "c").await);
+    let (status, _) = app.delete("/api/v1/leagues/a/matches/999999").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn provisional_players_are_left_out_of_standings_unless_asked_for() {
+    let app = TestApp::spawn().await;
+    league(&app, "g", "glicko2", json!({"provisional_deviation": 250})).await;
+    record(&app, "g", duel("2026-01-01T10:00:00Z", "ann", "bob")).await;
+    let (_, t) = app.get("/api/v1/leagues/g/standings").await;
+    assert_eq!(
+        t["total"], 0,
+        "one game leaves the deviation above 250: {t}"
+    );
+    let (_, t) = app
+        .get("/api/v1/leagues/g/standings?include_provisional=true")
+        .await;
+    assert_eq!(t["total"], 2);
+    assert_eq!(t["standings"][0]["provisional"], true);
+    assert!(t["standings"][0]["deviation"].as_f64().unwrap() > 250.0);
+    for i in 0..6 {
+        record(
+            &app,
+            "g",
+            duel(&format!("2026-01-0{}T10:00:00Z", i + 2), "ann", "bob"),
+        )
+        .await;
+    }
+    let (_, t) = app.get("/api/v1/leagues/g/standings").await;
+    assert_eq!(t["total"], 2, "{t}");
+}
+
+#[tokio::test]
+async fn team_and_free_for_all_matches_rate_every_participant() {
+    let app = TestApp::spawn().await;
+    league(&app, "ts", "trueskill", json!(null)).await;
+    record(
+        &app,
+        "ts",
+        json!({"played_at": "2026-01-01T10:00:00Z", "teams": [{"participants": ["a", "b"], "score": 10}, {"participants": ["c", "d"], "score": 7}]}),
+    )
+    .await;
+    let m = record(
+        &app,
+        "ts",
+        json!({"played_at": "2026-01-02T10:00:00Z", "teams": [
+            {"participants": ["a"], "rank": 1}, {"participants": ["b"], "rank": 2},
+            {"participants": ["c"], "rank": 2}, {"participants": ["d"], "rank": 4}]}),
+    )
+    .await;
+    assert_eq!(m["teams"][2]["rank"], 2);
+    let a = standing(&app, "ts", "a").await;
+    assert!(a["mu"].as_f64().unwrap() > 25.0);
+    assert!(a["sigma"].as_f64().unwrap() < 25.0 / 3.0);
+    let d = standing(&app, "ts", "d").await;
+    assert!(d["mu"].as_f64().unwrap() < 25.0);
+    assert!(close(
+        d["display_rating"].as_f64().unwrap(),
+        d["mu"].as_f64().unwrap() - 3.0 * d["sigma"].as_f64().unwrap()
+    ));
+}
+
+#[tokio::test]
+async fn predictions_favour_the_stronger_side_and_sum_to_one() {
+    let app = TestApp::spawn().await;
+    league(&app, "ts", "trueskill", json!(null)).await;
+    for i in 1..=5 {
+        record(
+            &app,
+            "ts",
+            duel(&format!("2026-01-0{i}T10:00:00Z"), "strong", "weak"),
+        )
+        .await;
+    }
+    let (status, p) = app
+        .post(
+            "/api/v1/leagues/ts/predict",
+            json!({"teams": [{"participants": ["strong"]}, {"participants": ["weak"]}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    let win: Vec<f64> = p["win_probability"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert!(win[0] > win[1]);
+    let total = win.iter().sum::<f64>() + p["draw_probability"].as_f64().unwrap_or(0.0);
+    assert!((total - 1.0).abs() < 1e-6, "{p}");
+    assert!((0.0..=1.0).contains(&p["quality"].as_f64().unwrap()));
+    let (status, _) = app
+        .post(
+            "/api/v1/leagues/ts/predict",
+            json!({"teams": [{"participants": ["strong"]}]}),
+        )
+        .await;
+    assert_eq!(status, 422);
+}
+
+#[tokio::test]
+async fn head_to_head_counts_results_between_two_participants() {
+    let app = TestApp::spawn().await;
+    league(&app, "chess", "elo", json!(null)).await;
+    record(&app, "chess", duel("2026-01-01T10:00:00Z", "ann", "bob")).await;
+    record(&app, "chess", duel("2026-01-02T10:00:00Z", "ann", "bob")).await;
+    record(&app, "chess", duel("2026-01-03T10:00:00Z", "bob", "ann")).await;
+    record(&app, "chess", duel("2026-01-04T10:00:00Z", "ann", "cy")).await;
+    let (status, h) = app
+        .get("/api/v1/leagues/chess/head-to-head?a=ann&b=bob")
+        .await;
+    assert_eq!(status, 200, "{h}");
+    assert_eq!(
+        (
+            h["matches"].as_u64(),
+            h["a_wins"].as_u64(),
+            h["b_wins"].as_u64(),
+            h["draws"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1), Some(0))
+    );
+    assert_eq!(h["recent"][0]["played_at"], "2026-01-03T10:00:00Z");
+    let (_, m) = app
+        .get("/api/v1/leagues/chess/participants/ann/matches?limit=2")
+        .await;
+    assert_eq!(m["matches"].as_array().unwrap().len(), 2);
+    let cursor = m["next_cursor"].as_str().unwrap();
+    let (_, m2) = app
+        .get(&format!(
+            "/api/v1/leagues/chess/participants/ann/matches?limit=2&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(m2["matches"].as_array().unwrap().len(), 2);
+    assert_eq!(m2["matches"][1]["played_at"], "2026-01-01T10:00:00Z");
+}
+
+#[tokio::test]
+async fn a_new_season_keeps_the_old_standings_and_softly_resets_ratings() {
+    let app = TestApp::spawn().await;
+    league(&app, "chess", "elo", json!({"season_reset": 0.5})).await;
+    record(&app, "chess", duel("2026-01-01T10:00:00Z", "ann", "bob")).await;
+    let before = standing(&app, "chess", "ann").await["display_rating"]
+        .as_f64()
+        .unwrap();
+    let (status, s) = app.post("/api/v1/leagues/chess/seasons", json!({})).await;
+    assert_eq!(status, 201, "{s}");
+    assert_eq!(
+        (s["closed"].as_i64(), s["season"].as_i64()),
+        (Some(1), Some(2))
+    );
+    let after = standing(&app, "chess", "ann").await;
+    assert!(
+        close(
+            after["display_rating"].as_f64().unwrap(),
+            1500.0 + (before - 1500.0) * 0.5
+        ),
+        "{after}"
+    );
+    assert_eq!(after["matches"], 0);
+    let (_, old) = app.get("/api/v1/leagues/chess/standings?season=1").await;
+    assert_eq!(old["season"], 1);
+    assert_eq!(old["standings"][0]["participant"], "ann");
+    assert!(close(
+        old["standings"][0]["display_rating"].as_f64().unwrap(),
+        before
+    ));
+    let (status, _) = app.get("/api/v1/leagues/chess/standings?season=7").await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn a_points_table_orders_by_points_then_tiebreakers() {
+    let app = TestApp::spawn().await;
+    league(&app, "cup", "points", json!(null)).await;
+    let game = |t: &str, home: &str, hs: f64, away: &str, as_: f64| json!({"played_at": t, "teams": [{"participants": [home], "score": hs}, {"participants": [away], "score": as_}]});
+    record(
+        &app,
+        "cup",
+        game("2026-01-01T10:00:00Z", "reds", 3.0, "blues", 0.0),
+    )
+    .await;
+    record(
+        &app,
+        "cup",
+        game("2026-01-02T10:00:00Z", "greens", 1.0, "whites", 0.0),
+    )
+    .await;
+    record(
+        &app,
+        "cup",
+        game("2026-01-03T10:00:00Z", "blues", 2.0, "greens", 2.0),
+    )
+    .await;
+    let (_, t) = app.get("/api/v1/leagues/cup/standings").await;
+    let rows: Vec<(String, i64)> = t["standings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["participant"].as_str().unwrap().to_owned(),
+                s["points"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    // reds 3 (+3), greens 4, blues 1, whites 0: greens first, then reds.
+    assert_eq!(
+        rows,
+        [
+            ("greens".into(), 4),
+            ("reds".into(), 3),
+            ("blues".into(), 1),
+            ("whites".into(), 0)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn changing_params_recomputes_every_rating() {
+    let app = TestApp::spawn().await;
+    league(&app, "chess", "elo", json!({"k": 32})).await;
+    record(&app, "chess", duel("2026-01-01T10:00:00Z", "ann", "bob")).await;
+    let (status, l) = app
+        .patch("/api/v1/leagues/chess", json!({"params": {"k": 16}}))
+        .await;
+    assert_eq!(status, 200, "{l}");
+    assert_eq!(l["params"]["k"], 16.0);
+    assert!(close(
+        standing(&app, "chess", "ann").await["display_rating"]
+            .as_f64()
+            .unwrap(),
+        1508.0
+    ));
+    let (_, h) = app
+        .get("/api/v1/leagues/chess/participants/ann/history")
+        .await;
+    assert!(
+        close(h["history"][0]["display_rating"].as_f64().unwrap(), 1508.0),
+        "history rewritten: {h}"
+    );
+    let (status, p) = app
+        .patch("/api/v1/leagues/chess", json!({"system": "glicko2"}))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(p["code"], "immutable_field");
+}
