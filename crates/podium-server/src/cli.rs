@@ -58,6 +58,12 @@ enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Recompute every rating of a league's current season from its matches (with progress).
+    Recompute {
+        /// The league's slug.
+        #[arg(long)]
+        league: String,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Print version, git commit and build time.
@@ -162,6 +168,10 @@ pub fn main() -> ExitCode {
                 telemetry::init(config.log_format, &config.log_level);
                 serve(config, args.demo).await
             }
+            Command::Recompute { league } => {
+                telemetry::init(config.log_format, "warn");
+                recompute(config, &league).await
+            }
             Command::Version | Command::Openapi => Ok(()),
         }
     });
@@ -185,6 +195,53 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     db.close().await;
     result?;
     println!("migrations applied: {} new", pending.len());
+    Ok(())
+}
+
+async fn recompute(config: Config, slug: &str) -> anyhow::Result<()> {
+    let db = Database::open(&config).await?;
+    let result = recompute_on(&db, slug).await;
+    db.close().await;
+    result
+}
+
+async fn recompute_on(db: &Database, slug: &str) -> anyhow::Result<()> {
+    let mut conn = db.pool.acquire().await?;
+    let all = crate::db::leagues::load_all(&mut conn).await?;
+    let Some((def, version)) = all.into_iter().find(|(d, _)| d.slug == slug) else {
+        anyhow::bail!("no league has the slug '{slug}'");
+    };
+    let data = crate::league::load(&mut conn, def, version).await?;
+    drop(conn);
+    let leagues = crate::league::Leagues::default();
+    let league = leagues.install(data);
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} matches ({per_sec}, {eta} left)",
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .progress_chars("=> "),
+    );
+    bar.set_message(format!("recomputing {slug}"));
+    let started = std::time::Instant::now();
+    let progress_bar = bar.clone();
+    let total = crate::league::write::recompute(
+        &db.pool,
+        &league,
+        chrono::Utc::now(),
+        &move |done, total| {
+            progress_bar.set_length(total);
+            progress_bar.set_position(done);
+        },
+    )
+    .await?;
+    bar.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "recomputed {total} matches of '{slug}' in {seconds:.2} s ({:.0} matches/s)",
+        total as f64 / seconds.max(1e-9)
+    );
     Ok(())
 }
 

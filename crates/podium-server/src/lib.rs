@@ -12,6 +12,7 @@ pub mod embedded;
 pub mod error;
 pub mod feed;
 pub mod http;
+pub mod jobs;
 pub mod league;
 pub mod metrics;
 pub mod model;

@@ -21,6 +21,7 @@ pub const CHANGES_APPLIED: &str = "podium_changes_applied_total";
 pub const CHANGE_SEQ: &str = "podium_change_feed_applied_sequence";
 pub const BUILD_INFO: &str = "podium_build_info";
 pub const READY: &str = "podium_ready";
+pub const RANKING_COMPUTE: &str = "podium_ranking_compute_seconds";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -33,6 +34,14 @@ pub fn handle() -> &'static PrometheusHandle {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(HTTP_DURATION.into()), &latency)
             .and_then(|b| b.set_buckets_for_metric(Matcher::Full(COMMIT_SECONDS.into()), &latency))
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full(RANKING_COMPUTE.into()),
+                    &[
+                        0.0001, 0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+                    ],
+                )
+            })
             .and_then(|b| {
                 b.set_buckets_for_metric(
                     Matcher::Full(BATCH_SIZE.into()),

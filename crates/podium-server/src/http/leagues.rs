@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_league, update_league, delete_league))
         .routes(routes!(start_season))
         .routes(routes!(predict_match))
+        .routes(routes!(recompute_league))
 }
 
 pub(super) fn find(state: &AppState, slug: &str) -> ApiResult<std::sync::Arc<League>> {
@@ -378,4 +379,44 @@ async fn predict_match(
         draw_probability: p.draw,
         quality: p.quality,
     }))
+}
+
+/// A job was started.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobStarted {
+    /// Follow it at `/api/v1/jobs/{job}`.
+    job: uuid::Uuid,
+}
+
+/// Recompute every rating of the current season from its matches, rewriting the history, as a
+/// background job; follow it at `/api/v1/jobs/{id}`.
+#[utoipa::path(post, path = "/leagues/{slug}/recompute", tag = "leagues", params(("slug" = String, Path)),
+    responses((status = 202, body = JobStarted), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn recompute_league(
+    State(state): State<AppState>,
+    _: WriteAccess,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<impl IntoResponse> {
+    let league = find(&state, &slug)?;
+    let job = crate::jobs::create(&state.pool, "recompute", league.id(), state.clock.now()).await?;
+    let (pool, clock) = (state.pool.clone(), state.clock.clone());
+    tokio::spawn(crate::jobs::run(
+        state.pool.clone(),
+        job,
+        move |progress| async move {
+            league::write::recompute(&pool, &league, clock.now(), &move |done, total| {
+                progress.set(done, total)
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        },
+    ));
+    let location = format!("/api/v1/jobs/{job}");
+    Ok((
+        StatusCode::ACCEPTED,
+        [(axum::http::header::LOCATION, location)],
+        Json(JobStarted { job }),
+    ))
 }

@@ -4,6 +4,7 @@
 
 mod entries;
 pub mod extract;
+mod jobs;
 mod leaderboards;
 mod league_views;
 mod leagues;
@@ -60,7 +61,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             .merge(entries::router())
             .merge(leagues::router())
             .merge(matches::router())
-            .merge(standings::router()),
+            .merge(standings::router())
+            .merge(jobs::router()),
     )
 }
 

@@ -24,6 +24,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "leagues", description = "Skill leagues: Elo, Glicko-2, TrueSkill, Weng-Lin, points tables"),
         (name = "matches", description = "Record, edit and void matches; head-to-head"),
         (name = "standings", description = "Standings, participants and rating history"),
+        (name = "jobs", description = "Background jobs such as full recomputes"),
     )
 )]
 struct ApiDoc;

@@ -1,6 +1,7 @@
 //! Skill leagues in memory: every league's ratings and standings, rebuilt from PostgreSQL's
 //! matches at start-up and kept current by this process's writes and the change feed.
 
+pub mod csv;
 mod state;
 pub mod write;
 

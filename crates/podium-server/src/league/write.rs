@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use podium_core::rating::{MatchError, MatchOutcome, Standing};
 use sqlx::{PgConnection, PgPool};
 
-use super::{League, LeagueData, Ratings, StoredMatch, load, state::Key};
+use super::{League, Ratings, StoredMatch, load, state::Key};
 use crate::{
     db::{
         changes,
@@ -191,6 +191,7 @@ pub async fn record(
         tx.rollback().await?;
         return Ok(results.into_iter().flatten().collect());
     };
+    let started = std::time::Instant::now();
     let replayed = if ratings.last.is_none_or(|last| min_key > last) {
         fresh.sort_by_key(|(_, m, _)| m.key());
         let matches: Vec<StoredMatch> = fresh.iter().map(|(_, m, _)| m.clone()).collect();
@@ -201,6 +202,7 @@ pub async fn record(
         replay_from(&mut tx, id, locked.season, &mut ratings, min_key).await?;
         true
     };
+    observe(league, "incremental", started);
     let version = db::bump(&mut tx, id, next_num, now).await?;
     changes::append(&mut tx, &[db::league_change(id, version, Some(min_key))]).await?;
     tx.commit().await?;
@@ -216,7 +218,6 @@ pub async fn record(
             .flat_map(|(_, m, _)| m.teams.iter().flat_map(|t| t.0.clone()))
             .collect(),
     );
-    let _ = locked.version;
     Ok(results.into_iter().flatten().collect())
 }
 
@@ -428,7 +429,9 @@ pub async fn amend(
             old_key
         }
     };
+    let started = std::time::Instant::now();
     replay_from(&mut tx, id, locked.season, &mut ratings, from).await?;
+    observe(league, "incremental", started);
     let version = db::bump(&mut tx, id, next_num, now).await?;
     changes::append(&mut tx, &[db::league_change(id, version, Some(from))]).await?;
     tx.commit().await?;
@@ -498,10 +501,10 @@ pub async fn recompute(
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<u64, WriteError> {
     let _writer = league.writer.lock().await;
+    let started = std::time::Instant::now();
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, league).await?;
     let id = league.id();
-    let def = read(&league.data).def.clone();
     let (fresh_def, _) = db::load_one(&mut tx, id).await?.ok_or(WriteError::Gone)?;
     let mut fresh = load(&mut tx, fresh_def, locked.version).await?;
     let matches = db::matches_after(&mut tx, id, locked.season, None).await?;
@@ -519,14 +522,24 @@ pub async fn recompute(
     tx.commit().await?;
     fresh.version = version;
     fresh.rebuild_boards();
-    let _ = def;
+    let slug = fresh.def.slug.clone();
     *write(&league.data) = fresh;
+    let seconds = started.elapsed().as_secs_f64();
+    metrics::histogram!(crate::metrics::RANKING_COMPUTE, "league" => slug.clone(), "kind" => "full").record(seconds);
+    tracing::info!(
+        league = %slug,
+        matches = total,
+        seconds,
+        matches_per_second = (total as f64 / seconds.max(1e-9)).round(),
+        "full recompute done"
+    );
     Ok(total)
 }
 
-/// Installs a freshly created league (its creator process).
-pub fn created(data: LeagueData) -> LeagueData {
-    data
+fn observe(league: &League, kind: &'static str, started: std::time::Instant) {
+    let slug = read(&league.data).def.slug.clone();
+    metrics::histogram!(crate::metrics::RANKING_COMPUTE, "league" => slug, "kind" => kind)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// One participant's line in a closed season's final standings.

@@ -534,3 +534,68 @@ async fn changing_params_recomputes_every_rating() {
     assert_eq!(status, 422);
     assert_eq!(p["code"], "immutable_field");
 }
+
+#[tokio::test]
+async fn a_recompute_runs_as_a_job_with_progress() {
+    let app = TestApp::spawn().await;
+    league(&app, "chess", "glicko2", json!(null)).await;
+    let games: Vec<Value> = (0..40)
+        .map(|i| {
+            duel(
+                &format!("2026-01-01T10:{:02}:00Z", i),
+                if i % 3 == 0 { "ann" } else { "bob" },
+                if i % 3 == 0 { "bob" } else { "ann" },
+            )
+        })
+        .collect();
+    let (status, _) = app
+        .post("/api/v1/leagues/chess/matches", json!(games))
+        .await;
+    assert_eq!(status, 201);
+    let before = ratings(&app, "chess").await;
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/leagues/chess/recompute",
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let job: Value = r.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/api/v1/jobs/{}", job["job"].as_str().unwrap())
+    );
+    let mut last = Value::Null;
+    for _ in 0..500 {
+        let (status, j) = app.get(&location).await;
+        assert_eq!(status, 200);
+        last = j;
+        if last["state"] == "succeeded" || last["state"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(last["state"], "succeeded", "{last}");
+    assert_eq!(last["progress"], 1.0);
+    assert_eq!(
+        (last["done"].as_i64(), last["total"].as_i64()),
+        (Some(40), Some(40))
+    );
+    assert!(last["duration_seconds"].as_f64().unwrap() >= 0.0);
+    assert_eq!(last["league"], "chess");
+    assert_eq!(
+        ratings(&app, "chess").await,
+        before,
+        "a recompute of unchanged matches changes nothing"
+    );
+    let (_, h) = app
+        .get("/api/v1/leagues/chess/participants/ann/history?limit=1000")
+        .await;
+    assert_eq!(h["history"].as_array().unwrap().len(), 40);
+    let (status, _) = app
+        .get("/api/v1/jobs/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(status, 404);
+}

@@ -429,3 +429,90 @@ async fn metrics_are_served_on_their_own_listener_and_logs_are_json() {
     assert!(line["timestamp"].is_string());
     assert_eq!(line["level"], "INFO");
 }
+
+#[tokio::test]
+async fn two_processes_agree_on_league_ratings_and_the_cli_recomputes() {
+    let db = fresh_database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Podium::start(Db::Url(&db), dir.path().join("a.log")).await;
+    let b = Podium::start(Db::Url(&db), dir.path().join("b.log")).await;
+    let (status, _) = a
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/leagues",
+            Some(json!({"slug": "chess", "name": "Chess", "system": "glicko2"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+    let duel = |t: &str, w: &str, l: &str| json!({"played_at": t, "teams": [{"participants": [w], "rank": 1}, {"participants": [l], "rank": 2}]});
+    async fn standings(p: &Podium) -> Value {
+        let (_, t) = p
+            .send(
+                reqwest::Method::GET,
+                "/api/v1/leagues/chess/standings?include_provisional=true",
+                None,
+            )
+            .await
+            .unwrap();
+        t["standings"].clone()
+    }
+    async fn converge(a: &Podium, b: &Podium) -> Value {
+        let mut last = (Value::Null, Value::Null);
+        for _ in 0..250 {
+            last = (standings(a).await, standings(b).await);
+            if last.0 == last.1 && last.0.as_array().is_some_and(|x| !x.is_empty()) {
+                return last.0;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the processes disagree: {} vs {}", last.0, last.1);
+    }
+    for (p, body) in [
+        (&a, duel("2026-01-01T10:00:00Z", "ann", "bob")),
+        (&b, duel("2026-01-03T10:00:00Z", "bob", "cy")),
+        // A late match through A, while B holds the later one.
+        (&a, duel("2026-01-02T10:00:00Z", "cy", "ann")),
+    ] {
+        let (status, out) = p
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/leagues/chess/matches",
+                Some(body),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, 201, "{out}");
+    }
+    let agreed = converge(&a, &b).await;
+    assert_eq!(agreed.as_array().unwrap().len(), 3);
+
+    // The CLI recomputes against the same database; both servers follow.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(["recompute", "--league", "chess"])
+        .env("DATABASE_URL", &db)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("recomputed 3 matches"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(converge(&a, &b).await, agreed);
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(["recompute", "--league", "nope"])
+        .env("DATABASE_URL", &db)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no league has the slug 'nope'"));
+    assert_eq!(a.terminate().await, 0);
+    assert_eq!(b.terminate().await, 0);
+}
