@@ -35,11 +35,13 @@ curl, top. A full run takes about 4 minutes after the build.
 USAGE
 }
 
+# Messages go to fd 3, the script's own stderr, even from inside a redirected command.
+exec 3>&2
 die() {
-  printf 'load-test: %s\n' "$*" >&2
+  printf 'load-test: %s\n' "$*" >&3
   exit 1
 }
-log() { printf '==> %s\n' "$*" >&2; }
+log() { printf '==> %s\n' "$*" >&3; }
 
 need_int() {
   [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 needs a positive whole number, got '$2'"
@@ -152,8 +154,11 @@ stop_podium() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  # A signal may land inside a function whose output is redirected to a file: undo that.
+  exec >&3 2>&3
   local p
   for p in "${helper_pids[@]}"; do
+    pkill -TERM -P "$p" 2>/dev/null || true
     kill "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
   done
@@ -171,6 +176,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Runs a long command in the background and waits for it, so a signal to this script is
+# handled at once (bash defers traps until a foreground child ends) and cleanup stops it.
+run_waited() {
+  "$@" &
+  local pid=$! rc=0
+  helper_pids+=("$pid")
+  wait "$pid" || rc=$?
+  unset 'helper_pids[-1]'
+  return "$rc"
+}
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -195,7 +211,7 @@ start_podium() {
     "PODIUM_HTTP_ADDR=127.0.0.1:$http_port"
     "PODIUM_METRICS_ADDR=127.0.0.1:$metrics_port"
     "PODIUM_LOG_FORMAT=json"
-    "PODIUM_LOG_LEVEL=warn,podium_server::feed=info,podium_server::app=info"
+    "PODIUM_LOG_LEVEL=warn,podium::feed=info,podium::app=info"
     "PODIUM_API_TOKEN=$token"
   )
   [ -z "$db_connections" ] || env_args+=("PODIUM_DB_MAX_CONNECTIONS=$db_connections")
@@ -281,17 +297,18 @@ cpu_record() {
   done
 }
 
-# A top snapshot halfway through a run: the whole machine, then Podium's threads.
+# A top snapshot halfway through a run: the whole machine, then Podium's threads (in that
+# list, the line whose id is Podium's pid shows the whole process, not the main thread).
 top_snapshot() {
   local file=$1 delay=$2
   sleep "$delay"
   {
     echo "# top, whole machine (second frame of two, 1 s apart)"
-    top -b -n2 -d1 -w 200 | awk '/^top - /{n++} n==2' | head -n 25
+    top -b -n2 -d1 -w 200 | awk '/^top - /{n++} n==2 && c++ < 25'
     echo
-    echo "# top -H, podium threads (second frame)"
-    top -b -n2 -d1 -H -w 200 -p "$podium_pid" | awk '/^top - /{n++} n==2' | head -n 30
-  } >"$file" 2>&1
+    echo "# top -H, podium threads (second frame; the line with TID = PID $podium_pid is the whole process)"
+    top -b -n2 -d1 -H -w 200 -p "$podium_pid" | awk '/^top - /{n++} n==2 && c++ < 30'
+  } >"$file" 2>&1 || true
 }
 
 # run_wrk TEST SCRIPT: warm-up, then the measured run with CPU accounting and a top snapshot.
@@ -299,7 +316,7 @@ run_wrk() {
   local test=$1 script=$2 url="http://127.0.0.1:$http_port"
   if ((warmup > 0)); then
     log "$test: ${warmup}s warm-up"
-    PODIUM_LOAD_NEW_BASE=900000000 wrk -t"$threads" -c"$connections" -d"${warmup}s" -s "$script" "$url" \
+    PODIUM_LOAD_NEW_BASE=900000000 run_waited wrk -t"$threads" -c"$connections" -d"${warmup}s" -s "$script" "$url" \
       >"$workdir/$test-warmup.wrk.txt" 2>&1 || die "wrk warm-up failed: $(tail -n 5 "$workdir/$test-warmup.wrk.txt")"
   fi
   [ "$test" != write ] || scrape "$workdir/write-metrics-before.txt"
@@ -308,7 +325,7 @@ run_wrk() {
   helper_pids+=($!)
   local before after
   before=$(cpu_mark)
-  wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$script" "$url" \
+  run_waited wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$script" "$url" \
     >"$workdir/$test.wrk.txt" 2>&1 || die "wrk failed: $(tail -n 5 "$workdir/$test.wrk.txt")"
   after=$(cpu_mark)
   wait "${helper_pids[-1]}" 2>/dev/null || true
@@ -333,6 +350,7 @@ dirty=0
   echo "command=$command_line"
   echo "git_commit=$commit"
   echo "git_dirty=$dirty"
+  echo "binary_version=$("$bin" version 2>/dev/null | head -n1)"
   echo "nproc=$(nproc)"
   echo "cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
   echo "mem_total_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
@@ -348,6 +366,18 @@ dirty=0
   echo "db_max_connections=$db_connections"
 } >"$facts"
 
+# Other work on the machine skews every figure: measure it and say so in the report.
+read -r busy0 total0 < <(machine_ticks)
+sleep 1
+read -r busy1 total1 < <(machine_ticks)
+background=$(((busy1 - busy0) * 100 / (total1 - total0 > 0 ? total1 - total0 : 1)))
+fact background_busy_pct "$background"
+fact loadavg_before "$(cut -d' ' -f1-3 /proc/loadavg)"
+if ((background > 15)); then
+  log "warning: the machine is already ${background}% busy before the test; figures will be low"
+  top -b -n2 -d1 -w 200 | awk '/^top - /{n++} n==2 && /^ *[0-9]/ && c++ < 5' >&2 || true
+fi
+
 log "starting a private PostgreSQL cluster in $pgdir"
 cluster_started=1
 admin=$(scripts/test-pg start "$pgdir")
@@ -362,7 +392,7 @@ sleep 1
 fact rss_empty_kb "$(rss_kb "$podium_pid")"
 
 log "seeding $entries entries in batches of 10000"
-python3 scripts/load/seed.py --port "$http_port" --board "$board" --entries "$entries" --batch 10000 \
+run_waited python3 scripts/load/seed.py --port "$http_port" --board "$board" --entries "$entries" --batch 10000 \
   --token "$token" >"$workdir/seed.json" || die "seeding failed"
 python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print("    %.0f entries/s (%.1f s)" % (d["entries_per_s"], d["seconds"]))' "$workdir/seed.json" >&2
 fact rss_after_seed_kb "$(rss_kb "$podium_pid")"

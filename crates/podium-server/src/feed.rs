@@ -198,15 +198,25 @@ impl Feed {
             }
             let woke = async {
                 match listener.as_mut() {
-                    Some(l) => l.try_recv().await.map(|_| ()),
+                    // The payload is the newest sequence committed; None when the connection
+                    // was re-established (notifications may have been lost meanwhile).
+                    Some(l) => l
+                        .try_recv()
+                        .await
+                        .map(|n| n.and_then(|n| n.payload().parse::<i64>().ok())),
                     None => std::future::pending().await,
                 }
             };
             tokio::select! {
                 _ = shutdown.changed() => break,
-                r = woke => if let Err(e) = r {
-                    tracing::warn!(error = %e, "change listener lost; reconnecting");
-                    listener = None;
+                r = woke => match r {
+                    // Our own commit (already applied) or one we have caught up past.
+                    Ok(Some(seq)) if seq <= self.applied_seq() => continue,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "change listener lost; reconnecting");
+                        listener = None;
+                    }
                 },
                 _ = tick.tick() => {}
             }

@@ -23,7 +23,8 @@ pub struct HistoryRow {
     pub after: Standing,
 }
 
-const CHUNK: usize = 20_000;
+/// Rows beyond this go through COPY.
+const CHUNK: usize = 5_000;
 
 /// Deletes the season's history after `after` (all of it for None).
 pub async fn delete_after(
@@ -54,12 +55,15 @@ pub async fn delete_match(tx: &mut PgConnection, match_id: i64) -> Result<(), sq
     Ok(())
 }
 
-/// Inserts history rows in chunks of one statement each.
+/// Inserts history rows: one statement for a few, COPY for many (a full recompute).
 pub async fn insert(
     tx: &mut PgConnection,
     league_id: i64,
     rows: &[HistoryRow],
 ) -> Result<(), sqlx::Error> {
+    if rows.len() > CHUNK {
+        return copy(tx, league_id, rows).await;
+    }
     for chunk in rows.chunks(CHUNK) {
         let n = chunk.len();
         let mut match_id = Vec::with_capacity(n);
@@ -126,6 +130,57 @@ pub async fn insert(
         .execute(&mut *tx)
         .await?;
     }
+    Ok(())
+}
+
+/// Streams rows with `COPY … FROM STDIN` (text format), about a megabyte per message.
+async fn copy(
+    tx: &mut PgConnection,
+    league_id: i64,
+    rows: &[HistoryRow],
+) -> Result<(), sqlx::Error> {
+    use std::fmt::Write;
+    let mut copy = tx
+        .copy_in_raw(
+            "copy rating_history (league_id, match_id, num, season, played_at, display_before, \
+             display_after, rating_before, rating_after, deviation_before, deviation_after, \
+             volatility_before, volatility_after, mu_before, mu_after, sigma_before, sigma_after, \
+             points_before, points_after) from stdin",
+        )
+        .await?;
+    let mut buf = String::with_capacity(1 << 21);
+    for r in rows {
+        let at = from_micros(r.played_at).format("%Y-%m-%d %H:%M:%S%.6f+00");
+        let _ = writeln!(
+            buf,
+            "{league_id}\t{}\t{}\t{}\t{at}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            r.match_id,
+            r.num,
+            r.season,
+            r.display_before,
+            r.display_after,
+            r.before.rating,
+            r.after.rating,
+            r.before.deviation,
+            r.after.deviation,
+            r.before.volatility,
+            r.after.volatility,
+            r.before.mu,
+            r.after.mu,
+            r.before.sigma,
+            r.after.sigma,
+            r.before.points,
+            r.after.points,
+        );
+        if buf.len() >= 1 << 20 {
+            copy.send(buf.as_bytes()).await?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf.as_bytes()).await?;
+    }
+    copy.finish().await?;
     Ok(())
 }
 

@@ -352,28 +352,56 @@ pub struct MatchRow {
     pub metadata: serde_json::Value,
 }
 
-pub async fn insert_match(
+/// Stores matches with one statement; returns their ids in order. Ids are drawn from the
+/// identity sequence first, so the order of the answer does not depend on RETURNING's.
+pub async fn insert_matches(
     tx: &mut PgConnection,
     league_id: i64,
     season: i32,
-    m: &MatchRow,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"insert into league_match (league_id, season, played_at, external_id, participants, team_of,
-                                     team_rank, team_score, metadata)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id"#,
+    rows: &[MatchRow],
+) -> Result<Vec<i64>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = sqlx::query_scalar!(
+        r#"select nextval(pg_get_serial_sequence('league_match', 'id')) as "id!"
+           from generate_series(1, $1::int)"#,
+        rows.len() as i32
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let records: Vec<serde_json::Value> = rows
+        .iter()
+        .zip(&ids)
+        .map(|(m, id)| {
+            serde_json::json!({
+                "id": id,
+                "played_at": m.played_at,
+                "external_id": m.external_id,
+                "participants": m.participants,
+                "team_of": m.team_of,
+                "team_rank": m.team_rank,
+                "team_score": m.team_score,
+                "metadata": m.metadata,
+            })
+        })
+        .collect();
+    sqlx::query!(
+        r#"insert into league_match (id, league_id, season, played_at, external_id, participants,
+                                     team_of, team_rank, team_score, metadata)
+           overriding system value
+           select x.id, $1, $2, x.played_at, x.external_id, x.participants, x.team_of,
+                  x.team_rank, x.team_score, coalesce(x.metadata, '{}'::jsonb)
+           from jsonb_to_recordset($3) as x(id bigint, played_at timestamptz, external_id text,
+                participants int[], team_of smallint[], team_rank smallint[],
+                team_score float8[], metadata jsonb)"#,
         league_id,
         season,
-        m.played_at,
-        m.external_id,
-        &m.participants,
-        &m.team_of,
-        &m.team_rank,
-        m.team_score.as_deref() as Option<&[f64]>,
-        m.metadata
+        serde_json::Value::Array(records)
     )
-    .fetch_one(tx)
-    .await
+    .execute(&mut *tx)
+    .await?;
+    Ok(ids)
 }
 
 /// Ids of matches already recorded under these external ids.

@@ -57,6 +57,7 @@ pub(super) fn write_error(e: WriteError) -> ApiError {
             format!("the match belongs to season {s}, which is closed"),
         ),
         WriteError::Load(e) => ApiError::internal(e),
+        WriteError::Failed(e) => ApiError::internal(anyhow::anyhow!(e)),
         WriteError::Db(e) => ApiError::internal(e),
     }
 }

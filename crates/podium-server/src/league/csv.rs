@@ -288,113 +288,43 @@ impl Columns {
     /// Reads one data row: its match key (if readable) and its checked cells.
     fn row(&self, record: &ByteRecord, errors: &mut Vec<RowError>) -> (Option<String>, Row) {
         let line = line_of(record);
-        let mut row = Row {
+        let mut cells = Cells {
+            columns: self,
+            record,
             line,
-            played_at: None,
-            participants: None,
-            outcome: None,
-            external_id: None,
-            metadata: None,
+            errors,
         };
         if record.len() != self.width {
-            errors.push(RowError::new(
-                line,
-                None,
-                format!(
-                    "the row has {} cells but the header has {}; quote cells that hold commas",
-                    record.len(),
-                    self.width
-                ),
-            ));
+            let message = format!(
+                "the row has {} cells but the header has {}; quote cells that hold commas",
+                record.len(),
+                self.width
+            );
+            cells.keep::<()>(None, Err(message));
             // Cells may have shifted, so only the key is trusted: the row still counts as a
             // team of its match, which keeps "needs two teams" from firing on top of this.
-            let key = self.cell(record, Column::Match, line, &mut Vec::new());
-            return (key.flatten().map(str::to_owned), row);
+            let key = record.get(self.index[Column::Match as usize].unwrap_or(0));
+            let key = key
+                .and_then(|k| std::str::from_utf8(k).ok())
+                .filter(|k| !k.is_empty());
+            let row = Row {
+                line,
+                played_at: None,
+                participants: None,
+                outcome: None,
+                external_id: None,
+                metadata: None,
+            };
+            return (key.map(str::to_owned), row);
         }
-        let mut cell = |col| self.cell(record, col, line, errors);
-        let key = cell(Column::Match);
-        let played_at = cell(Column::PlayedAt);
-        let participants = cell(Column::Participants);
-        let rank = cell(Column::Rank);
-        let score = cell(Column::Score);
-        let external_id = cell(Column::ExternalId);
-        let metadata = cell(Column::Metadata);
-
-        let err = |col: Column, message: String| RowError::new(line, Some(col), message);
-        let key = match key {
-            Some(Some(k)) if k.chars().count() > MAX_KEY_LEN => {
-                errors.push(err(
-                    Column::Match,
-                    format!("match: longer than {MAX_KEY_LEN} characters"),
-                ));
-                None
-            }
-            Some(Some(k)) => Some(k.to_owned()),
-            Some(None) => {
-                errors.push(err(
-                    Column::Match,
-                    "match: empty; every row needs the key of its match".into(),
-                ));
-                None
-            }
-            None => None,
-        };
-        row.played_at = played_at.and_then(|p| match p {
-            Some(p) => match DateTime::parse_from_rfc3339(p) {
-                Ok(t) => Some(t.with_timezone(&Utc)),
-                Err(_) => {
-                    errors.push(err(
-                        Column::PlayedAt,
-                        format!(
-                            "played_at: {} is not an RFC 3339 time (expected e.g. 2026-03-01T18:30:00Z)",
-                            shown(p)
-                        ),
-                    ));
-                    None
-                }
-            },
-            None => {
-                errors.push(err(
-                    Column::PlayedAt,
-                    "played_at: empty; expected an RFC 3339 time such as 2026-03-01T18:30:00Z"
-                        .into(),
-                ));
-                None
-            }
-        });
-        row.participants = participants.and_then(|p| parse_participants(p, line, errors));
-        row.outcome = match (rank, score) {
-            (Some(Some(_)), Some(Some(_))) => {
-                errors.push(RowError::new(
-                    line,
-                    None,
-                    "rank and score both given; give one of them",
-                ));
-                None
-            }
-            (Some(Some(r)), _) => match r.parse::<u32>() {
-                Ok(r) if r >= 1 => Some(Outcome::Rank(r)),
-                _ => {
-                    errors.push(err(
-                        Column::Rank,
-                        format!(
-                            "rank: {} is not a rank; expected a whole number from 1 (1 = winner)",
-                            shown(r)
-                        ),
-                    ));
-                    None
-                }
-            },
-            (_, Some(Some(s))) => match s.parse::<f64>() {
-                Ok(s) if s.is_finite() => Some(Outcome::Score(s)),
-                _ => {
-                    errors.push(err(
-                        Column::Score,
-                        format!("score: {} is not a finite number", shown(s)),
-                    ));
-                    None
-                }
-            },
+        // Every cell is checked even after a bad one, so a row reports all of its faults.
+        let key = cells.parse(Column::Match, parse_key);
+        let played_at = cells.parse(Column::PlayedAt, parse_time);
+        let participants = cells.parse(Column::Participants, parse_participants);
+        let outcome = match (cells.text(Column::Rank), cells.text(Column::Score)) {
+            (Some(Some(_)), Some(Some(_))) => cells.keep(None, Err(BOTH.into())),
+            (Some(Some(r)), _) => cells.keep(Some(Column::Rank), parse_rank(r)),
+            (_, Some(Some(s))) => cells.keep(Some(Column::Score), parse_score(s)),
             // A bad cell was reported when it was read.
             (None, _) | (_, None) => None,
             (Some(None), Some(None)) => {
@@ -405,102 +335,151 @@ impl Columns {
                     _ => None,
                 };
                 let message = match col {
-                    Some(c) => format!(
-                        "{}: empty; every row needs its team's {}",
-                        c.name(),
-                        c.name()
-                    ),
-                    None => "neither rank nor score given; every row needs one of them".into(),
+                    Some(c) => format!("empty; every row needs its team's {}", c.name()),
+                    None => NEITHER.into(),
                 };
-                errors.push(RowError::new(line, col, message));
-                None
+                cells.keep(col, Err(message))
             }
         };
-        row.external_id = external_id.and_then(|e| match e {
-            Some(e) if e.chars().count() > MAX_KEY_LEN => {
-                errors.push(err(
-                    Column::ExternalId,
-                    format!("external_id: longer than {MAX_KEY_LEN} characters"),
-                ));
-                None
-            }
-            e => Some(e.map(str::to_owned)),
-        });
-        row.metadata = metadata.and_then(|m| match m.map(serde_json::from_str::<Value>) {
-            None => Some(None),
-            Some(Ok(v)) if v.is_object() => Some(Some(v)),
-            Some(Ok(_)) => {
-                errors.push(err(
-                    Column::Metadata,
-                    "metadata: not a JSON object; expected e.g. {\"map\": \"dust2\"}".into(),
-                ));
-                None
-            }
-            Some(Err(e)) => {
-                errors.push(err(
-                    Column::Metadata,
-                    format!("metadata: not valid JSON ({e})"),
-                ));
-                None
-            }
-        });
+        let row = Row {
+            line,
+            played_at,
+            participants,
+            outcome,
+            external_id: cells.parse(Column::ExternalId, parse_external_id),
+            metadata: cells.parse(Column::Metadata, parse_metadata),
+        };
         (key, row)
     }
 
     fn has(&self, col: Column) -> bool {
         self.index[col as usize].is_some()
     }
+}
 
+const BOTH: &str = "rank and score both given; give one of them";
+const NEITHER: &str = "neither rank nor score given; every row needs one of them";
+const TIME_EXAMPLE: &str = "2026-03-01T18:30:00Z";
+
+/// One row's cells, reporting each bad one against the row's line and the cell's column.
+struct Cells<'a> {
+    columns: &'a Columns,
+    record: &'a ByteRecord,
+    line: u64,
+    errors: &'a mut Vec<RowError>,
+}
+
+impl<'a> Cells<'a> {
     /// A cell's text: `Some(None)` when empty or the column is absent, `None` when unreadable.
-    fn cell<'r>(
-        &self,
-        record: &'r ByteRecord,
-        col: Column,
-        line: u64,
-        errors: &mut Vec<RowError>,
-    ) -> Checked<Option<&'r str>> {
-        let Some(bytes) = self.index[col as usize].and_then(|i| record.get(i)) else {
+    fn text(&mut self, col: Column) -> Checked<Option<&'a str>> {
+        let i = self.columns.index[col as usize];
+        let Some(bytes) = i.and_then(|i| self.record.get(i)) else {
             return Some(None);
         };
         match std::str::from_utf8(bytes) {
             Ok("") => Some(None),
             Ok(s) => Some(Some(s)),
-            Err(_) => {
-                errors.push(RowError::new(
-                    line,
-                    Some(col),
-                    format!("{}: not valid UTF-8; save the file as UTF-8", col.name()),
-                ));
-                None
-            }
+            Err(_) => self.keep(
+                Some(col),
+                Err("not valid UTF-8; save the file as UTF-8".into()),
+            ),
         }
+    }
+
+    fn parse<T>(
+        &mut self,
+        col: Column,
+        parse: impl FnOnce(Option<&str>) -> Result<T, String>,
+    ) -> Checked<T> {
+        let text = self.text(col)?;
+        self.keep(Some(col), parse(text))
+    }
+
+    /// The value, or `None` with the reason recorded (prefixed with the column's name).
+    fn keep<T>(&mut self, col: Option<Column>, result: Result<T, String>) -> Checked<T> {
+        result
+            .map_err(|message| {
+                let message = match col {
+                    Some(c) => format!("{}: {message}", c.name()),
+                    None => message,
+                };
+                self.errors.push(RowError::new(self.line, col, message));
+            })
+            .ok()
     }
 }
 
-fn parse_participants(
-    cell: Option<&str>,
-    line: u64,
-    errors: &mut Vec<RowError>,
-) -> Checked<Vec<String>> {
-    let err = |message: String| RowError::new(line, Some(Column::Participants), message);
-    let Some(cell) = cell else {
-        errors.push(err(
-            "participants: empty; expected the team's participant ids separated by ';'".into(),
-        ));
-        return None;
-    };
-    let mut ok = true;
-    let mut ids = Vec::new();
-    for id in cell.split(';').map(str::trim) {
-        match ParticipantId::parse(id) {
-            Ok(id) => ids.push(id.into_inner()),
-            Err(e) => {
-                ok = false;
-                errors.push(err(format!("participants: id {} {e}", shown(id))));
-            }
-        }
+fn parse_key(cell: Option<&str>) -> Result<String, String> {
+    let key = cell.ok_or("empty; every row needs the key of its match")?;
+    if key.chars().count() > MAX_KEY_LEN {
+        return Err(format!("longer than {MAX_KEY_LEN} characters"));
     }
-    ok.then_some(ids)
+    Ok(key.to_owned())
+}
+
+fn parse_time(cell: Option<&str>) -> Result<DateTime<Utc>, String> {
+    let Some(text) = cell else {
+        return Err(format!(
+            "empty; expected an RFC 3339 time such as {TIME_EXAMPLE}"
+        ));
+    };
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            format!(
+                "{} is not an RFC 3339 time (expected e.g. {TIME_EXAMPLE})",
+                shown(text)
+            )
+        })
+}
+
+fn parse_participants(cell: Option<&str>) -> Result<Vec<String>, String> {
+    let cell = cell.ok_or("empty; expected the team's participant ids separated by ';'")?;
+    cell.split(';')
+        .map(|id| {
+            let id = id.trim();
+            ParticipantId::parse(id)
+                .map(ParticipantId::into_inner)
+                .map_err(|e| format!("id {} {e}", shown(id)))
+        })
+        .collect()
+}
+
+fn parse_rank(text: &str) -> Result<Outcome, String> {
+    match text.parse::<u32>() {
+        Ok(r) if r >= 1 => Ok(Outcome::Rank(r)),
+        _ => Err(format!(
+            "{} is not a rank; expected a whole number from 1 (1 = winner)",
+            shown(text)
+        )),
+    }
+}
+
+fn parse_score(text: &str) -> Result<Outcome, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() => Ok(Outcome::Score(s)),
+        _ => Err(format!("{} is not a finite number", shown(text))),
+    }
+}
+
+fn parse_external_id(cell: Option<&str>) -> Result<Option<String>, String> {
+    match cell {
+        Some(e) if e.chars().count() > MAX_KEY_LEN => {
+            Err(format!("longer than {MAX_KEY_LEN} characters"))
+        }
+        e => Ok(e.map(str::to_owned)),
+    }
+}
+
+fn parse_metadata(cell: Option<&str>) -> Result<Option<Value>, String> {
+    let Some(text) = cell else {
+        return Ok(None);
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) if v.is_object() => Ok(Some(v)),
+        Ok(_) => Err("not a JSON object; expected e.g. {\"map\": \"dust2\"}".into()),
+        Err(e) => Err(format!("not valid JSON ({e})")),
+    }
 }
 
 /// The rows of one match, in file order.
@@ -532,73 +511,68 @@ impl Group {
             .find_map(|r| Some((r.external_id.clone()?, r.line)));
         let mut seen: HashMap<&str, u64> = HashMap::new();
         for row in &self.rows {
-            let err = |col, message| RowError::new(row.line, col, message);
+            let mut say = |col, message| errors.push(RowError::new(row.line, Some(col), message));
             if let (Some(t), Some((first_t, at))) = (row.played_at, played_at)
                 && t != first_t
             {
-                errors.push(err(
-                    Some(Column::PlayedAt),
+                let (t, first_t) = (rfc3339(t), rfc3339(first_t));
+                say(
+                    Column::PlayedAt,
                     format!(
-                        "match {key} has played_at {} here but {} on line {at}; every row of a match needs the same time",
-                        rfc3339(t),
-                        rfc3339(first_t)
+                        "match {key} has played_at {t} here but {first_t} on line {at}; \
+                         every row of a match needs the same time"
                     ),
-                ));
+                );
             }
-            if let (Some(o), Some((first_o, at))) = (row.outcome, outcome) {
-                match (o, first_o) {
-                    (Outcome::Rank(_), Outcome::Score(_)) => errors.push(err(
-                        Some(Column::Rank),
-                        format!(
-                            "match {key} mixes rank and score across its rows (line {at} has score)"
-                        ),
-                    )),
-                    (Outcome::Score(_), Outcome::Rank(_)) => errors.push(err(
-                        Some(Column::Score),
-                        format!(
-                            "match {key} mixes rank and score across its rows (line {at} has rank)"
-                        ),
-                    )),
-                    _ => {}
+            let mixed = |at, has| {
+                format!("match {key} mixes rank and score across its rows (line {at} has {has})")
+            };
+            match (row.outcome, outcome) {
+                (Some(Outcome::Rank(_)), Some((Outcome::Score(_), at))) => {
+                    say(Column::Rank, mixed(at, "score"));
                 }
+                (Some(Outcome::Score(_)), Some((Outcome::Rank(_), at))) => {
+                    say(Column::Score, mixed(at, "rank"));
+                }
+                _ => {}
             }
             if let (Some(e), Some((first_e, at))) = (&row.external_id, &external_id)
                 && e != first_e
             {
                 let show = |e: &Option<String>| e.as_deref().map_or("empty".into(), shown);
-                errors.push(err(
-                    Some(Column::ExternalId),
+                let (e, first_e) = (show(e), show(first_e));
+                say(
+                    Column::ExternalId,
                     format!(
-                        "match {key} has external_id {} here but {} on line {at}; give it on every row or on none",
-                        show(e),
-                        show(first_e)
+                        "match {key} has external_id {e} here but {first_e} on line {at}; \
+                         give it on every row or on none"
                     ),
-                ));
+                );
             }
+            // Metadata belongs to the match: later rows may leave it empty or repeat it.
             if row.line != first.line
-                && let Some(Some(m)) = &row.metadata
-                && first
-                    .metadata
-                    .as_ref()
-                    .is_some_and(|f| f.as_ref() != Some(m))
+                && let (Some(Some(m)), Some(first_m)) = (&row.metadata, &first.metadata)
+                && first_m.as_ref() != Some(m)
             {
-                errors.push(err(
-                    Some(Column::Metadata),
+                say(
+                    Column::Metadata,
                     format!(
-                        "match {key} has metadata here that differs from its first row (line {}); give it on the first row only, or the same on every row",
+                        "match {key} has metadata here that differs from its first row (line {}); \
+                         give it on the first row only, or the same on every row",
                         first.line
                     ),
-                ));
+                );
             }
             for p in row.participants.iter().flatten() {
                 if let Some(at) = seen.insert(p, row.line) {
-                    errors.push(err(
-                        Some(Column::Participants),
+                    let p = shown(p);
+                    say(
+                        Column::Participants,
                         format!(
-                            "participants: {} appears more than once in match {key} (also on line {at})",
-                            shown(p)
+                            "participants: {p} appears more than once in match {key} \
+                             (also on line {at})"
                         ),
-                    ));
+                    );
                 }
             }
         }
@@ -634,5 +608,424 @@ impl Group {
                 .clone()?
                 .unwrap_or_else(|| serde_json::json!({})),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const T: &str = "2026-03-01T18:30:00Z";
+
+    fn ok(csv: &str) -> Vec<MatchSpec> {
+        parse(csv.as_bytes()).unwrap_or_else(|e| panic!("expected a valid file, got {e:#?}"))
+    }
+
+    fn errors(csv: &str) -> Vec<RowError> {
+        parse(csv.as_bytes()).expect_err("expected the file to be refused")
+    }
+
+    /// Each error as (line, column), for asserting where errors land.
+    fn places(errors: &[RowError]) -> Vec<(u64, Option<&str>)> {
+        errors
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect()
+    }
+
+    fn team(names: &[&str], rank: u32, score: Option<f64>) -> (Vec<String>, u32, Option<f64>) {
+        (names.iter().map(|n| n.to_string()).collect(), rank, score)
+    }
+
+    #[test]
+    fn a_one_v_one_file_with_ranks_becomes_one_match_per_key() {
+        let specs = ok(&format!(
+            "match,played_at,participants,rank\n\
+             m1,{T},ann,2\n\
+             m1,{T},bob,1\n\
+             m2,2026-03-02T09:00:00+01:00,ann,1\n\
+             m2,2026-03-02T09:00:00+01:00,bob,1\n"
+        ));
+        assert_eq!(specs.len(), 2);
+        assert_eq!(specs[0].played_at, T.parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            specs[0].teams,
+            vec![team(&["ann"], 2, None), team(&["bob"], 1, None)]
+        );
+        assert_eq!(specs[0].external_id, None);
+        assert_eq!(specs[0].metadata, json!({}));
+        assert_eq!(
+            specs[1].played_at,
+            "2026-03-02T08:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            specs[1].teams,
+            vec![team(&["ann"], 1, None), team(&["bob"], 1, None)]
+        );
+    }
+
+    #[test]
+    fn scores_become_ranks_with_higher_winning_and_equal_scores_drawing() {
+        let specs = ok(&format!(
+            "match,played_at,participants,score\n\
+             a,{T},ann,7\n\
+             a,{T},bob,10.5\n\
+             a,{T},cat,7\n\
+             a,{T},dan,-1e2\n\
+             b,{T},ann,3\n\
+             b,{T},bob,3\n"
+        ));
+        assert_eq!(
+            specs[0].teams,
+            vec![
+                team(&["ann"], 2, Some(7.0)),
+                team(&["bob"], 1, Some(10.5)),
+                team(&["cat"], 2, Some(7.0)),
+                team(&["dan"], 4, Some(-100.0)),
+            ]
+        );
+        assert_eq!(
+            specs[1].teams,
+            vec![team(&["ann"], 1, Some(3.0)), team(&["bob"], 1, Some(3.0))]
+        );
+    }
+
+    #[test]
+    fn a_two_v_two_keeps_each_teams_participants_together() {
+        let specs = ok(&format!(
+            "match,played_at,participants,rank\n\
+             g,{T},ann;bob,1\n\
+             g,{T},cat; dan,2\n"
+        ));
+        assert_eq!(
+            specs[0].teams,
+            vec![
+                team(&["ann", "bob"], 1, None),
+                team(&["cat", "dan"], 2, None)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_four_team_free_for_all_is_one_match_of_four_teams() {
+        let specs = ok(&format!(
+            "match,played_at,participants,rank\n\
+             ffa,{T},a1,3\n\
+             ffa,{T},b1,1\n\
+             ffa,{T},c1,4\n\
+             ffa,{T},d1,2\n"
+        ));
+        assert_eq!(specs.len(), 1);
+        let ranks: Vec<u32> = specs[0].teams.iter().map(|t| t.1).collect();
+        assert_eq!(ranks, [3, 1, 4, 2]);
+    }
+
+    #[test]
+    fn scattered_rows_are_grouped_and_matches_keep_their_first_appearance_order() {
+        let specs = ok(&format!(
+            "match,played_at,participants,rank\n\
+             late,{T},ann,1\n\
+             early,2026-01-01T00:00:00Z,cat,1\n\
+             late,{T},bob,2\n\
+             early,2026-01-01T00:00:00Z,dan,2\n"
+        ));
+        let keys: Vec<_> = specs.iter().map(|s| s.teams[0].0[0].as_str()).collect();
+        assert_eq!(keys, ["ann", "cat"]);
+        assert_eq!(specs[0].teams[1].0, ["bob"]);
+        assert_eq!(specs[1].teams[1].0, ["dan"]);
+    }
+
+    #[test]
+    fn a_bom_crlf_line_endings_and_quoted_commas_are_read() {
+        let body = format!(
+            "\u{FEFF}Match,PARTICIPANTS,Played_At,Rank,metadata,external_id\r\n\
+             \"cup, final\",\"ann;bob\",{T},1,\"{{\"\"map\"\": \"\"a, b\"\"}}\",ext-1\r\n\
+             \"cup, final\",cat;dan,{T},2,,ext-1\r\n"
+        );
+        let specs = ok(&body);
+        assert_eq!(specs.len(), 1);
+        assert_eq!(specs[0].metadata, json!({"map": "a, b"}));
+        assert_eq!(specs[0].external_id.as_deref(), Some("ext-1"));
+        assert_eq!(
+            specs[0].teams,
+            vec![
+                team(&["ann", "bob"], 1, None),
+                team(&["cat", "dan"], 2, None)
+            ]
+        );
+    }
+
+    #[test]
+    fn metadata_may_repeat_identically_on_every_row() {
+        let specs = ok(&format!(
+            "match,played_at,participants,rank,metadata\n\
+             m,{T},ann,1,\"{{\"\"a\"\": 1}}\"\n\
+             m,{T},bob,2,\"{{ \"\"a\"\" : 1 }}\"\n"
+        ));
+        assert_eq!(specs[0].metadata, json!({"a": 1}));
+    }
+
+    #[test]
+    fn a_quoted_newline_counts_as_a_line_when_numbering_later_rows() {
+        let errs = errors(&format!(
+            "match,played_at,participants,rank,metadata\n\
+             m,{T},ann,1,\"{{\n}}\"\n\
+             m,{T},bob,x,\n"
+        ));
+        assert_eq!(places(&errs), [(4, Some("rank"))]);
+    }
+
+    #[test]
+    fn every_cell_error_names_its_line_and_column() {
+        let errs = errors(&format!(
+            "match,played_at,participants,rank,score,external_id,metadata\n\
+             m1,2026-13-01,ann,1,,,\n\
+             m1,{T},bad id,2,,,\n\
+             m2,{T},ann,0,,,\n\
+             m2,{T},bob,,NaN,,\n\
+             m3,{T},ann,1,2,,\n\
+             m3,{T},bob,,,,\n\
+             m4,{T},ann,1,,,[1]\n\
+             m4,{T},bob;;cat,2,,,{{oops\n\
+             ,{T},ann,1,,,\n\
+             m5,{T},ann,1,,{},\n\
+             m5,{T},bob,2,,,\n\
+             m6,{T},,1,,,\n\
+             m6,,bob,2,,,\n\
+             m7,{T},ann,1.5,,,\n\
+             m7,{T},bob,2,,,inf\n\
+             m8,{T},ann,1,,,\n\
+             m8,{T},bob,2,,,\n",
+            "x".repeat(201)
+        ));
+        assert_eq!(
+            places(&errs),
+            [
+                (2, Some("played_at")),
+                (3, Some("participants")),
+                (4, Some("rank")),
+                (5, Some("score")),
+                (6, None),
+                (7, None),
+                (8, Some("metadata")),
+                (9, Some("participants")),
+                (9, Some("metadata")),
+                (10, Some("match")),
+                (11, Some("external_id")),
+                (13, Some("participants")),
+                (14, Some("played_at")),
+                (15, Some("rank")),
+                (16, Some("metadata")),
+            ]
+        );
+        let message = |line| {
+            errs.iter()
+                .find(|e| e.line == line)
+                .map(|e| e.message.as_str())
+                .unwrap()
+        };
+        assert_eq!(
+            message(2),
+            "played_at: \"2026-13-01\" is not an RFC 3339 time (expected e.g. 2026-03-01T18:30:00Z)"
+        );
+        assert!(message(3).starts_with("participants: id \"bad id\" character ' '"));
+        assert!(message(4).starts_with("rank: \"0\" is not a rank"));
+        assert_eq!(message(5), "score: \"NaN\" is not a finite number");
+        assert_eq!(message(6), "rank and score both given; give one of them");
+        assert_eq!(
+            message(7),
+            "neither rank nor score given; every row needs one of them"
+        );
+        assert!(message(8).starts_with("metadata: not a JSON object"));
+        assert_eq!(message(9), "participants: id \"\" must not be empty");
+        assert!(errs[8].message.starts_with("metadata: not valid JSON"));
+        assert!(message(10).starts_with("match: empty"));
+        assert_eq!(message(11), "external_id: longer than 200 characters");
+    }
+
+    #[test]
+    fn disagreeing_rows_of_a_match_are_reported_where_they_disagree() {
+        let errs = errors(&format!(
+            "match,played_at,participants,rank,score,external_id,metadata\n\
+             m7,{T},ann,1,,e1,\"{{\"\"a\"\": 1}}\"\n\
+             m7,2026-03-01T18:31:00Z,bob,,3,e2,\"{{\"\"a\"\": 2}}\"\n\
+             m7,2026-03-01T19:30:00+01:00,ann;cat,2,,e1,\n\
+             solo,{T},dan,1,,,\n\
+             late,{T},eve,1,,,\n\
+             other,{T},fay,1,,,\n\
+             other,{T},gus,2,,,\n\
+             late,{T},hal,2,,,\"{{\"\"b\"\": 1}}\"\n"
+        ));
+        let got: Vec<_> = errs
+            .iter()
+            .map(|e| (e.line, e.column.as_deref(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    3,
+                    Some("played_at"),
+                    "match \"m7\" has played_at 2026-03-01T18:31:00Z here but 2026-03-01T18:30:00Z \
+                     on line 2; every row of a match needs the same time"
+                ),
+                (
+                    3,
+                    Some("score"),
+                    "match \"m7\" mixes rank and score across its rows (line 2 has rank)"
+                ),
+                (
+                    3,
+                    Some("external_id"),
+                    "match \"m7\" has external_id \"e2\" here but \"e1\" on line 2; give it on \
+                     every row or on none"
+                ),
+                (
+                    3,
+                    Some("metadata"),
+                    "match \"m7\" has metadata here that differs from its first row (line 2); \
+                     give it on the first row only, or the same on every row"
+                ),
+                (
+                    4,
+                    Some("participants"),
+                    "participants: \"ann\" appears more than once in match \"m7\" (also on line 2)"
+                ),
+                (
+                    5,
+                    Some("match"),
+                    "match \"solo\" has one team; a match needs at least two rows (teams)"
+                ),
+                (
+                    9,
+                    Some("metadata"),
+                    "match \"late\" has metadata here that differs from its first row (line 6); \
+                     give it on the first row only, or the same on every row"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_external_id_on_some_rows_only_is_refused() {
+        let errs = errors(&format!(
+            "match,played_at,participants,rank,external_id\n\
+             m,{T},ann,1,\n\
+             m,{T},bob,2,e1\n"
+        ));
+        assert_eq!(places(&errs), [(3, Some("external_id"))]);
+        assert!(errs[0].message.contains("\"e1\" here but empty on line 2"));
+    }
+
+    #[test]
+    fn a_row_with_the_wrong_number_of_cells_is_reported_without_follow_on_errors() {
+        let errs = errors(&format!(
+            "match,played_at,participants,rank\n\
+             m,{T},ann,1\n\
+             m,{T},bob,carl,2\n"
+        ));
+        assert_eq!(places(&errs), [(3, None)]);
+        assert_eq!(
+            errs[0].message,
+            "the row has 5 cells but the header has 4; quote cells that hold commas"
+        );
+    }
+
+    #[test]
+    fn a_cell_that_is_not_utf8_is_reported_in_its_column() {
+        let mut body =
+            format!("match,played_at,participants,rank\nm,{T},ann,1\nm,{T},b").into_bytes();
+        body.extend_from_slice(b"\xFFb,2\n");
+        let errs = parse(&body).expect_err("not UTF-8");
+        assert_eq!(places(&errs), [(3, Some("participants"))]);
+    }
+
+    #[test]
+    fn an_unknown_column_is_reported_on_line_one_by_name() {
+        let errs = errors(&format!(
+            "match,played_at,participants,rank,Winner\nm,{T},ann,1,x\n"
+        ));
+        assert_eq!(places(&errs), [(1, Some("Winner"))]);
+        assert_eq!(
+            errs[0].message,
+            "unknown column \"Winner\" (column 5); expected match, played_at, participants, \
+             rank, score, external_id, metadata"
+        );
+    }
+
+    #[test]
+    fn a_semicolon_separated_header_is_told_to_use_commas() {
+        let errs = errors("match;played_at;participants;rank\n");
+        assert!(
+            errs[0]
+                .message
+                .ends_with("the file must be comma-separated")
+        );
+    }
+
+    #[test]
+    fn missing_and_repeated_columns_are_reported_on_line_one() {
+        let errs = errors("match,rank,Rank\n");
+        assert_eq!(
+            places(&errs),
+            [
+                (1, Some("rank")),
+                (1, Some("played_at")),
+                (1, Some("participants")),
+            ]
+        );
+        let errs = errors("match,played_at,participants\n");
+        assert_eq!(places(&errs), [(1, None)]);
+        assert!(errs[0].message.contains("\"rank\" or a \"score\" column"));
+    }
+
+    #[test]
+    fn a_header_only_file_has_no_matches() {
+        let errs = errors("match,played_at,participants,rank\r\n\r\n");
+        assert_eq!(places(&errs), [(1, None)]);
+        assert!(errs[0].message.starts_with("no matches"));
+    }
+
+    #[test]
+    fn an_empty_file_has_no_matches() {
+        for body in ["", "\u{FEFF}"] {
+            let errs = errors(body);
+            assert_eq!(places(&errs), [(1, None)]);
+            assert!(errs[0].message.starts_with("no matches"));
+        }
+    }
+
+    #[test]
+    fn more_rows_than_the_limit_give_one_error_after_the_last_allowed_line() {
+        let mut body = String::from("match,played_at,participants,rank\n");
+        for i in 0..=MAX_ROWS {
+            // Bad rows too: past the limit, the limit is the only thing reported.
+            body.push_str(&format!("m{},{T},p{i},x\n", i / 2));
+        }
+        let errs = errors(&body);
+        assert_eq!(places(&errs), [(MAX_ROWS as u64 + 2, None)]);
+        assert!(errs[0].message.contains("at most 100000 data rows"));
+    }
+
+    #[test]
+    fn exactly_the_row_limit_is_accepted() {
+        let mut body = String::from("match,played_at,participants,rank\n");
+        for i in 0..MAX_ROWS {
+            body.push_str(&format!("m{},{T},p{i},{}\n", i / 2, 1 + i % 2));
+        }
+        assert_eq!(ok(&body).len(), MAX_ROWS / 2);
+    }
+
+    #[test]
+    fn errors_are_capped_at_one_thousand() {
+        let mut body = String::from("match,played_at,participants,rank\n");
+        for i in 0..1_500 {
+            body.push_str(&format!("m{i},{T},p,0\nm{i},{T},q,0\n"));
+        }
+        let errs = errors(&body);
+        assert_eq!(errs.len(), MAX_ERRORS);
+        assert_eq!(errs.last().map(|e| e.line), Some(1_001));
     }
 }

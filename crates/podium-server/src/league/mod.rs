@@ -45,6 +45,8 @@ pub struct LeagueDef {
 pub struct League {
     pub data: RwLock<LeagueData>,
     pub writer: tokio::sync::Mutex<()>,
+    /// Requests waiting for the writer (see `write::record`).
+    pub queue: RwLock<Vec<write::Pending>>,
 }
 
 impl League {
@@ -87,6 +89,7 @@ impl Leagues {
         let league = Arc::new(League {
             data: RwLock::new(data),
             writer: tokio::sync::Mutex::new(()),
+            queue: RwLock::new(Vec::new()),
         });
         write(&self.by_id).insert(id, league.clone());
         write(&self.by_slug).insert(slug, id);

@@ -52,6 +52,8 @@ pub enum WriteError {
     NoSuchMatch,
     #[error("the match belongs to season {0}, which is closed")]
     ClosedSeason(i32),
+    #[error("the write failed: {0}")]
+    Failed(String),
     #[error(transparent)]
     Load(#[from] super::LoadError),
     #[error(transparent)]
@@ -81,121 +83,205 @@ async fn lock(tx: &mut PgConnection, league: &League) -> Result<Locked, WriteErr
     })
 }
 
-/// Records matches (one request's worth) atomically.
+/// A request waiting to be recorded with others (group commit).
+#[derive(Debug)]
+pub struct Pending {
+    specs: Vec<MatchSpec>,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<Recorded>, WriteError>>,
+}
+
+/// Records one request's matches atomically. Concurrent requests for the same league are
+/// gathered: whoever holds the league's writer lock takes every request waiting and commits
+/// them in one transaction (one fsync), each request still all-or-nothing on its own.
 pub async fn record(
     pool: &PgPool,
     league: &Arc<League>,
     specs: Vec<MatchSpec>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Recorded>, WriteError> {
-    let _writer = league.writer.lock().await;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    crate::rank::write(&league.queue).push(Pending { specs, reply });
+    {
+        let _writer = league.writer.lock().await;
+        let batch = std::mem::take(&mut *crate::rank::write(&league.queue));
+        if !batch.is_empty() {
+            let n = batch.len();
+            let (replies, requests): (Vec<_>, Vec<_>) =
+                batch.into_iter().map(|p| (p.reply, p.specs)).unzip();
+            match record_batch(pool, league, requests, now).await {
+                Ok(answers) => {
+                    for (reply, a) in replies.into_iter().zip(answers) {
+                        let _ = reply.send(a);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, requests = n, "match batch failed");
+                    let message = e.to_string();
+                    for reply in replies {
+                        let _ = reply.send(Err(WriteError::Failed(message.clone())));
+                    }
+                }
+            }
+        }
+    }
+    answer
+        .await
+        .map_err(|_| WriteError::Failed("the writer stopped".into()))?
+}
+
+/// Runs a batch of requests in one transaction; the caller holds the writer lock.
+async fn record_batch(
+    pool: &PgPool,
+    league: &Arc<League>,
+    requests: Vec<Vec<MatchSpec>>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<Vec<Recorded>, WriteError>>, WriteError> {
     let mut tx = pool.begin().await?;
     let locked = lock(&mut tx, league).await?;
     let id = league.id();
 
     // Idempotency: matches already recorded under the same external ids.
-    let ext: Vec<String> = specs.iter().filter_map(|s| s.external_id.clone()).collect();
+    let ext: Vec<String> = requests
+        .iter()
+        .flatten()
+        .filter_map(|s| s.external_id.clone())
+        .collect();
     let existing: HashMap<String, i64> = db::by_external_ids(&mut tx, id, &ext)
         .await?
         .into_iter()
         .collect();
 
-    // Participant numbers, new ones allocated from the league's counter.
+    let mut ratings = read(&league.data).ratings.clone();
     let mut next_num = locked.next_num;
-    let mut new_names: Vec<(i32, String)> = Vec::new();
     let mut nums: HashMap<String, u32> = HashMap::new();
+    let mut new_names: Vec<(i32, String)> = Vec::new();
+    // Per accepted request: (request index, its matches as (spec index, stored, row)).
+    let mut accepted: Vec<(usize, Vec<(usize, StoredMatch, MatchRow)>)> = Vec::new();
+    let mut answers: Vec<Option<Result<Vec<Recorded>, WriteError>>> =
+        (0..requests.len()).map(|_| None).collect();
+    let mut seen_ext: HashMap<String, (usize, usize)> = HashMap::new();
     {
         let data = read(&league.data);
-        for spec in &specs {
-            for (names, _, _) in &spec.teams {
-                for n in names {
-                    if nums.contains_key(n) {
-                        continue;
-                    }
-                    let num = match data.nums.get(n.as_str()) {
-                        Some(num) => *num,
-                        None => {
-                            let num = next_num as u32;
-                            next_num += 1;
-                            new_names.push((num as i32, n.clone()));
-                            num
+        let mut scratch = ratings.clone();
+        for (r, specs) in requests.iter().enumerate() {
+            // Names this request introduces, allocated only if it is accepted.
+            let mut local_nums = nums.clone();
+            let mut local_new = Vec::new();
+            let mut local_next = next_num;
+            for spec in specs {
+                for (names, _, _) in &spec.teams {
+                    for n in names {
+                        if local_nums.contains_key(n) {
+                            continue;
                         }
-                    };
-                    nums.insert(n.clone(), num);
+                        let num = match data.nums.get(n.as_str()) {
+                            Some(num) => *num,
+                            None => {
+                                let num = local_next as u32;
+                                local_next += 1;
+                                local_new.push((num as i32, n.clone()));
+                                num
+                            }
+                        };
+                        local_nums.insert(n.clone(), num);
+                    }
                 }
             }
-        }
-    }
-
-    // Validate every new match on a scratch copy before anything is written.
-    let mut ratings = read(&league.data).ratings.clone();
-    let mut fresh: Vec<(usize, StoredMatch, MatchRow)> = Vec::new();
-    let mut seen_ext: HashMap<String, usize> = HashMap::new();
-    {
-        let mut scratch = ratings.clone();
-        for (i, spec) in specs.iter().enumerate() {
-            if let Some(e) = &spec.external_id {
-                if existing.contains_key(e) || seen_ext.contains_key(e) {
+            let mut trial = scratch.clone();
+            let mut mine = Vec::new();
+            let mut local_ext = HashMap::new();
+            let mut failed = None;
+            for (i, spec) in specs.iter().enumerate() {
+                if let Some(e) = &spec.external_id
+                    && (existing.contains_key(e)
+                        || seen_ext.contains_key(e)
+                        || local_ext.contains_key(e))
+                {
                     continue;
                 }
-                seen_ext.insert(e.clone(), i);
+                let stored = to_stored(spec, &local_nums, locked.season);
+                if let Err(source) = trial.apply(&stored) {
+                    failed = Some(WriteError::Invalid {
+                        index: (specs.len() > 1).then_some(i),
+                        source,
+                    });
+                    break;
+                }
+                if let Some(e) = &spec.external_id {
+                    local_ext.insert(e.clone(), (r, i));
+                }
+                mine.push((i, stored, to_row(spec, &local_nums)));
             }
-            let stored = to_stored(spec, &nums, locked.season);
-            scratch
-                .apply(&stored)
-                .map_err(|source| WriteError::Invalid {
-                    index: Some(i),
-                    source,
-                })?;
-            fresh.push((i, stored, to_row(spec, &nums)));
+            match failed {
+                Some(e) => answers[r] = Some(Err(e)),
+                None => {
+                    scratch = trial;
+                    nums = local_nums;
+                    new_names.extend(local_new);
+                    next_num = local_next;
+                    seen_ext.extend(local_ext);
+                    accepted.push((r, mine));
+                }
+            }
         }
     }
 
     db::add_participants(&mut tx, id, &new_names).await?;
-    let mut results: Vec<Option<Recorded>> = vec![None; specs.len()];
-    for (i, spec) in specs.iter().enumerate() {
-        if let Some(e) = &spec.external_id
-            && let Some(mid) = existing.get(e)
-        {
-            results[i] = Some(Recorded {
-                match_id: *mid,
-                existing: true,
-            });
+    let rows: Vec<MatchRow> = accepted
+        .iter()
+        .flat_map(|(_, m)| m.iter().map(|(_, _, row)| row.clone()))
+        .collect();
+    let ids = db::insert_matches(&mut tx, id, locked.season, &rows).await?;
+    let mut ids = ids.into_iter();
+    let mut fresh: Vec<StoredMatch> = Vec::new();
+    let mut match_ids: HashMap<(usize, usize), i64> = HashMap::new();
+    for (r, mine) in &mut accepted {
+        for (i, stored, _) in mine.iter_mut() {
+            stored.id = ids.next().unwrap_or_default();
+            match_ids.insert((*r, *i), stored.id);
+            fresh.push(stored.clone());
         }
     }
-    let mut min_key: Option<Key> = None;
-    for (i, stored, row) in &mut fresh {
-        let mid = db::insert_match(&mut tx, id, locked.season, row).await?;
-        stored.id = mid;
-        min_key = Some(min_key.map_or(stored.key(), |k: Key| k.min(stored.key())));
-        results[*i] = Some(Recorded {
-            match_id: mid,
-            existing: false,
-        });
-    }
-    // A repeated external id inside the same request points at the first one.
-    for (i, spec) in specs.iter().enumerate() {
-        if results[i].is_none()
-            && let Some(e) = &spec.external_id
-            && let Some(first) = seen_ext.get(e)
-        {
-            results[i] = results[*first].clone().map(|r| Recorded {
-                existing: true,
-                ..r
-            });
-        }
+    for (r, _) in &accepted {
+        let specs = &requests[*r];
+        let recorded = specs
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| match match_ids.get(&(*r, i)) {
+                Some(mid) => Recorded {
+                    match_id: *mid,
+                    existing: false,
+                },
+                None => {
+                    let e = spec.external_id.as_deref().unwrap_or_default();
+                    let mid = existing
+                        .get(e)
+                        .copied()
+                        .or_else(|| seen_ext.get(e).and_then(|k| match_ids.get(k).copied()))
+                        .unwrap_or_default();
+                    Recorded {
+                        match_id: mid,
+                        existing: true,
+                    }
+                }
+            })
+            .collect();
+        answers[*r] = Some(Ok(recorded));
     }
 
-    let Some(min_key) = min_key else {
-        // Nothing new: every match was a retry.
+    if fresh.is_empty() {
+        // Nothing new: every match was a retry (or every request was refused).
         tx.rollback().await?;
-        return Ok(results.into_iter().flatten().collect());
-    };
+        return Ok(answers
+            .into_iter()
+            .map(|a| a.unwrap_or_else(|| Ok(Vec::new())))
+            .collect());
+    }
+    let min_key = fresh.iter().map(StoredMatch::key).min().unwrap_or_default();
     let started = std::time::Instant::now();
     let replayed = if ratings.last.is_none_or(|last| min_key > last) {
-        fresh.sort_by_key(|(_, m, _)| m.key());
-        let matches: Vec<StoredMatch> = fresh.iter().map(|(_, m, _)| m.clone()).collect();
-        let rows = apply_all(&mut ratings, &matches)?;
+        fresh.sort_by_key(StoredMatch::key);
+        let rows = apply_all(&mut ratings, &fresh)?;
         history::insert(&mut tx, id, &rows).await?;
         false
     } else {
@@ -207,18 +293,15 @@ pub async fn record(
     changes::append(&mut tx, &[db::league_change(id, version, Some(min_key))]).await?;
     tx.commit().await?;
 
-    swap(
-        league,
-        ratings,
-        version,
-        &new_names,
-        replayed,
-        fresh
-            .iter()
-            .flat_map(|(_, m, _)| m.teams.iter().flat_map(|t| t.0.clone()))
-            .collect(),
-    );
-    Ok(results.into_iter().flatten().collect())
+    let changed = fresh
+        .iter()
+        .flat_map(|m| m.teams.iter().flat_map(|t| t.0.clone()))
+        .collect();
+    swap(league, ratings, version, &new_names, replayed, changed);
+    Ok(answers
+        .into_iter()
+        .map(|a| a.unwrap_or_else(|| Ok(Vec::new())))
+        .collect())
 }
 
 /// Rewinds `ratings` to the checkpoint before `from`, replays the season's stored matches after

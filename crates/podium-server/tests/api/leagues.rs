@@ -599,3 +599,80 @@ async fn a_recompute_runs_as_a_job_with_progress() {
         .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn concurrent_requests_are_grouped_and_each_stands_or_falls_alone() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    league(&app, "busy", "elo", json!(null)).await;
+    league(&app, "calm", "elo", json!(null)).await;
+    let games: Vec<Value> = (0..48)
+        .map(|i| {
+            duel(
+                &format!("2026-02-01T10:{:02}:00Z", i),
+                &format!("p{}", i % 7),
+                &format!("q{}", i % 5),
+            )
+        })
+        .collect();
+    let mut tasks = Vec::new();
+    for (i, g) in games.iter().cloned().enumerate() {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            // Every eighth request also carries a 2v2, which Elo refuses: that request alone fails.
+            let body = if i % 8 == 7 {
+                json!([g, {"played_at": "2026-02-01T09:00:00Z", "teams": [{"participants": ["x", "y"], "rank": 1}, {"participants": ["z", "w"], "rank": 2}]}])
+            } else {
+                g
+            };
+            app.post("/api/v1/leagues/busy/matches", body).await.0
+        }));
+    }
+    let mut accepted = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        let status = t.await.unwrap();
+        if i % 8 == 7 {
+            assert_eq!(status, 422);
+        } else {
+            assert_eq!(status, 201);
+            accepted.push(games[i].clone());
+        }
+    }
+    // Whatever order the requests landed in, the ratings equal recording the accepted games in order.
+    let (status, _) = app
+        .post("/api/v1/leagues/calm/matches", json!(accepted))
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(ratings(&app, "busy").await, ratings(&app, "calm").await);
+    let (_, l) = app.get("/api/v1/leagues/busy").await;
+    assert_eq!(l["matches"], 42);
+}
+
+#[tokio::test]
+async fn thousands_of_matches_in_one_request_write_their_history_in_bulk() {
+    let app = TestApp::spawn().await;
+    league(&app, "bulk", "elo", json!(null)).await;
+    let games: Vec<Value> = (0..3000)
+        .map(|i| {
+            let t = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap()
+                + chrono::Duration::minutes(i);
+            duel(
+                &t.to_rfc3339(),
+                &format!("p{}", i % 97),
+                &format!("p{}", (i * 7 + 13) % 97 + 97),
+            )
+        })
+        .collect();
+    let (status, out) = app.post("/api/v1/leagues/bulk/matches", json!(games)).await;
+    assert_eq!(status, 201, "{out}");
+    assert_eq!(out.as_array().unwrap().len(), 3000);
+    let (_, h) = app
+        .get("/api/v1/leagues/bulk/participants/p0/history?limit=1000")
+        .await;
+    let points = h["history"].as_array().unwrap();
+    assert!(points.len() > 25, "{}", points.len());
+    let s = standing(&app, "bulk", "p0").await;
+    assert!(close(
+        points.last().unwrap()["display_rating"].as_f64().unwrap(),
+        s["display_rating"].as_f64().unwrap()
+    ));
+}

@@ -1,0 +1,538 @@
+#!/usr/bin/env bash
+# Benchmark of Podium's skill leagues against issue 3's performance targets, on this machine, end
+# to end: builds the release binary, starts a private PostgreSQL cluster, creates leagues through
+# the API, seeds a glicko2 and a trueskill league with SQL, times `podium recompute` on each (with
+# every SQL statement's duration logged by PostgreSQL and `top -H` running, to see where the time
+# goes), restarts Podium on the filled database (start-up load), runs wrk recording single
+# matches in an elo league, stops everything it started (also on failure), and writes
+# reports/league/{REPORT.md,results.json,league.svg}. See --help.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/league-bench.sh [options]
+
+Measures, on this machine (load generator included), issue 3's targets:
+  1. podium recompute --league SLUG of a glicko2 and of a trueskill league with MATCHES 1v1
+     matches among PARTICIPANTS participants, reading from and writing back to PostgreSQL
+     including the rating history (< 10 s each at 1,000,000 / 100,000). Each league is
+     recomputed twice: first with no history yet (seeded by SQL), then again, rewriting the
+     history the first run wrote (what a change of parameters does).
+  2. POST /api/v1/leagues/{slug}/matches, one durable 1v1 match per request, 64 clients, elo
+     league, random participants among 10,000 (> 5,000 matches/s).
+  and, as figures without a target: seeding time, Podium's start-up time on the filled
+  database (every league replayed), where the recompute's time goes (PostgreSQL statement log,
+  top -H). The rating computation alone is `cargo bench -p podium-core --bench rating`; the
+  report quotes the figures measured with it.
+
+options:
+  --matches N          matches per recomputed league (default 1000000)
+  --participants N     participants per recomputed league (default 100000)
+  --systems "A B"      systems of the recomputed leagues (default "glicko2 trueskill")
+  --recompute-runs N   recomputes per league (default 2: empty history, then a rewrite)
+  --write-participants N  participants of the elo league the wrk clients draw from (default 10000)
+  --duration S         seconds of the measured wrk run (default 20)
+  --warmup S           seconds of an unrecorded wrk run before it (default 3)
+  --connections N      wrk connections (default 64)
+  --threads N          wrk threads (default 2)
+  --quick              smoke run: 100000 matches, 10000 participants, 5 s wrk, 1 s warm-up
+  --out DIR            where the report goes (default reports/league)
+  --bin PATH           measure this podium binary instead of building one (implies --no-build)
+  --no-build           use the existing target/release/podium
+  --keep-workdir       keep the cluster data and logs (they are kept anyway on failure)
+  -h, --help           this text
+
+Needs: wrk, curl, top (installed with apt-get when missing and run as root), PostgreSQL 15+,
+python3. A full run takes about 10 minutes after the build.
+USAGE
+}
+
+# Messages go to fd 3, the script's own stderr, even from inside a redirected command.
+exec 3>&2
+die() {
+  printf 'league-bench: %s\n' "$*" >&3
+  exit 1
+}
+log() { printf '==> %s\n' "$*" >&3; }
+
+need_int() {
+  [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 needs a positive whole number, got '$2'"
+}
+
+matches=1000000
+participants=100000
+systems="glicko2 trueskill"
+recompute_runs=2
+write_participants=10000
+duration=20
+warmup=3
+connections=64
+threads=2
+mode=full
+out=""
+build=1
+bin=""
+keep=0
+command_line="scripts/league-bench.sh $*"
+
+while (($#)); do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --matches) need_int "$1" "${2:-}"; matches=$2; shift 2 ;;
+    --participants) need_int "$1" "${2:-}"; participants=$2; shift 2 ;;
+    --systems)
+      [[ ${2:-} =~ ^[a-z0-9_]+( [a-z0-9_]+)*$ ]] || die "--systems needs space-separated system names, got '${2:-}'"
+      systems=$2; shift 2 ;;
+    --recompute-runs) need_int "$1" "${2:-}"; recompute_runs=$2; shift 2 ;;
+    --write-participants) need_int "$1" "${2:-}"; write_participants=$2; shift 2 ;;
+    --duration) need_int "$1" "${2:-}"; duration=$2; shift 2 ;;
+    --warmup)
+      [[ ${2:-} =~ ^[0-9]+$ ]] || die "--warmup needs a whole number of seconds, got '${2:-}'"
+      warmup=$2; shift 2 ;;
+    --connections) need_int "$1" "${2:-}"; connections=$2; shift 2 ;;
+    --threads) need_int "$1" "${2:-}"; threads=$2; shift 2 ;;
+    --quick) mode=quick; matches=100000; participants=10000; duration=5; warmup=1; shift ;;
+    --out) [ -n "${2:-}" ] || die "--out needs a folder"; out=$2; shift 2 ;;
+    --bin) [ -n "${2:-}" ] || die "--bin needs a path"; bin=$2; build=0; shift 2 ;;
+    --no-build) build=0; shift ;;
+    --keep-workdir) keep=1; shift ;;
+    *) usage >&2; die "unknown option '$1'" ;;
+  esac
+done
+((threads <= connections)) || die "--threads ($threads) cannot exceed --connections ($connections)"
+((participants >= 2)) || die "--participants needs at least 2"
+((write_participants >= 2)) || die "--write-participants needs at least 2"
+for s in $systems; do
+  case "$s" in elo | glicko2 | trueskill | weng_lin | points) ;; *) die "unknown system '$s'" ;; esac
+done
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+here=$root/scripts/league-bench
+out=${out:-$root/reports/league}
+write_league=bench-elo
+# Writes require this token (as in production); the wrk script sends it.
+token="league-bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+
+# ------------------------------------------------------------------ tools
+
+install_pkgs() {
+  [ "$(id -u)" = 0 ] || die "missing $*: install with sudo apt-get install -y $*"
+  log "installing $* with apt-get"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get could not install $*"
+  fi
+}
+
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
+command -v top >/dev/null || missing+=(procps)
+((${#missing[@]} == 0)) || install_pkgs "${missing[@]}"
+command -v python3 >/dev/null || die "python3 is needed for the report"
+pg_bindir=""
+for v in 18 17 16 15; do
+  if [ -x "/usr/lib/postgresql/$v/bin/psql" ]; then pg_bindir=/usr/lib/postgresql/$v/bin; break; fi
+done
+[ -n "$pg_bindir" ] || die "PostgreSQL 15+ is not installed: sudo apt-get install -y postgresql-15 (or run scripts/install-deps.sh)"
+psql=$pg_bindir/psql
+
+# ------------------------------------------------------------------ build
+
+if ((build)); then
+  log "building the release binary (cargo waits if another build holds the lock)"
+  SQLX_OFFLINE=true cargo build --release --locked -p podium-server --bin podium \
+    || die "the build failed (measure an existing binary with --bin PATH or --no-build)"
+fi
+bin=${bin:-$root/target/release/podium}
+[ -x "$bin" ] || die "$bin is missing: build it with 'make release' or drop --no-build"
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+"$bin" recompute --help >/dev/null 2>&1 || die "$bin has no 'recompute' command: it predates leagues"
+
+# ------------------------------------------------------------------ lifecycle
+
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/podium-league-bench.XXXXXX")
+chmod 0755 "$workdir" # the cluster runs as the postgres user and lives inside
+pgdir=$workdir/pg
+raw=$workdir/raw
+mkdir -p "$raw"
+podium_pid=""
+helper_pids=()
+cluster_started=0
+
+stop_podium() {
+  [ -n "$podium_pid" ] || return 0
+  if kill -0 "$podium_pid" 2>/dev/null; then
+    kill -TERM "$podium_pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 300; i++)); do
+      kill -0 "$podium_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$podium_pid" 2>/dev/null; then
+      log "podium ($podium_pid) ignored SIGTERM for 30 s; killing it"
+      kill -KILL "$podium_pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$podium_pid" 2>/dev/null || true
+  podium_pid=""
+}
+
+stop_helper() {
+  local p=$1
+  pkill -TERM -P "$p" 2>/dev/null || true
+  kill "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  # A signal may land inside a function whose output is redirected to a file: undo that.
+  exec >&3 2>&3
+  local p
+  for p in "${helper_pids[@]}"; do
+    stop_helper "$p"
+  done
+  stop_podium
+  if ((cluster_started)); then
+    scripts/test-pg stop "$pgdir" || true
+  fi
+  if ((rc == 0 && !keep)); then
+    rm -rf "$workdir"
+  else
+    printf 'league-bench: logs and data kept in %s\n' "$workdir" >&2
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs a long command in the background and waits for it, so a signal to this script is
+# handled at once (bash defers traps until a foreground child ends) and cleanup stops it.
+run_waited() {
+  "$@" &
+  local pid=$! rc=0
+  helper_pids+=("$pid")
+  wait "$pid" || rc=$?
+  unset 'helper_pids[-1]'
+  return "$rc"
+}
+
+now() { date +%s.%N; }
+elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+facts=$raw/facts.txt
+fact() { printf '%s=%s\n' "$1" "$2" >>"$facts"; }
+
+db_url=""
+sql() { "$psql" "$db_url" -v ON_ERROR_STOP=1 -qAt "$@"; }
+
+# Podium's environment: only what this script sets (PODIUM_* and RUST_LOG of the caller unset).
+podium_env() {
+  local unset_args=() v
+  for v in $(compgen -e); do
+    case "$v" in PODIUM_* | RUST_LOG) unset_args+=(-u "$v") ;; esac
+  done
+  env "${unset_args[@]}" \
+    "DATABASE_URL=$db_url" \
+    "PODIUM_HTTP_ADDR=127.0.0.1:$http_port" \
+    "PODIUM_METRICS_ADDR=127.0.0.1:$metrics_port" \
+    "PODIUM_LOG_FORMAT=json" \
+    "PODIUM_LOG_LEVEL=warn,podium::db::load=info,podium::feed=info,podium::league=info" \
+    "PODIUM_API_TOKEN=$token" \
+    "$@"
+}
+
+http_port=""
+metrics_port=""
+ready_wall=""
+
+# start_podium NAME: starts `podium serve`, logs to $raw/podium-NAME.log, waits for /readyz and
+# sets podium_pid and ready_wall (seconds from exec to ready).
+start_podium() {
+  local name=$1
+  http_port=$(free_port)
+  metrics_port=$(free_port)
+  local t0
+  t0=$(now)
+  podium_env "$bin" serve >"$raw/podium-$name.log" 2>&1 &
+  podium_pid=$!
+  local i
+  for ((i = 0; i < 12000; i++)); do
+    if ! kill -0 "$podium_pid" 2>/dev/null; then
+      tail -n 20 "$raw/podium-$name.log" >&2
+      podium_pid=""
+      die "podium exited during start-up (log above: $raw/podium-$name.log)"
+    fi
+    if curl -fsS -o /dev/null "http://127.0.0.1:$http_port/readyz" 2>/dev/null; then
+      ready_wall=$(elapsed "$t0" "$(now)")
+      log "podium ($name, pid $podium_pid) ready on 127.0.0.1:$http_port after ${ready_wall}s"
+      return 0
+    fi
+    sleep 0.05
+  done
+  die "podium was not ready after 600 s (log: $raw/podium-$name.log)"
+}
+
+api() {
+  local method=$1 path=$2 body=${3:-}
+  local args=(-sS -o "$workdir/api-response.txt" -w '%{http_code}' -X "$method"
+    -H "Authorization: Bearer $token" -H 'Content-Type: application/json')
+  [ -z "$body" ] || args+=(--data "$body")
+  curl "${args[@]}" "http://127.0.0.1:$http_port$path"
+}
+
+create_league() {
+  local slug=$1 system=$2 code
+  code=$(api POST /api/v1/leagues "{\"slug\":\"$slug\",\"name\":\"Benchmark $system\",\"system\":\"$system\"}")
+  [ "$code" = 201 ] || die "POST /api/v1/leagues ($slug) answered $code: $(head -c 500 "$workdir/api-response.txt")"
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# ------------------------------------------------------------------ CPU accounting (from /proc)
+
+clk_tck=$(getconf CLK_TCK)
+
+# utime+stime of a process, plus its reaped children's when $2 is 1, in clock ticks.
+proc_ticks() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  stat=${stat##*) }
+  local -a f
+  read -r -a f <<<"$stat"
+  if [ "${2:-0}" = 1 ]; then
+    echo $((f[11] + f[12] + f[13] + f[14]))
+  else
+    echo $((f[11] + f[12]))
+  fi
+}
+
+# CPU ticks of this script's reaped children (a `podium recompute` run with run_waited).
+children_ticks() {
+  local stat
+  stat=$(cat "/proc/$$/stat")
+  stat=${stat##*) }
+  local -a f
+  read -r -a f <<<"$stat"
+  echo $((f[13] + f[14]))
+}
+
+# The postmaster with its reaped children plus every live backend.
+postgres_ticks() {
+  local pm total child
+  pm=$(head -n1 "$pgdir/data/postmaster.pid")
+  total=$(proc_ticks "$pm" 1)
+  for child in $(ps -o pid= --ppid "$pm"); do
+    total=$((total + $(proc_ticks "$child")))
+  done
+  echo "$total"
+}
+
+# Busy and total ticks of the whole machine (all CPUs) from /proc/stat.
+machine_ticks() {
+  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat
+}
+
+# cpu_record TEST "podium0 postgres0 busy0 total0" "podium1 postgres1 busy1 total1"
+cpu_record() {
+  local -a a b
+  read -r -a a <<<"$2"
+  read -r -a b <<<"$3"
+  local names=(podium postgres busy total) i
+  for i in 0 1 2 3; do
+    fact "$1_cpu_${names[i]}_s" "$(awk -v d=$((b[i] - a[i])) -v t="$clk_tck" 'BEGIN { printf "%.2f", d / t }')"
+  done
+}
+
+# `top -H` every second, whole machine, the busiest threads of each frame, until stopped.
+start_top() {
+  top -b -H -d 1 -w 200 | awk '/^top - /{ n = 0 } { if (n++ < 22) print; fflush() }' >"$1" 2>&1 &
+  helper_pids+=($!)
+}
+stop_top() {
+  stop_helper "${helper_pids[-1]}"
+  unset 'helper_pids[-1]'
+}
+
+# ------------------------------------------------------------------ PostgreSQL statement log
+
+pglog=$pgdir/postgres.log
+set_pg() {
+  sql -c "alter system set $1 = $2" -c 'select pg_reload_conf()' >/dev/null
+  sleep 0.3 # the reload is asynchronous
+}
+log_size() { stat -c %s "$pglog"; }
+
+# ------------------------------------------------------------------ the run
+
+commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+dirty=0
+[ -z "$(git status --porcelain --untracked-files=no -- crates Cargo.toml Cargo.lock 2>/dev/null)" ] || dirty=1
+{
+  echo "# facts measured by scripts/league-bench.sh"
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "command=$command_line"
+  echo "git_commit=$commit"
+  echo "git_dirty=$dirty"
+  echo "binary=$bin"
+  echo "binary_version=$("$bin" version 2>/dev/null | head -n1)"
+  echo "nproc=$(nproc)"
+  echo "cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  echo "mem_total_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+  echo "kernel=$(uname -r)"
+  echo "wrk_version=$(wrk --version 2>&1 | head -n1 | awk '{ print $1, $2 }')"
+  echo "mode=$mode"
+  echo "matches=$matches"
+  echo "participants=$participants"
+  echo "systems=$systems"
+  echo "recompute_runs=$recompute_runs"
+  echo "write_participants=$write_participants"
+  echo "duration_s=$duration"
+  echo "warmup_s=$warmup"
+  echo "connections=$connections"
+  echo "threads=$threads"
+} >"$facts"
+
+# Other work on the machine skews every figure: measure it and say so in the report.
+read -r busy0 total0 < <(machine_ticks)
+sleep 1
+read -r busy1 total1 < <(machine_ticks)
+background=$(((busy1 - busy0) * 100 / (total1 - total0 > 0 ? total1 - total0 : 1)))
+fact background_busy_pct "$background"
+fact loadavg_before "$(cut -d' ' -f1-3 /proc/loadavg)"
+if ((background > 15)); then
+  log "warning: the machine is already ${background}% busy before the test; figures will be low"
+  top -b -n2 -d1 -w 200 | awk '/^top - /{n++} n==2 && /^ *[0-9]/ && c++ < 5' >&2 || true
+fi
+
+log "starting a private PostgreSQL cluster in $pgdir"
+cluster_started=1
+admin=$(scripts/test-pg start "$pgdir")
+"$psql" "$admin" -v ON_ERROR_STOP=1 -qc 'create database podium_bench' >/dev/null
+db_url="postgres://postgres@localhost/podium_bench?host=$pgdir"
+# Statement durations are logged only around the recomputes; never the bound parameters (a
+# history insert binds arrays of 20,000 values).
+set_pg log_parameter_max_length 0
+set_pg log_line_prefix "'%m [%p] '"
+fact pg_version "$(sql -c 'show server_version')"
+fact pg_settings "$(sql -c "select string_agg(name || '=' || setting || coalesce(unit, ''), ', ' order by name) from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'wal_level', 'max_wal_size', 'work_mem', 'maintenance_work_mem')")"
+
+log "starting podium on the empty database to create the leagues"
+start_podium empty
+for s in $systems; do create_league "bench-$s" "$s"; done
+create_league "$write_league" elo
+stop_podium
+
+for s in $systems; do
+  log "seeding bench-$s: $matches matches among $participants participants (SQL)"
+  t0=$(now)
+  run_waited "$psql" "$db_url" -qX -v slug="bench-$s" -v matches="$matches" -v participants="$participants" \
+    -f "$here/seed.sql" >"$raw/seed-$s.txt" 2>&1 || die "seeding bench-$s failed: $(tail -n 5 "$raw/seed-$s.txt")"
+  t1=$(now)
+  run_waited sql -c 'vacuum (analyze) league_match, league_participant' || die "vacuum failed"
+  fact "seed_${s}_s" "$(elapsed "$t0" "$t1")"
+  fact "seed_${s}_vacuum_s" "$(elapsed "$t1" "$(now)")"
+done
+fact db_size_seeded_bytes "$(sql -c 'select pg_database_size(current_database())')"
+
+# recompute SYSTEM RUN: one timed `podium recompute`, with the statement log and top -H.
+recompute() {
+  local s=$1 run=$2 slug="bench-$1" name="recompute-$1-$2"
+  local history_before
+  history_before=$(sql -c "select count(*) from rating_history h join league l on l.id = h.league_id where l.slug = '$slug'")
+  set_pg log_min_duration_statement 0
+  local offset
+  offset=$(log_size)
+  start_top "$raw/$name.top.txt"
+  log "$name: podium recompute --league $slug (history rows before: $history_before)"
+  local t0 t1 pg0 pg1 c0 c1 rc=0
+  pg0=$(postgres_ticks)
+  c0=$(children_ticks)
+  t0=$(now)
+  run_waited env DATABASE_URL="$db_url" PODIUM_LOG_LEVEL=warn "$bin" recompute --league "$slug" \
+    >"$raw/$name.out.txt" 2>"$raw/$name.err.txt" || rc=$?
+  t1=$(now)
+  c1=$(children_ticks)
+  pg1=$(postgres_ticks)
+  stop_top
+  set_pg log_min_duration_statement -1
+  tail -c +"$((offset + 1))" "$pglog" >"$raw/$name.pglog"
+  ((rc == 0)) || die "podium recompute failed ($rc): $(tail -n 5 "$raw/$name.err.txt")"
+  grep -h '^recomputed ' "$raw/$name.out.txt" >&3 || die "podium recompute printed no result (see $raw/$name.out.txt)"
+  fact "${name}_wall_s" "$(elapsed "$t0" "$t1")"
+  fact "${name}_history_before" "$history_before"
+  fact "${name}_history_after" "$(sql -c "select count(*) from rating_history h join league l on l.id = h.league_id where l.slug = '$slug'")"
+  fact "${name}_postgres_cpu_s" "$(awk -v d=$((pg1 - pg0)) -v t="$clk_tck" 'BEGIN { printf "%.2f", d / t }')"
+  fact "${name}_podium_cpu_s" "$(awk -v d=$((c1 - c0)) -v t="$clk_tck" 'BEGIN { printf "%.2f", d / t }')"
+}
+
+for s in $systems; do
+  for ((run = 1; run <= recompute_runs; run++)); do
+    recompute "$s" "$run"
+  done
+done
+fact db_size_after_recompute_bytes "$(sql -c 'select pg_database_size(current_database())')"
+
+log "restarting podium on the filled database (start-up load)"
+start_podium loaded
+fact loaded_ready_wall_s "$ready_wall"
+sleep 1
+fact rss_loaded_kb "$(rss_kb "$podium_pid")"
+curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$raw/loaded-metrics.txt" || die "could not read podium's /metrics"
+
+# Sanity check before measuring: one match through the API, as the wrk script sends it.
+code=$(api POST "/api/v1/leagues/$write_league/matches" \
+  '{"played_at":"2026-01-01T00:00:00Z","teams":[{"participants":["p0"],"rank":1},{"participants":["p1"],"rank":2}]}')
+[ "$code" = 201 ] || die "POST a match answered $code: $(head -c 500 "$workdir/api-response.txt")"
+
+export PODIUM_BENCH_LEAGUE=$write_league PODIUM_BENCH_PARTICIPANTS=$write_participants PODIUM_BENCH_TOKEN=$token
+url="http://127.0.0.1:$http_port"
+lua=$here/record-match.lua
+if ((warmup > 0)); then
+  log "record: ${warmup}s warm-up"
+  run_waited wrk -t"$threads" -c"$connections" -d"${warmup}s" -s "$lua" "$url" \
+    >"$raw/record-warmup.wrk.txt" 2>&1 || die "wrk warm-up failed: $(tail -n 5 "$raw/record-warmup.wrk.txt")"
+fi
+matches_before=$(sql -c "select count(*) from league_match m join league l on l.id = m.league_id where l.slug = '$write_league'")
+max_id_before=$(sql -c "select coalesce(max(m.id), 0) from league_match m join league l on l.id = m.league_id where l.slug = '$write_league'")
+curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$raw/record-metrics-before.txt" || die "could not read podium's /metrics"
+log "record: wrk -t$threads -c$connections -d${duration}s --latency -s ${lua#"$root"/}"
+(sleep $((duration / 2)) && top -b -n2 -d1 -H -w 200 | awk '/^top - /{n++} n==2 && c++ < 30' >"$raw/record-top.txt" 2>&1) &
+helper_pids+=($!)
+before="$(proc_ticks "$podium_pid") $(postgres_ticks) $(machine_ticks)"
+run_waited wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$lua" "$url" \
+  >"$raw/record.wrk.txt" 2>&1 || die "wrk failed: $(tail -n 5 "$raw/record.wrk.txt")"
+after="$(proc_ticks "$podium_pid") $(postgres_ticks) $(machine_ticks)"
+wait "${helper_pids[-1]}" 2>/dev/null || true
+unset 'helper_pids[-1]'
+cpu_record record "$before" "$after"
+curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$raw/record-metrics-after.txt" || die "could not read podium's /metrics"
+grep -E 'Requests/sec|Latency |99%|Non-2xx' "$raw/record.wrk.txt" | sed 's/^/    /' >&3 || true
+grep -q '^PODIUM_WRK_JSON ' "$raw/record.wrk.txt" || die "wrk printed no results (see $raw/record.wrk.txt)"
+fact record_rss_after_kb "$(rss_kb "$podium_pid")"
+stop_podium
+
+# What the database holds after the run: matches recorded, and how many arrived late (played
+# earlier than a match committed before them, which makes Podium replay from a checkpoint).
+fact record_matches_committed "$(($(sql -c "select count(*) from league_match m join league l on l.id = m.league_id where l.slug = '$write_league'") - matches_before))"
+fact record_late_matches "$(sql -c "
+  select count(*) filter (where late) from (
+    select m.played_at < max(m.played_at) over (order by m.id rows between unbounded preceding and 1 preceding) as late
+    from league_match m join league l on l.id = m.league_id
+    where l.slug = '$write_league' and m.id > $max_id_before) t")"
+fact record_history_rows "$(sql -c "select count(*) from rating_history h join league l on l.id = h.league_id where l.slug = '$write_league'")"
+
+if grep -q '"level":"ERROR"' "$raw"/podium-*.log; then
+  log "podium logged errors during the run:"
+  grep -h '"level":"ERROR"' "$raw"/podium-*.log | head -n 5 >&3
+fi
+
+python3 "$here/report.py" --run "$workdir" --out "$out"
