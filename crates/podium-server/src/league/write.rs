@@ -129,6 +129,9 @@ pub async fn record(
         .map_err(|_| WriteError::Failed("the writer stopped".into()))?
 }
 
+/// A new match of a request: its index in the request, as rated, and as stored.
+type NewMatch = (usize, StoredMatch, MatchRow);
+
 /// Runs a batch of requests in one transaction; the caller holds the writer lock.
 async fn record_batch(
     pool: &PgPool,
@@ -155,8 +158,8 @@ async fn record_batch(
     let mut next_num = locked.next_num;
     let mut nums: HashMap<String, u32> = HashMap::new();
     let mut new_names: Vec<(i32, String)> = Vec::new();
-    // Per accepted request: (request index, its matches as (spec index, stored, row)).
-    let mut accepted: Vec<(usize, Vec<(usize, StoredMatch, MatchRow)>)> = Vec::new();
+    // Per accepted request: its index and its new matches.
+    let mut accepted: Vec<(usize, Vec<NewMatch>)> = Vec::new();
     let mut answers: Vec<Option<Result<Vec<Recorded>, WriteError>>> =
         (0..requests.len()).map(|_| None).collect();
     let mut seen_ext: HashMap<String, (usize, usize)> = HashMap::new();
