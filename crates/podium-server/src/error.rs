@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     MalformedJson,
+    InvalidCsv,
     InvalidBody,
     UnknownField,
     MissingField,
@@ -49,6 +50,7 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             MalformedJson => (StatusCode::BAD_REQUEST, "Malformed JSON"),
+            InvalidCsv => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid CSV file"),
             InvalidBody => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid request body"),
             UnknownField => (StatusCode::UNPROCESSABLE_ENTITY, "Unknown field"),
             MissingField => (StatusCode::UNPROCESSABLE_ENTITY, "Missing field"),
@@ -82,9 +84,12 @@ impl ErrorCode {
 /// One field at fault in a request.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct FieldError {
-    /// JSON path of the field, e.g. `score` or `[3].participant`.
+    /// JSON path of the field, e.g. `score` or `[3].participant`; for a CSV file, the column.
     pub field: String,
     pub message: String,
+    /// For a CSV file: the line of the file (the header is line 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 /// RFC 9457 problem details, as sent on the wire.
@@ -134,7 +139,11 @@ impl ApiError {
             } else {
                 format!("{field}: {message}")
             }),
-            errors: vec![FieldError { field, message }],
+            errors: vec![FieldError {
+                field,
+                message,
+                line: None,
+            }],
             source: None,
         }
     }

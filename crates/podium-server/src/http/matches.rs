@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(record_matches))
         .routes(routes!(update_match, void_match))
+        .routes(routes!(import_matches))
 }
 
 /// One team of a match: ranks (1 = winner, equal = draw) or scores (higher wins), the same kind
@@ -294,4 +295,92 @@ async fn void_match(
         .await
         .map_err(write_error)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What an import did.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ImportResult {
+    /// Matches recorded by this import.
+    imported: usize,
+    /// Matches whose external_id was already recorded (skipped).
+    already_recorded: usize,
+    /// The id of each match, in file order.
+    match_ids: Vec<i64>,
+}
+
+/// Import matches from CSV (`text/csv`), all or nothing: one row per team with the columns
+/// `match`, `played_at`, `participants` (`;`-separated), `rank` or `score`, and optionally
+/// `external_id` and `metadata` (see the README). Every bad row is reported with its line.
+#[utoipa::path(post, path = "/leagues/{slug}/matches:import", tag = "matches",
+    params(("slug" = String, Path)),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = ImportResult),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad rows, each with its line", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+async fn import_matches(
+    State(state): State<AppState>,
+    _: WriteAccess,
+    ApiPath(slug): ApiPath<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<ImportResult>)> {
+    let league = find(&state, &slug)?;
+    let csv_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            matches!(
+                m.trim().to_ascii_lowercase().as_str(),
+                "text/csv" | "application/csv"
+            )
+        });
+    if !csv_type {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the file with `Content-Type: text/csv`",
+        ));
+    }
+    let specs = crate::league::csv::parse(&body).map_err(|rows| {
+        let n = rows.len();
+        let mut e = ApiError::new(
+            ErrorCode::InvalidCsv,
+            format!("{n} problem(s) in the file; nothing was imported"),
+        );
+        e.errors = rows
+            .into_iter()
+            .map(|r| crate::error::FieldError {
+                field: r.column.unwrap_or_default(),
+                message: r.message,
+                line: Some(r.line),
+            })
+            .collect();
+        e
+    })?;
+    let recorded = write::record(&state.pool, &league, specs, state.clock.now())
+        .await
+        .map_err(|e| match e {
+            // The engine's own checks (e.g. Elo takes only 1v1) name the match by its position.
+            write::WriteError::Invalid { index, source } => ApiError::field(
+                ErrorCode::InvalidCsv,
+                source.field.clone(),
+                format!(
+                    "match #{} of the file: {}",
+                    index.unwrap_or(0) + 1,
+                    source.message
+                ),
+            ),
+            other => write_error(other),
+        })?;
+    let already_recorded = recorded.iter().filter(|r| r.existing).count();
+    Ok((
+        StatusCode::CREATED,
+        Json(ImportResult {
+            imported: recorded.len() - already_recorded,
+            already_recorded,
+            match_ids: recorded.iter().map(|r| r.match_id).collect(),
+        }),
+    ))
 }

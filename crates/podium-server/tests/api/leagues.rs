@@ -676,3 +676,55 @@ async fn thousands_of_matches_in_one_request_write_their_history_in_bulk() {
         s["display_rating"].as_f64().unwrap()
     ));
 }
+
+async fn import(app: &TestApp, slug: &str, content_type: &str, csv: &str) -> (u16, Value) {
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/leagues/{slug}/matches:import")))
+        .header("content-type", content_type)
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_csv_import_records_every_match_or_reports_every_bad_row() {
+    let app = TestApp::spawn().await;
+    league(&app, "ts", "trueskill", json!(null)).await;
+    let good = "match,played_at,participants,score,external_id\n\
+                m1,2026-01-01T10:00:00Z,ann,3,g1\n\
+                m1,2026-01-01T10:00:00Z,bob,1,g1\n\
+                m2,2026-01-02T10:00:00Z,ann;bob,2,g2\n\
+                m2,2026-01-02T10:00:00Z,cy;dee,2,g2\n";
+    let (status, out) = import(&app, "ts", "text/csv", good).await;
+    assert_eq!(status, 201, "{out}");
+    assert_eq!(out["imported"], 2);
+    let (_, l) = app.get("/api/v1/leagues/ts").await;
+    assert_eq!(l["matches"], 2);
+    let (_, m) = app.get("/api/v1/leagues/ts/matches").await;
+    assert_eq!(m["matches"][0]["teams"][0]["rank"], m["matches"][0]["teams"][1]["rank"], "equal scores drew");
+
+    // The same file again: every match is already recorded.
+    let (status, out) = import(&app, "ts", "text/csv; charset=utf-8", good).await;
+    assert_eq!(status, 201);
+    assert_eq!((out["imported"].as_u64(), out["already_recorded"].as_u64()), (Some(0), Some(2)));
+
+    let bad = "match,played_at,participants,rank\n\
+               m3,2026-01-03T10:00:00Z,ann,1\n\
+               m3,yesterday,bob,2\n\
+               m4,2026-01-04T10:00:00Z,eve,0\n\
+               m4,2026-01-04T10:00:00Z,f!x,2\n";
+    let (status, p) = import(&app, "ts", "text/csv", bad).await;
+    assert_eq!(status, 422, "{p}");
+    assert_eq!(p["code"], "invalid_csv");
+    let lines: Vec<u64> = p["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    assert!(lines.contains(&3) && lines.contains(&4) && lines.contains(&5), "{p}");
+    let (_, l) = app.get("/api/v1/leagues/ts").await;
+    assert_eq!(l["matches"], 2, "nothing of the bad file was stored");
+
+    let (status, _) = import(&app, "ts", "application/json", good).await;
+    assert_eq!(status, 415);
+}
