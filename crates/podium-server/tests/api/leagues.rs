@@ -705,12 +705,18 @@ async fn a_csv_import_records_every_match_or_reports_every_bad_row() {
     let (_, l) = app.get("/api/v1/leagues/ts").await;
     assert_eq!(l["matches"], 2);
     let (_, m) = app.get("/api/v1/leagues/ts/matches").await;
-    assert_eq!(m["matches"][0]["teams"][0]["rank"], m["matches"][0]["teams"][1]["rank"], "equal scores drew");
+    assert_eq!(
+        m["matches"][0]["teams"][0]["rank"], m["matches"][0]["teams"][1]["rank"],
+        "equal scores drew"
+    );
 
     // The same file again: every match is already recorded.
     let (status, out) = import(&app, "ts", "text/csv; charset=utf-8", good).await;
     assert_eq!(status, 201);
-    assert_eq!((out["imported"].as_u64(), out["already_recorded"].as_u64()), (Some(0), Some(2)));
+    assert_eq!(
+        (out["imported"].as_u64(), out["already_recorded"].as_u64()),
+        (Some(0), Some(2))
+    );
 
     let bad = "match,played_at,participants,rank\n\
                m3,2026-01-03T10:00:00Z,ann,1\n\
@@ -720,8 +726,16 @@ async fn a_csv_import_records_every_match_or_reports_every_bad_row() {
     let (status, p) = import(&app, "ts", "text/csv", bad).await;
     assert_eq!(status, 422, "{p}");
     assert_eq!(p["code"], "invalid_csv");
-    let lines: Vec<u64> = p["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
-    assert!(lines.contains(&3) && lines.contains(&4) && lines.contains(&5), "{p}");
+    let lines: Vec<u64> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert!(
+        lines.contains(&3) && lines.contains(&4) && lines.contains(&5),
+        "{p}"
+    );
     let (_, l) = app.get("/api/v1/leagues/ts").await;
     assert_eq!(l["matches"], 2, "nothing of the bad file was stored");
 

@@ -378,6 +378,23 @@ async fn metrics_are_served_on_their_own_listener_and_logs_are_json() {
     )
     .await
     .unwrap();
+    p.send(
+        reqwest::Method::POST,
+        "/api/v1/leagues",
+        Some(json!({"slug": "l", "name": "L", "system": "elo"})),
+    )
+    .await
+    .unwrap();
+    let duel = json!({"played_at": "2026-01-01T10:00:00Z", "teams": [{"participants": ["a"], "rank": 1}, {"participants": ["b"], "rank": 2}]});
+    let (status, _) = p
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/leagues/l/matches",
+            Some(duel),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
     let r = p
         .client
         .get(p.url("/api/v1/leaderboards/m/entries"))
@@ -408,6 +425,7 @@ async fn metrics_are_served_on_their_own_listener_and_logs_are_json() {
         "podium_startup_load_seconds",
         "podium_build_info{",
         "podium_ready 1",
+        "podium_ranking_compute_seconds_bucket{league=\"l\",kind=\"incremental\"",
     ] {
         assert!(text.contains(needle), "metrics lack {needle}:\n{text}");
     }
