@@ -20,4 +20,11 @@ fn main() {
     println!("cargo:rustc-env=PODIUM_BUILD_TIME={built}");
     println!("cargo:rerun-if-changed=../../.git/HEAD");
     println!("cargo:rerun-if-env-changed=PODIUM_GIT_COMMIT");
+    // The web UI is embedded in release builds: rebuild when a new build of it lands. Only
+    // existing paths are watched (cargo would rerun this script on every build otherwise).
+    for path in ["../../web", "../../web/dist", "../../web/dist/index.html"] {
+        if std::path::Path::new(path).exists() {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
 }

@@ -95,6 +95,8 @@ pub struct Config {
     pub change_log_retention_secs: u64,
     /// Origins allowed by CORS (empty: same origin only).
     pub cors_origins: Vec<String>,
+    /// Serve the web UI from this folder instead of the copy built into the binary.
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -121,6 +123,7 @@ impl Default for Config {
             past_period_cache: 32,
             change_log_retention_secs: 24 * 3600,
             cors_origins: Vec::new(),
+            web_dir: None,
         }
     }
 }

@@ -13,6 +13,7 @@ mod openapi;
 mod scores;
 mod standings;
 pub mod views;
+mod web;
 
 use std::time::{Duration, Instant};
 
@@ -84,7 +85,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/version", get(version))
-        .fallback(not_found)
+        .fallback({
+            let dir = state.config.web_dir.clone();
+            move |method, uri| web::serve(dir.clone(), method, uri)
+        })
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(move |req, next| {
@@ -165,10 +169,6 @@ async fn with_timeout(limit: Duration, req: Request, next: Next) -> Response {
         Ok(response) => response,
         Err(_) => ApiError::new(ErrorCode::Timeout, "the request took too long").into_response(),
     }
-}
-
-async fn not_found() -> ApiError {
-    ApiError::new(ErrorCode::NotFound, "no such route")
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -190,7 +190,31 @@ async fn errors_carry_the_request_id_and_it_is_echoed() {
         r.headers().contains_key("x-request-id"),
         "an id is made when none is given"
     );
-    let (status, problem) = app.get("/no/such/route").await;
+    let (status, problem) = app.get("/api/v1/no/such/route").await;
     assert_eq!(status, 404);
     assert_eq!(problem["code"], "not_found");
+    // Other paths belong to the web UI, which routes them itself.
+    let r = app
+        .client
+        .get(app.url("/leaderboards/anything"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let r = app
+        .client
+        .get(app.url("/../../etc/passwd"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !r.text().await.unwrap().contains("root:"),
+        "no path climbs out of the UI folder"
+    );
 }
