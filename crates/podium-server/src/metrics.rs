@@ -22,6 +22,8 @@ pub const CHANGE_SEQ: &str = "podium_change_feed_applied_sequence";
 pub const BUILD_INFO: &str = "podium_build_info";
 pub const READY: &str = "podium_ready";
 pub const RANKING_COMPUTE: &str = "podium_ranking_compute_seconds";
+pub const EVENT_STREAMS: &str = "podium_event_streams_open";
+pub const EVENT_STREAMS_DROPPED: &str = "podium_event_streams_dropped_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 

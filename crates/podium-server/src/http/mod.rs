@@ -3,6 +3,7 @@
 //! route, timeout, body limit, compression, panic catching).
 
 mod entries;
+mod events;
 pub mod extract;
 mod jobs;
 mod leaderboards;
@@ -63,7 +64,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             .merge(leagues::router())
             .merge(matches::router())
             .merge(standings::router())
-            .merge(jobs::router()),
+            .merge(jobs::router())
+            .merge(events::router()),
     )
 }
 

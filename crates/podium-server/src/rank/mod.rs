@@ -4,7 +4,7 @@
 
 mod state;
 
-pub use state::{BoardState, LeaderboardState};
+pub use state::{BoardState, EVENT_BUFFER, LeaderboardState, LiveEvent};
 
 use std::{
     collections::HashMap,
@@ -160,6 +160,7 @@ impl Ranks {
                         lb.def = def.clone();
                     }
                     None => {
+                        // A new leaderboard (a re-created slug gets fresh streams).
                         write(&self.by_id).insert(
                             def.id,
                             Arc::new(RwLock::new(LeaderboardState::new(def.clone(), past_cache))),

@@ -3,6 +3,9 @@
 
 use std::{collections::HashMap, sync::Arc};
 
+use serde::Serialize;
+use tokio::sync::broadcast;
+
 use podium_core::{board::Board, board::Entry, score::Order};
 use serde_json::value::RawValue;
 
@@ -72,10 +75,35 @@ impl BoardState {
     }
 }
 
+/// A change to a leaderboard's current period, as sent to live event streams.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A participant's entry after a submission.
+    Entry {
+        participant: String,
+        score: i64,
+        subscore: i64,
+        rank: Option<usize>,
+        previous_rank: Option<usize>,
+        period_id: i64,
+    },
+    /// A participant was erased.
+    Erase { participant: String },
+    /// A new period began (the board starts empty).
+    Period { period_id: i64 },
+}
+
+/// Events buffered per leaderboard for live streams; a client further behind is dropped.
+pub const EVENT_BUFFER: usize = 4096;
+
 /// A leaderboard as this process knows it.
 #[derive(Debug)]
 pub struct LeaderboardState {
     pub def: Arc<LeaderboardDef>,
+    /// Live changes for event streams; made when the first stream opens, so leaderboards
+    /// nobody watches cost nothing.
+    events: Option<broadcast::Sender<LiveEvent>>,
     /// The latest period that has a row in the database, if any.
     pub current: Option<BoardState>,
     /// Past periods read recently; least recently used first.
@@ -87,6 +115,7 @@ impl LeaderboardState {
     pub fn new(def: Arc<LeaderboardDef>, past_cap: usize) -> Self {
         Self {
             def,
+            events: None,
             current: None,
             past: Vec::new(),
             past_cap,
@@ -105,7 +134,20 @@ impl LeaderboardState {
         metadata: Option<Box<RawValue>>,
     ) -> RankMove {
         match &mut self.current {
-            Some(current) if current.period_id == period_id => current.upsert(entry, metadata),
+            Some(current) if current.period_id == period_id => {
+                let (participant, score, subscore) =
+                    (entry.participant.to_string(), entry.score, entry.subscore);
+                let moved = current.upsert(entry, metadata);
+                self.publish(LiveEvent::Entry {
+                    participant,
+                    score,
+                    subscore,
+                    rank: moved.rank,
+                    previous_rank: moved.previous_rank,
+                    period_id,
+                });
+                moved
+            }
             _ => {
                 // A write to a period that is not the current one (a process whose clock lags):
                 // past boards are immutable snapshots, so drop the stale copy; it reloads on demand.
@@ -120,6 +162,9 @@ impl LeaderboardState {
             current.erase(participant);
         }
         self.past.clear();
+        self.publish(LiveEvent::Erase {
+            participant: participant.to_owned(),
+        });
     }
 
     pub(super) fn start_period(&mut self, period_id: i64, bounds: Bounds) {
@@ -132,8 +177,35 @@ impl LeaderboardState {
             Some(current) => {
                 self.remember(Arc::new(current));
                 self.current = Some(BoardState::new(period_id, bounds, order));
+                self.publish(LiveEvent::Period { period_id });
             }
-            None => self.current = Some(BoardState::new(period_id, bounds, order)),
+            None => {
+                self.current = Some(BoardState::new(period_id, bounds, order));
+                self.publish(LiveEvent::Period { period_id });
+            }
+        }
+    }
+
+    /// A receiver of this leaderboard's live changes.
+    pub fn subscribe(&mut self) -> broadcast::Receiver<LiveEvent> {
+        match &self.events {
+            Some(tx) => tx.subscribe(),
+            None => {
+                let (tx, rx) = broadcast::channel(EVENT_BUFFER);
+                self.events = Some(tx);
+                rx
+            }
+        }
+    }
+
+    fn publish(&mut self, event: LiveEvent) {
+        if let Some(tx) = &self.events {
+            if tx.receiver_count() == 0 {
+                // The last stream closed: free the buffer.
+                self.events = None;
+            } else {
+                let _ = tx.send(event);
+            }
         }
     }
 

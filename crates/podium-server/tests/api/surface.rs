@@ -153,14 +153,31 @@ fn every_subcommand_has_help_and_version_and_openapi_print() {
 async fn the_web_ui_is_served_with_long_caching_for_hashed_assets() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("assets")).unwrap();
-    std::fs::write(dir.path().join("index.html"), "<!doctype html><title>ui</title>").unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><title>ui</title>",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("assets/app-3f2a.js"), "console.log(1)").unwrap();
     let web = dir.path().to_owned();
     let app = TestApp::spawn_with(move |c| c.web_dir = Some(web)).await;
-    let r = app.client.get(app.url("/assets/app-3f2a.js")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/assets/app-3f2a.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
-    assert!(r.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
     for path in ["/", "/leagues/chess/participants/ann"] {
         let r = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), 200);
