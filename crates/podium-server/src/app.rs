@@ -26,6 +26,7 @@ pub struct Inner {
     pub pool: PgPool,
     pub ranks: Arc<Ranks>,
     pub leagues: Arc<Leagues>,
+    pub auth: Arc<crate::auth::Auth>,
     pub feed: Arc<Feed>,
     pub batcher: Batcher,
     pub clock: Clock,
@@ -106,6 +107,28 @@ async fn serve(
         leagues.clone(),
         league_rx,
     ));
+    let auth = Arc::new(crate::auth::Auth::new(&config));
+    auth.keys.reload(&pool).await?;
+    let auth_task = {
+        let (auth, pool, changed) = (auth.clone(), pool.clone(), feed.keys_changed.clone());
+        tokio::spawn(async move {
+            let mut flush = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                tokio::select! {
+                    _ = changed.notified() => {
+                        if let Err(e) = auth.keys.reload(&pool).await {
+                            tracing::warn!(error = %e, "could not reload the API keys");
+                        }
+                    }
+                    _ = flush.tick() => {
+                        if let Err(e) = auth.flush_used(&pool).await {
+                            tracing::warn!(error = %e, "could not record when keys were used");
+                        }
+                    }
+                }
+            }
+        })
+    };
     let (batcher, writer) = Batcher::start(
         pool.clone(),
         feed.clone(),
@@ -116,6 +139,7 @@ async fn serve(
         pool: pool.clone(),
         ranks,
         leagues,
+        auth: auth.clone(),
         feed: feed.clone(),
         batcher,
         clock: options.clock.clone(),
@@ -181,6 +205,7 @@ async fn serve(
     let _ = stop_tx.send(true);
     warm.abort();
     league_task.abort();
+    auth_task.abort();
     let _ = warm.await;
     if let Some(t) = metrics_task {
         let _ = t.await;

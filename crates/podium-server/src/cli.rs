@@ -234,6 +234,7 @@ async fn recompute_on(db: &Database, slug: &str) -> anyhow::Result<()> {
             progress_bar.set_length(total);
             progress_bar.set_position(done);
         },
+        &crate::audit::Context::cli(),
     )
     .await?;
     bar.finish();

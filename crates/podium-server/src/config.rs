@@ -97,6 +97,14 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Serve the web UI from this folder instead of the copy built into the binary.
     pub web_dir: Option<PathBuf>,
+    /// Sessions end after this long without a request.
+    pub session_idle_secs: u64,
+    /// Sessions end this long after sign-in whatever happens.
+    pub session_absolute_secs: u64,
+    /// Mark the session cookie `Secure` (turn off only for plain-http development).
+    pub cookie_secure: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (Nginx on the same host by default).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -124,6 +132,13 @@ impl Default for Config {
             change_log_retention_secs: 24 * 3600,
             cors_origins: Vec::new(),
             web_dir: None,
+            session_idle_secs: 12 * 3600,
+            session_absolute_secs: 7 * 24 * 3600,
+            cookie_secure: true,
+            trusted_proxies: vec![
+                std::net::IpAddr::from([127, 0, 0, 1]),
+                std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            ],
         }
     }
 }

@@ -75,8 +75,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
                 reset: reset.into(),
                 timezone: "UTC".into(),
                 metadata: serde_json::json!({"demo": true}),
+                visibility: "public".into(),
             },
             now,
+            &crate::audit::Context {
+                actor: "demo".into(),
+                ..Default::default()
+            },
         )
         .await?;
         state.feed.catch_up().await?;

@@ -32,6 +32,8 @@ pub struct Feed {
     ranks: Arc<Ranks>,
     leagues: Arc<Leagues>,
     league_tx: tokio::sync::mpsc::UnboundedSender<LeagueSync>,
+    /// Woken when API keys change; the auth task reloads them.
+    pub keys_changed: Arc<tokio::sync::Notify>,
     applied: Mutex<i64>,
     applied_seq: AtomicI64,
     past_cache: usize,
@@ -54,6 +56,7 @@ impl Feed {
             ranks,
             leagues,
             league_tx,
+            keys_changed: Arc::new(tokio::sync::Notify::new()),
             applied: Mutex::new(0),
             applied_seq: AtomicI64::new(0),
             past_cache,
@@ -133,6 +136,10 @@ impl Feed {
             }
             Change::LeagueDeleted { league_id } => {
                 self.leagues.remove(league_id);
+                RankMove::default()
+            }
+            Change::ApiKey => {
+                self.keys_changed.notify_one();
                 RankMove::default()
             }
             other => self.ranks.apply(other, self.past_cache),

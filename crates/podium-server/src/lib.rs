@@ -2,6 +2,8 @@
 //! change feed shared by every process, grouped durable writes, metrics, and the `podium` CLI.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod batcher;
 pub mod cli;
 pub mod clock;

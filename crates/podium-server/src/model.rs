@@ -20,9 +20,16 @@ pub struct LeaderboardDef {
     pub reset: String,
     pub timezone: String,
     pub metadata: serde_json::Value,
+    /// `public` (anyone may read) or `private` (a session or a `read` key).
+    #[serde(default = "public")]
+    pub visibility: String,
     pub period_anchor: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+fn public() -> String {
+    "public".to_owned()
 }
 
 /// The span of one period: `starts_at <= t < ends_at` (no end for `never`).

@@ -67,6 +67,7 @@ impl Columns {
                 Some(serde_json::json!({"version": version, "from": from}).to_string()),
             ),
             Change::LeagueDeleted { league_id } => ("league_deleted", *league_id, None, None),
+            Change::ApiKey => ("api_key", 0, None, None),
         };
         self.kind.push(kind);
         self.leaderboard_id.push(lb);
@@ -233,6 +234,7 @@ pub async fn fetch(
             "league_deleted" => Change::LeagueDeleted {
                 league_id: r.leaderboard_id,
             },
+            "api_key" => Change::ApiKey,
             other => {
                 return Err(sqlx::Error::Protocol(format!(
                     "unknown change kind '{other}' in change_log"

@@ -14,6 +14,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::changes;
 use crate::{
+    audit::{self, Context},
     model::{Bounds, LeaderboardDef, to_micros},
     rank::Change,
 };
@@ -28,6 +29,7 @@ pub struct NewLeaderboard {
     pub reset: String,
     pub timezone: String,
     pub metadata: serde_json::Value,
+    pub visibility: String,
 }
 
 /// Changes to a leaderboard; `None` keeps the stored value.
@@ -37,6 +39,7 @@ pub struct LeaderboardPatch {
     pub metadata: Option<serde_json::Value>,
     pub reset: Option<String>,
     pub timezone: Option<String>,
+    pub visibility: Option<String>,
 }
 
 /// Why a leaderboard could not be created.
@@ -48,6 +51,7 @@ pub enum CreateError {
     Db(#[from] sqlx::Error),
 }
 
+#[derive(Clone)]
 struct Row {
     id: i64,
     slug: String,
@@ -57,6 +61,7 @@ struct Row {
     reset_schedule: String,
     timezone: String,
     metadata: serde_json::Value,
+    visibility: String,
     period_anchor: DateTime<Utc>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -73,6 +78,7 @@ impl From<Row> for LeaderboardDef {
             reset: r.reset_schedule,
             timezone: r.timezone,
             metadata: r.metadata,
+            visibility: r.visibility,
             period_anchor: r.period_anchor,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -85,16 +91,17 @@ pub async fn create(
     pool: &PgPool,
     new: NewLeaderboard,
     now: DateTime<Utc>,
+    ctx: &Context,
 ) -> Result<LeaderboardDef, CreateError> {
     let mut tx = pool.begin().await?;
     let row = sqlx::query_as!(
         Row,
         r#"insert into leaderboard (slug, name, sort_order, operator, reset_schedule, timezone,
-                                    metadata, period_anchor, created_at, updated_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)
+                                    metadata, visibility, period_anchor, created_at, updated_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $9, $8, $8, $8)
            on conflict (slug) do nothing
            returning id, slug, name, sort_order, operator, reset_schedule, timezone, metadata,
-                     period_anchor, created_at, updated_at"#,
+                     visibility, period_anchor, created_at, updated_at"#,
         new.slug,
         new.name,
         new.order.as_str(),
@@ -102,30 +109,41 @@ pub async fn create(
         new.reset,
         new.timezone,
         new.metadata,
-        now
+        now,
+        new.visibility
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(CreateError::SlugTaken)?;
     let def = LeaderboardDef::from(row);
+    audit::record(
+        &mut tx,
+        ctx,
+        "leaderboard.create",
+        &format!("leaderboard:{}", def.slug),
+        None,
+        serde_json::to_value(&def).ok(),
+    )
+    .await?;
     changes::append(&mut tx, &[Change::Leaderboard(Box::new(def.clone()))]).await?;
     tx.commit().await?;
     Ok(def)
 }
 
 /// Applies `patch`; a new schedule or time zone closes the running period now.
-#[tracing::instrument(skip(pool, patch))]
+#[tracing::instrument(skip(pool, patch, ctx))]
 pub async fn update(
     pool: &PgPool,
     id: i64,
     patch: LeaderboardPatch,
     now: DateTime<Utc>,
+    ctx: &Context,
 ) -> Result<Option<LeaderboardDef>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let Some(current) = sqlx::query_as!(
         Row,
         r#"select id, slug, name, sort_order, operator, reset_schedule, timezone, metadata,
-                  period_anchor, created_at, updated_at
+                  visibility, period_anchor, created_at, updated_at
            from leaderboard where id = $1 for update"#,
         id
     )
@@ -134,6 +152,7 @@ pub async fn update(
     else {
         return Ok(None);
     };
+    let before = serde_json::to_value(LeaderboardDef::from(current.clone())).ok();
     let schedule_changed = patch
         .reset
         .as_ref()
@@ -158,36 +177,58 @@ pub async fn update(
     let row = sqlx::query_as!(
         Row,
         r#"update leaderboard set name = $2, metadata = $3, reset_schedule = $4, timezone = $5,
-                                  period_anchor = $6, updated_at = $7
+                                  period_anchor = $6, updated_at = $7, visibility = $8
            where id = $1
            returning id, slug, name, sort_order, operator, reset_schedule, timezone, metadata,
-                     period_anchor, created_at, updated_at"#,
+                     visibility, period_anchor, created_at, updated_at"#,
         id,
         patch.name.unwrap_or(current.name),
         patch.metadata.unwrap_or(current.metadata),
         patch.reset.unwrap_or(current.reset_schedule),
         patch.timezone.unwrap_or(current.timezone),
         anchor,
-        now
+        now,
+        patch.visibility.unwrap_or(current.visibility)
     )
     .fetch_one(&mut *tx)
     .await?;
     let def = LeaderboardDef::from(row);
+    audit::record(
+        &mut tx,
+        ctx,
+        "leaderboard.update",
+        &format!("leaderboard:{}", def.slug),
+        before,
+        serde_json::to_value(&def).ok(),
+    )
+    .await?;
     changes::append(&mut tx, &[Change::Leaderboard(Box::new(def.clone()))]).await?;
     tx.commit().await?;
     Ok(Some(def))
 }
 
 /// Deletes the leaderboard with every period and score; false when it did not exist.
-#[tracing::instrument(skip(pool))]
-pub async fn delete(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
+#[tracing::instrument(skip(pool, ctx))]
+pub async fn delete(pool: &PgPool, id: i64, ctx: &Context) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let done = sqlx::query!("delete from leaderboard where id = $1", id)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
+    let Some(gone) = sqlx::query!(
+        "delete from leaderboard where id = $1 returning slug, name",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
         return Ok(false);
-    }
+    };
+    audit::record(
+        &mut tx,
+        ctx,
+        "leaderboard.delete",
+        &format!("leaderboard:{}", gone.slug),
+        Some(serde_json::json!({"slug": gone.slug, "name": gone.name})),
+        None,
+    )
+    .await?;
     changes::append(
         &mut tx,
         &[Change::LeaderboardDeleted { leaderboard_id: id }],
@@ -201,7 +242,7 @@ pub async fn load_all(conn: &mut PgConnection) -> Result<Vec<LeaderboardDef>, sq
     let rows = sqlx::query_as!(
         Row,
         r#"select id, slug, name, sort_order, operator, reset_schedule, timezone, metadata,
-                  period_anchor, created_at, updated_at
+                  visibility, period_anchor, created_at, updated_at
            from leaderboard order by id"#
     )
     .fetch_all(conn)
@@ -327,11 +368,13 @@ pub async fn load_board(
 }
 
 /// Erases a participant's entries in every period of a leaderboard; false when there were none.
-#[tracing::instrument(skip(pool))]
+#[tracing::instrument(skip(pool, ctx))]
 pub async fn erase_participant(
     pool: &PgPool,
     leaderboard_id: i64,
+    slug: &str,
     participant: &str,
+    ctx: &Context,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let done = sqlx::query!(
@@ -345,6 +388,15 @@ pub async fn erase_participant(
     if done.rows_affected() == 0 {
         return Ok(false);
     }
+    audit::record(
+        &mut tx,
+        ctx,
+        "entry.erase",
+        &format!("leaderboard:{slug}/participant:{participant}"),
+        Some(serde_json::json!({"entries": done.rows_affected()})),
+        None,
+    )
+    .await?;
     changes::append(
         &mut tx,
         &[Change::Erase {

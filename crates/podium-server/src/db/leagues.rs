@@ -29,6 +29,7 @@ struct Row {
     season: i32,
     version: i64,
     metadata: serde_json::Value,
+    visibility: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -44,6 +45,7 @@ impl From<Row> for (LeagueDef, i64) {
                 params: r.params,
                 season: r.season,
                 metadata: r.metadata,
+                visibility: r.visibility,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
             },
@@ -60,26 +62,29 @@ pub struct NewLeague {
     pub system: String,
     pub params: serde_json::Value,
     pub metadata: serde_json::Value,
+    pub visibility: String,
 }
 
 pub async fn create(
     pool: &PgPool,
     new: NewLeague,
     now: DateTime<Utc>,
+    ctx: &crate::audit::Context,
 ) -> Result<(LeagueDef, i64), CreateError> {
     let mut tx = pool.begin().await?;
     let row = sqlx::query_as!(
         Row,
-        r#"insert into league (slug, name, system, params, metadata, created_at, updated_at)
-           values ($1, $2, $3, $4, $5, $6, $6)
+        r#"insert into league (slug, name, system, params, metadata, visibility, created_at, updated_at)
+           values ($1, $2, $3, $4, $5, $7, $6, $6)
            on conflict (slug) do nothing
-           returning id, slug, name, system, params, season, version, metadata, created_at, updated_at"#,
+           returning id, slug, name, system, params, season, version, metadata, visibility, created_at, updated_at"#,
         new.slug,
         new.name,
         new.system,
         new.params,
         new.metadata,
-        now
+        now,
+        new.visibility
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -91,7 +96,16 @@ pub async fn create(
     )
     .execute(&mut *tx)
     .await?;
-    let (def, version) = row.into();
+    let (def, version): (LeagueDef, i64) = row.into();
+    crate::audit::record(
+        &mut tx,
+        ctx,
+        "league.create",
+        &format!("league:{}", def.slug),
+        None,
+        serde_json::to_value(&def).ok(),
+    )
+    .await?;
     changes::append(&mut tx, &[league_change(def.id, version, None)]).await?;
     tx.commit().await?;
     Ok((def, version))
@@ -113,6 +127,7 @@ pub struct LeaguePatch {
     pub name: Option<String>,
     pub params: Option<serde_json::Value>,
     pub metadata: Option<serde_json::Value>,
+    pub visibility: Option<String>,
 }
 
 /// Updates the league and bumps its version; the caller holds the league's row lock via `tx`.
@@ -126,14 +141,15 @@ pub async fn update(
         Row,
         r#"update league set name = coalesce($2, name), params = coalesce($3, params),
                              metadata = coalesce($4, metadata), version = version + 1,
-                             updated_at = $5
+                             updated_at = $5, visibility = coalesce($6, visibility)
            where id = $1
-           returning id, slug, name, system, params, season, version, metadata, created_at, updated_at"#,
+           returning id, slug, name, system, params, season, version, metadata, visibility, created_at, updated_at"#,
         id,
         patch.name,
         patch.params,
         patch.metadata,
-        now
+        now,
+        patch.visibility
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -168,14 +184,30 @@ pub async fn bump(
     .await
 }
 
-pub async fn delete(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn delete(
+    pool: &PgPool,
+    id: i64,
+    ctx: &crate::audit::Context,
+) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let done = sqlx::query!("delete from league where id = $1", id)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
+    let Some(gone) = sqlx::query!(
+        "delete from league where id = $1 returning slug, name, system",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
         return Ok(false);
-    }
+    };
+    crate::audit::record(
+        &mut tx,
+        ctx,
+        "league.delete",
+        &format!("league:{}", gone.slug),
+        Some(serde_json::json!({"slug": gone.slug, "name": gone.name, "system": gone.system})),
+        None,
+    )
+    .await?;
     changes::append(&mut tx, &[Change::LeagueDeleted { league_id: id }]).await?;
     tx.commit().await?;
     Ok(true)
@@ -184,7 +216,7 @@ pub async fn delete(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
 pub async fn load_all(conn: &mut PgConnection) -> Result<Vec<(LeagueDef, i64)>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Row,
-        r#"select id, slug, name, system, params, season, version, metadata, created_at, updated_at
+        r#"select id, slug, name, system, params, season, version, metadata, visibility, created_at, updated_at
            from league order by id"#
     )
     .fetch_all(conn)
@@ -198,7 +230,7 @@ pub async fn load_one(
 ) -> Result<Option<(LeagueDef, i64)>, sqlx::Error> {
     let row = sqlx::query_as!(
         Row,
-        r#"select id, slug, name, system, params, season, version, metadata, created_at, updated_at
+        r#"select id, slug, name, system, params, season, version, metadata, visibility, created_at, updated_at
            from league where id = $1"#,
         id
     )

@@ -45,16 +45,30 @@ impl Database {
                 (options, None)
             }
             None => {
-                let embedded = EmbeddedPostgres::start(EmbeddedOptions {
-                    dir: config.data_dir.join("postgres"),
+                let dir = config.data_dir.join("postgres");
+                let started = EmbeddedPostgres::start(EmbeddedOptions {
+                    dir: dir.clone(),
                     bin_dir: config.pg_bin.clone(),
                     install_missing: config.pg_install,
                     settings: Vec::new(),
                 })
-                .await?;
-                let admin: PgConnectOptions = embedded.url("postgres").parse()?;
-                create_database_if_missing(&admin, "podium").await?;
-                (embedded.url("podium").parse()?, Some(embedded))
+                .await;
+                match started {
+                    Ok(embedded) => {
+                        let admin: PgConnectOptions = embedded.url("postgres").parse()?;
+                        create_database_if_missing(&admin, "podium").await?;
+                        (embedded.url("podium").parse()?, Some(embedded))
+                    }
+                    // A running server owns the cluster: work beside it through its socket.
+                    Err(crate::embedded::EmbeddedError::InUse { .. })
+                        if EmbeddedPostgres::attach_url(&dir, "podium").is_some() =>
+                    {
+                        let url = EmbeddedPostgres::attach_url(&dir, "podium").unwrap_or_default();
+                        tracing::info!("using the embedded PostgreSQL of the running Podium");
+                        (url.parse()?, None)
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
         };
         let options = options

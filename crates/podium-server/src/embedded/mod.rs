@@ -417,6 +417,20 @@ impl EmbeddedPostgres {
         })
     }
 
+    /// The URL of a cluster another live Podium runs in `dir` (so `podium admin …` and other
+    /// commands can work beside a running server), if its socket is there.
+    pub fn attach_url(dir: &Path, database: &str) -> Option<String> {
+        let dir = std::fs::canonicalize(dir).ok()?;
+        let socket = dir.join(format!(".s.PGSQL.{DEFAULT_PORT}"));
+        socket.exists().then(|| {
+            format!(
+                "postgres://postgres@localhost/{}?host={}",
+                percent_encode(database.as_bytes(), false),
+                percent_encode(dir.as_os_str().as_bytes(), true)
+            )
+        })
+    }
+
     /// A connection URL for `database` as the `postgres` superuser over the Unix socket, e.g.
     /// `postgres://postgres@localhost/podium?host=/srv/data/postgres` (other characters of the
     /// path percent-encoded), accepted by sqlx's `PgConnectOptions` and by libpq (psql).

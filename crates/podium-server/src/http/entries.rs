@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{ApiPath, ApiQuery, WriteAccess},
+    extract::{ApiPath, ApiQuery},
     views::{EntryView, PeriodView, Ranking},
 };
 use crate::{
@@ -356,7 +356,7 @@ async fn entries_around(
     security(("bearer" = [])))]
 async fn delete_entry(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiPath((slug, participant)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let lb = state
@@ -364,7 +364,7 @@ async fn delete_entry(
         .by_slug(&slug)
         .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
     let id = read(&lb).def.id;
-    if !db::erase_participant(&state.pool, id, &participant).await? {
+    if !db::erase_participant(&state.pool, id, &slug, &participant, &ctx).await? {
         return Err(ApiError::new(
             ErrorCode::EntryNotFound,
             format!("'{participant}' has no entries in '{slug}'"),

@@ -8,12 +8,8 @@ use axum::{
 };
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use subtle::ConstantTimeEq;
 
-use crate::{
-    app::AppState,
-    error::{ApiError, ErrorCode},
-};
+use crate::error::{ApiError, ErrorCode};
 
 /// A JSON body, parsed strictly.
 #[derive(Debug)]
@@ -148,42 +144,5 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             .await
             .map(|Path(v)| ApiPath(v))
             .map_err(|r| ApiError::new(ErrorCode::NotFound, r.body_text()))
-    }
-}
-
-/// Proof that the caller may write: a matching `Authorization: Bearer` token when
-/// `PODIUM_API_TOKEN` is set.
-#[derive(Debug)]
-pub struct WriteAccess;
-
-impl FromRequestParts<AppState> for WriteAccess {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(expected) = &state.config.api_token else {
-            return Ok(WriteAccess);
-        };
-        let given = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim);
-        match given {
-            Some(token) if bool::from(token.as_bytes().ct_eq(expected.expose().as_bytes())) => {
-                Ok(WriteAccess)
-            }
-            Some(_) => Err(ApiError::new(
-                ErrorCode::Unauthorized,
-                "the bearer token is not valid",
-            )),
-            None => Err(ApiError::new(
-                ErrorCode::Unauthorized,
-                "writes need `Authorization: Bearer <token>`",
-            )),
-        }
     }
 }

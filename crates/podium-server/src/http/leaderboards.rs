@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{ApiJson, ApiPath, ApiQuery, WriteAccess},
+    extract::{ApiJson, ApiPath, ApiQuery},
     views::{LeaderboardView, OperatorDoc, OrderDoc, PeriodView},
 };
 use crate::{
@@ -53,6 +53,20 @@ pub struct CreateLeaderboard {
     timezone: Option<String>,
     #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
+    /// `public` (default: anyone may read) or `private` (a session or a `read` key).
+    visibility: Option<String>,
+}
+
+/// Checks a visibility value.
+pub(super) fn validate_visibility(v: &str) -> ApiResult<String> {
+    match v {
+        "public" | "private" => Ok(v.to_owned()),
+        other => Err(ApiError::field(
+            ErrorCode::ValidationFailed,
+            "visibility",
+            format!("must be 'public' or 'private' (got '{other}')"),
+        )),
+    }
 }
 
 fn default_order() -> Order {
@@ -74,6 +88,7 @@ pub struct UpdateLeaderboard {
     metadata: Option<serde_json::Value>,
     reset: Option<String>,
     timezone: Option<String>,
+    visibility: Option<String>,
     #[schema(value_type = Option<OrderDoc>)]
     order: Option<serde_json::Value>,
     #[schema(value_type = Option<OperatorDoc>)]
@@ -132,7 +147,7 @@ fn validate_timezone(tz: &str) -> ApiResult<String> {
     security(("bearer" = [])))]
 async fn create_leaderboard(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiJson(body): ApiJson<CreateLeaderboard>,
 ) -> ApiResult<impl IntoResponse> {
     let slug = Slug::parse(&body.slug)
@@ -145,9 +160,10 @@ async fn create_leaderboard(
         reset: validate_reset(&body.reset)?,
         timezone: validate_timezone(body.timezone.as_deref().unwrap_or("UTC"))?,
         metadata: validate_metadata(body.metadata)?.unwrap_or_else(|| serde_json::json!({})),
+        visibility: validate_visibility(body.visibility.as_deref().unwrap_or("public"))?,
     };
     let now = state.clock.now();
-    let def = match db::create(&state.pool, new, now).await {
+    let def = match db::create(&state.pool, new, now, &ctx).await {
         Ok(def) => def,
         Err(CreateError::SlugTaken) => {
             return Err(ApiError::field(
@@ -174,10 +190,24 @@ pub struct LeaderboardList {
 /// List leaderboards, ordered by slug.
 #[utoipa::path(get, path = "/leaderboards", tag = "leaderboards",
     responses((status = 200, body = LeaderboardList)))]
-async fn list_leaderboards(State(state): State<AppState>) -> Json<LeaderboardList> {
+async fn list_leaderboards(
+    State(state): State<AppState>,
+    principal: Option<axum::Extension<crate::auth::Principal>>,
+) -> Json<LeaderboardList> {
     let now = state.clock.now();
+    let principal = principal.map_or(crate::auth::Principal::Anonymous, |p| p.0);
     let mut leaderboards = Vec::new();
     for def in state.ranks.definitions() {
+        let resource = Some((
+            "leaderboards",
+            def.slug.as_str(),
+            def.visibility == "public",
+        ));
+        if crate::auth::policy::check(crate::auth::policy::Need::Read, &principal, resource)
+            .is_err()
+        {
+            continue;
+        }
         if let Some(lb) = state.ranks.by_id(def.id) {
             let lb = read(&lb);
             leaderboards.push(LeaderboardView::new(&lb.def, lb.current.as_ref(), now));
@@ -218,7 +248,7 @@ async fn get_leaderboard(
     security(("bearer" = [])))]
 async fn update_leaderboard(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateLeaderboard>,
 ) -> ApiResult<Json<LeaderboardView>> {
@@ -239,6 +269,11 @@ async fn update_leaderboard(
         }
     }
     let patch = LeaderboardPatch {
+        visibility: body
+            .visibility
+            .as_deref()
+            .map(validate_visibility)
+            .transpose()?,
         name: body.name.as_deref().map(validate_name).transpose()?,
         metadata: validate_metadata(body.metadata)?,
         reset: body.reset.as_deref().map(validate_reset).transpose()?,
@@ -249,7 +284,7 @@ async fn update_leaderboard(
             .transpose()?,
     };
     let now = state.clock.now();
-    db::update(&state.pool, id, patch, now)
+    db::update(&state.pool, id, patch, now, &ctx)
         .await?
         .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
     state.feed.catch_up().await?;
@@ -273,7 +308,7 @@ async fn update_leaderboard(
     security(("bearer" = [])))]
 async fn delete_leaderboard(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let lb = state
@@ -281,7 +316,7 @@ async fn delete_leaderboard(
         .by_slug(&slug)
         .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
     let id = read(&lb).def.id;
-    if !db::delete(&state.pool, id).await? {
+    if !db::delete(&state.pool, id, &ctx).await? {
         return Err(ApiError::leaderboard_not_found(&slug));
     }
     state.feed.catch_up().await?;

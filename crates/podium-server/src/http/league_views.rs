@@ -27,6 +27,8 @@ pub struct LeagueView {
     pub season: i32,
     #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
+    /// `public` or `private`.
+    pub visibility: String,
     /// Participants who played this season.
     pub participants: usize,
     /// Matches rated this season.
@@ -45,6 +47,7 @@ impl LeagueView {
             params: d.params.clone(),
             season: d.season,
             metadata: d.metadata.clone(),
+            visibility: d.visibility.clone(),
             participants: data.all.len(),
             matches: data.ratings.matches,
             created_at: d.created_at,

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{ApiJson, ApiPath, WriteAccess},
+    extract::{ApiJson, ApiPath},
     leaderboards::validate_name,
     league_views::LeagueView,
 };
@@ -76,6 +76,8 @@ pub struct CreateLeague {
     params: Option<serde_json::Value>,
     #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
+    /// `public` (default) or `private`.
+    visibility: Option<String>,
 }
 
 fn parse_params(system: &str, params: &serde_json::Value) -> ApiResult<Params> {
@@ -102,7 +104,7 @@ fn object(field: &str, v: Option<serde_json::Value>) -> ApiResult<Option<serde_j
     security(("bearer" = [])))]
 async fn create_league(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiJson(body): ApiJson<CreateLeague>,
 ) -> ApiResult<impl IntoResponse> {
     let slug = Slug::parse(&body.slug)
@@ -121,8 +123,11 @@ async fn create_league(
         system: params.system().to_owned(),
         params: params.to_json(),
         metadata,
+        visibility: super::leaderboards::validate_visibility(
+            body.visibility.as_deref().unwrap_or("public"),
+        )?,
     };
-    let (def, version) = match db::create(&state.pool, new, state.clock.now()).await {
+    let (def, version) = match db::create(&state.pool, new, state.clock.now(), &ctx).await {
         Ok(x) => x,
         Err(CreateError::SlugTaken) => {
             return Err(ApiError::field(
@@ -148,15 +153,24 @@ pub struct LeagueList {
 
 /// List leagues, ordered by slug.
 #[utoipa::path(get, path = "/leagues", tag = "leagues", responses((status = 200, body = LeagueList)))]
-async fn list_leagues(State(state): State<AppState>) -> Json<LeagueList> {
-    Json(LeagueList {
-        leagues: state
-            .leagues
-            .all()
-            .iter()
-            .map(|l| LeagueView::new(&read(&l.data)))
-            .collect(),
-    })
+async fn list_leagues(
+    State(state): State<AppState>,
+    principal: Option<axum::Extension<crate::auth::Principal>>,
+) -> Json<LeagueList> {
+    let principal = principal.map_or(crate::auth::Principal::Anonymous, |p| p.0);
+    let leagues = state
+        .leagues
+        .all()
+        .iter()
+        .filter_map(|l| {
+            let d = read(&l.data);
+            let resource = Some(("leagues", d.def.slug.as_str(), d.def.visibility == "public"));
+            crate::auth::policy::check(crate::auth::policy::Need::Read, &principal, resource)
+                .is_ok()
+                .then(|| LeagueView::new(&d))
+        })
+        .collect();
+    Json(LeagueList { leagues })
 }
 
 /// Read one league.
@@ -183,6 +197,7 @@ pub struct UpdateLeague {
     metadata: Option<serde_json::Value>,
     #[schema(value_type = Option<String>)]
     system: Option<serde_json::Value>,
+    visibility: Option<String>,
 }
 
 /// Change a league's name, metadata or parameters (a change of parameters recomputes the
@@ -195,7 +210,7 @@ pub struct UpdateLeague {
     security(("bearer" = [])))]
 async fn update_league(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateLeague>,
 ) -> ApiResult<Json<LeagueView>> {
@@ -220,6 +235,11 @@ async fn update_league(
         name: body.name.as_deref().map(validate_name).transpose()?,
         params,
         metadata: object("metadata", body.metadata)?,
+        visibility: body
+            .visibility
+            .as_deref()
+            .map(super::leaderboards::validate_visibility)
+            .transpose()?,
     };
     let now = state.clock.now();
     {
@@ -228,7 +248,17 @@ async fn update_league(
         db::lock(&mut tx, id)
             .await?
             .ok_or_else(|| ApiError::new(ErrorCode::LeagueNotFound, "the league was deleted"))?;
+        let before = serde_json::to_value(&*read(&league.data).def).ok();
         let (def, version) = db::update(&mut tx, id, patch, now).await?;
+        crate::audit::record(
+            &mut tx,
+            &ctx,
+            "league.update",
+            &format!("league:{}", def.slug),
+            before,
+            serde_json::to_value(&def).ok(),
+        )
+        .await?;
         // Only the name or metadata changed: other processes need no replay.
         let from = if recompute {
             None
@@ -244,7 +274,7 @@ async fn update_league(
         }
     }
     if recompute {
-        league::write::recompute(&state.pool, &league, now, &|_, _| {})
+        league::write::recompute(&state.pool, &league, now, &|_, _| {}, &ctx)
             .await
             .map_err(write_error)?;
     }
@@ -258,12 +288,12 @@ async fn update_league(
     security(("bearer" = [])))]
 async fn delete_league(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let league = find(&state, &slug)?;
     let id = league.id();
-    if !db::delete(&state.pool, id).await? {
+    if !db::delete(&state.pool, id, &ctx).await? {
         return Err(ApiError::new(
             ErrorCode::LeagueNotFound,
             format!("no league has the slug '{slug}'"),
@@ -289,11 +319,11 @@ pub struct SeasonView {
     security(("bearer" = [])))]
 async fn start_season(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<SeasonView>)> {
     let league = find(&state, &slug)?;
-    let (closed, season) = league::write::new_season(&state.pool, &league, state.clock.now())
+    let (closed, season) = league::write::new_season(&state.pool, &league, state.clock.now(), &ctx)
         .await
         .map_err(write_error)?;
     Ok((StatusCode::CREATED, Json(SeasonView { closed, season })))
@@ -396,7 +426,7 @@ pub struct JobStarted {
     security(("bearer" = [])))]
 async fn recompute_league(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<impl IntoResponse> {
     let league = find(&state, &slug)?;
@@ -406,9 +436,13 @@ async fn recompute_league(
         state.pool.clone(),
         job,
         move |progress| async move {
-            league::write::recompute(&pool, &league, clock.now(), &move |done, total| {
-                progress.set(done, total)
-            })
+            league::write::recompute(
+                &pool,
+                &league,
+                clock.now(),
+                &move |done, total| progress.set(done, total),
+                &ctx,
+            )
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())

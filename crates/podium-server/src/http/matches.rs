@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{ApiJson, ApiPath, JsonBody, WriteAccess, parse_json},
+    extract::{ApiJson, ApiPath, JsonBody, parse_json},
     league_views::MatchView,
     leagues::{find, write_error},
     standings::views,
@@ -195,7 +195,6 @@ pub(super) fn spec(body: MatchBody, at: &str) -> ApiResult<MatchSpec> {
     security(("bearer" = [])))]
 async fn record_matches(
     State(state): State<AppState>,
-    _: WriteAccess,
     ApiPath(slug): ApiPath<String>,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
@@ -218,7 +217,7 @@ async fn record_matches(
     } else {
         vec![spec(parse_json(&body.0)?, "")?]
     };
-    let recorded = write::record(&state.pool, &league, specs, state.clock.now())
+    let recorded = write::record(&state.pool, &league, specs, state.clock.now(), None)
         .await
         .map_err(write_error)?;
     let all_existing = recorded.iter().all(|r| r.existing);
@@ -257,7 +256,7 @@ async fn record_matches(
     security(("bearer" = [])))]
 async fn update_match(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiPath((slug, id)): ApiPath<(String, i64)>,
     ApiJson(body): ApiJson<MatchBody>,
 ) -> ApiResult<Json<MatchView>> {
@@ -270,9 +269,16 @@ async fn update_match(
             "a match's external id cannot change",
         ));
     }
-    write::amend(&state.pool, &league, id, Some(spec), state.clock.now())
-        .await
-        .map_err(write_error)?;
+    write::amend(
+        &state.pool,
+        &league,
+        id,
+        Some(spec),
+        state.clock.now(),
+        &ctx,
+    )
+    .await
+    .map_err(write_error)?;
     let records = db::by_ids(&state.pool, league.id(), &[id]).await?;
     let mut out = views(&state, &league, records).await?;
     out.pop()
@@ -287,11 +293,11 @@ async fn update_match(
     security(("bearer" = [])))]
 async fn void_match(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<StatusCode> {
     let league = find(&state, &slug)?;
-    write::amend(&state.pool, &league, id, None, state.clock.now())
+    write::amend(&state.pool, &league, id, None, state.clock.now(), &ctx)
         .await
         .map_err(write_error)?;
     Ok(StatusCode::NO_CONTENT)
@@ -321,7 +327,7 @@ pub struct ImportResult {
     security(("bearer" = [])))]
 async fn import_matches(
     State(state): State<AppState>,
-    _: WriteAccess,
+    axum::Extension(ctx): axum::Extension<crate::audit::Context>,
     ApiPath(slug): ApiPath<String>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
@@ -359,21 +365,28 @@ async fn import_matches(
             .collect();
         e
     })?;
-    let recorded = write::record(&state.pool, &league, specs, state.clock.now())
-        .await
-        .map_err(|e| match e {
-            // The engine's own checks (e.g. Elo takes only 1v1) name the match by its position.
-            write::WriteError::Invalid { index, source } => ApiError::field(
-                ErrorCode::InvalidCsv,
-                source.field.clone(),
-                format!(
-                    "match #{} of the file: {}",
-                    index.unwrap_or(0) + 1,
-                    source.message
-                ),
+    let slug_target = format!("league:{slug}");
+    let recorded = write::record(
+        &state.pool,
+        &league,
+        specs,
+        state.clock.now(),
+        Some((ctx, "match.import", slug_target)),
+    )
+    .await
+    .map_err(|e| match e {
+        // The engine's own checks (e.g. Elo takes only 1v1) name the match by its position.
+        write::WriteError::Invalid { index, source } => ApiError::field(
+            ErrorCode::InvalidCsv,
+            source.field.clone(),
+            format!(
+                "match #{} of the file: {}",
+                index.unwrap_or(0) + 1,
+                source.message
             ),
-            other => write_error(other),
-        })?;
+        ),
+        other => write_error(other),
+    })?;
     let already_recorded = recorded.iter().filter(|r| r.existing).count();
     Ok((
         StatusCode::CREATED,

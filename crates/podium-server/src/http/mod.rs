@@ -2,10 +2,13 @@
 //! endpoints, and the middleware every request passes (request id, log line, metrics by matched
 //! route, timeout, body limit, compression, panic catching).
 
+mod audit;
+mod auth;
 mod entries;
 mod events;
 pub mod extract;
 mod jobs;
+mod keys;
 mod leaderboards;
 mod league_views;
 mod leagues;
@@ -13,6 +16,7 @@ mod matches;
 mod openapi;
 mod scores;
 mod standings;
+mod users;
 pub mod views;
 mod web;
 
@@ -65,7 +69,11 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             .merge(matches::router())
             .merge(standings::router())
             .merge(jobs::router())
-            .merge(events::router()),
+            .merge(events::router())
+            .merge(auth::router())
+            .merge(users::router())
+            .merge(keys::router())
+            .merge(audit::router()),
     )
 }
 
@@ -92,6 +100,10 @@ pub fn router(state: AppState) -> Router {
             move |method, uri| web::serve(dir.clone(), method, uri)
         })
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::policy::authorize,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(move |req, next| {
             with_timeout(timeout, req, next)

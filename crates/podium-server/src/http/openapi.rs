@@ -25,6 +25,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "matches", description = "Record, edit and void matches; head-to-head"),
         (name = "standings", description = "Standings, participants and rating history"),
         (name = "jobs", description = "Background jobs such as full recomputes"),
+        (name = "accounts", description = "Sign-in, users, API keys and the audit log"),
     )
 )]
 struct ApiDoc;

@@ -88,6 +88,8 @@ pub struct LeaderboardView {
     pub timezone: String,
     #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
+    /// `public` or `private`.
+    pub visibility: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The period scores go to now; its `ends_at` is the next reset.
@@ -113,6 +115,7 @@ impl LeaderboardView {
             reset: def.reset.clone(),
             timezone: def.timezone.clone(),
             metadata: def.metadata.clone(),
+            visibility: def.visibility.clone(),
             created_at: def.created_at,
             updated_at: def.updated_at,
             current_period: PeriodView::new(id, logical),

@@ -36,6 +36,8 @@ pub struct LeagueDef {
     pub params: serde_json::Value,
     pub season: i32,
     pub metadata: serde_json::Value,
+    /// `public` or `private`.
+    pub visibility: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -79,11 +81,16 @@ impl Leagues {
         all
     }
 
-    /// Adds or replaces a league's state.
+    /// Adds a league's state, or replaces an older one (a state built from an earlier snapshot
+    /// never overwrites a newer one installed meanwhile).
     pub fn install(&self, data: LeagueData) -> Arc<League> {
         let (id, slug) = (data.def.id, data.def.slug.clone());
         if let Some(existing) = self.by_id(id) {
-            *write(&existing.data) = data;
+            let mut current = write(&existing.data);
+            if data.version > current.version {
+                *current = data;
+            }
+            drop(current);
             return existing;
         }
         let league = Arc::new(League {

@@ -83,10 +83,14 @@ async fn lock(tx: &mut PgConnection, league: &League) -> Result<Locked, WriteErr
     })
 }
 
+/// What to write to the audit log for a request (actor context, action, target).
+pub type AuditNote = (crate::audit::Context, &'static str, String);
+
 /// A request waiting to be recorded with others (group commit).
 #[derive(Debug)]
 pub struct Pending {
     specs: Vec<MatchSpec>,
+    audit: Option<AuditNote>,
     reply: tokio::sync::oneshot::Sender<Result<Vec<Recorded>, WriteError>>,
 }
 
@@ -98,17 +102,28 @@ pub async fn record(
     league: &Arc<League>,
     specs: Vec<MatchSpec>,
     now: DateTime<Utc>,
+    audit: Option<AuditNote>,
 ) -> Result<Vec<Recorded>, WriteError> {
     let (reply, answer) = tokio::sync::oneshot::channel();
-    crate::rank::write(&league.queue).push(Pending { specs, reply });
+    crate::rank::write(&league.queue).push(Pending {
+        specs,
+        audit,
+        reply,
+    });
     {
         let _writer = league.writer.lock().await;
         let batch = std::mem::take(&mut *crate::rank::write(&league.queue));
         if !batch.is_empty() {
             let n = batch.len();
-            let (replies, requests): (Vec<_>, Vec<_>) =
-                batch.into_iter().map(|p| (p.reply, p.specs)).unzip();
-            match record_batch(pool, league, requests, now).await {
+            let mut replies = Vec::with_capacity(n);
+            let mut requests = Vec::with_capacity(n);
+            let mut audits = Vec::with_capacity(n);
+            for p in batch {
+                replies.push(p.reply);
+                requests.push(p.specs);
+                audits.push(p.audit);
+            }
+            match record_batch(pool, league, requests, audits, now).await {
                 Ok(answers) => {
                     for (reply, a) in replies.into_iter().zip(answers) {
                         let _ = reply.send(a);
@@ -137,6 +152,7 @@ async fn record_batch(
     pool: &PgPool,
     league: &Arc<League>,
     requests: Vec<Vec<MatchSpec>>,
+    audits: Vec<Option<AuditNote>>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<Vec<Recorded>, WriteError>>, WriteError> {
     let mut tx = pool.begin().await?;
@@ -272,6 +288,21 @@ async fn record_batch(
         answers[*r] = Some(Ok(recorded));
     }
 
+    for (r, _) in &accepted {
+        if let (Some((ctx, action, target)), Some(Ok(recorded))) = (&audits[*r], &answers[*r]) {
+            let ids: Vec<i64> = recorded.iter().map(|x| x.match_id).collect();
+            let new = recorded.iter().filter(|x| !x.existing).count();
+            crate::audit::record(
+                &mut tx,
+                ctx,
+                action,
+                target,
+                None,
+                Some(serde_json::json!({"matches": ids.len(), "new": new, "match_ids": ids})),
+            )
+            .await?;
+        }
+    }
     if fresh.is_empty() {
         // Nothing new: every match was a retry (or every request was refused).
         tx.rollback().await?;
@@ -427,6 +458,7 @@ pub async fn amend(
     match_id: i64,
     spec: Option<MatchSpec>,
     now: DateTime<Utc>,
+    ctx: &crate::audit::Context,
 ) -> Result<(), WriteError> {
     let _writer = league.writer.lock().await;
     let mut tx = pool.begin().await?;
@@ -446,6 +478,25 @@ pub async fn amend(
         return Err(WriteError::ClosedSeason(old.season));
     }
     let old_key = (to_micros(old.played_at), match_id);
+    let slug = read(&league.data).def.slug.clone();
+    let (action, after) = match &spec {
+        Some(s) => (
+            "match.update",
+            Some(
+                serde_json::json!({"played_at": s.played_at, "teams": s.teams, "metadata": s.metadata}),
+            ),
+        ),
+        None => ("match.void", Some(serde_json::json!({"voided": true}))),
+    };
+    crate::audit::record(
+        &mut tx,
+        ctx,
+        action,
+        &format!("league:{slug}/match:{match_id}"),
+        Some(serde_json::json!({"played_at": old.played_at, "voided": old.voided_at.is_some()})),
+        after,
+    )
+    .await?;
     let mut next_num = locked.next_num;
     let mut new_names = Vec::new();
     let mut ratings = read(&league.data).ratings.clone();
@@ -585,6 +636,7 @@ pub async fn recompute(
     league: &Arc<League>,
     now: DateTime<Utc>,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ctx: &crate::audit::Context,
 ) -> Result<u64, WriteError> {
     let _writer = league.writer.lock().await;
     let started = std::time::Instant::now();
@@ -603,6 +655,15 @@ pub async fn recompute(
     }
     history::delete_after(&mut tx, id, locked.season, None).await?;
     history::insert(&mut tx, id, &rows).await?;
+    crate::audit::record(
+        &mut tx,
+        ctx,
+        "league.recompute",
+        &format!("league:{}", fresh.def.slug),
+        None,
+        Some(serde_json::json!({"season": locked.season, "matches": total})),
+    )
+    .await?;
     let version = db::bump(&mut tx, id, locked.next_num, now).await?;
     changes::append(&mut tx, &[db::league_change(id, version, None)]).await?;
     tx.commit().await?;
@@ -644,6 +705,7 @@ pub async fn new_season(
     pool: &PgPool,
     league: &Arc<League>,
     now: DateTime<Utc>,
+    ctx: &crate::audit::Context,
 ) -> Result<(i32, i32), WriteError> {
     let _writer = league.writer.lock().await;
     let mut tx = pool.begin().await?;
@@ -667,6 +729,15 @@ pub async fn new_season(
             .collect()
     };
     let json = serde_json::to_value(&standings).unwrap_or_default();
+    crate::audit::record(
+        &mut tx,
+        ctx,
+        "league.season",
+        &format!("league:{}", read(&league.data).def.slug),
+        Some(serde_json::json!({"season": locked.season})),
+        Some(serde_json::json!({"season": locked.season + 1})),
+    )
+    .await?;
     sqlx::query!(
         "update league_season set ended_at = $3, final_standings = $4 where league_id = $1 and season = $2",
         id,

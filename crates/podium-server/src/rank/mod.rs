@@ -58,6 +58,8 @@ pub enum Change {
     LeagueDeleted {
         league_id: i64,
     },
+    /// An API key was created, changed or revoked: reload the key cache.
+    ApiKey,
 }
 
 /// What applying a score change did to its participant's rank.
@@ -187,7 +189,9 @@ impl Ranks {
                 RankMove::default()
             }
             // Leagues are brought up to date by the feed's league task.
-            Change::League { .. } | Change::LeagueDeleted { .. } => RankMove::default(),
+            Change::League { .. } | Change::LeagueDeleted { .. } | Change::ApiKey => {
+                RankMove::default()
+            }
         }
     }
 }

@@ -50,6 +50,7 @@ impl Podium {
             .env("PODIUM_METRICS_ADDR", metrics.to_string())
             .env("PODIUM_LOG_FORMAT", "json")
             .env("PODIUM_DB_MAX_CONNECTIONS", "8")
+            .env("PODIUM_API_TOKEN", crate::support::ADMIN_TOKEN)
             .stdin(Stdio::null())
             .kill_on_drop(true);
         match db {
@@ -102,7 +103,10 @@ impl Podium {
         path: &str,
         body: Option<Value>,
     ) -> reqwest::Result<(u16, Value)> {
-        let mut req = self.client.request(method, self.url(path));
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(crate::support::ADMIN_TOKEN);
         if let Some(b) = body {
             req = req.json(&b);
         }

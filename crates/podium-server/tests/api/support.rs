@@ -89,6 +89,9 @@ pub async fn fresh_database() -> String {
     database_url(&name)
 }
 
+/// The static admin token test servers accept.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
 /// Configuration for a test server on `database_url`.
 pub fn test_config(database_url: &str) -> Config {
     Config {
@@ -96,8 +99,27 @@ pub fn test_config(database_url: &str) -> Config {
         http_addr: "127.0.0.1:0".parse().expect("addr"),
         migrate_on_start: false,
         db_max_connections: 8,
+        // Tests write as an admin through the static token unless they test accounts.
+        api_token: Some(Secret::new(ADMIN_TOKEN)),
+        cookie_secure: false,
         ..Config::default()
     }
+}
+
+/// An HTTP client that sends `token` as a bearer with every request.
+pub fn client_with(token: Option<&str>) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(t) = token {
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {t}").parse().expect("header"),
+        );
+    }
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 /// A running Podium server.
@@ -105,7 +127,6 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: Client,
     pub clock: Clock,
-    token: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -145,12 +166,8 @@ impl TestApp {
         }));
         let app = TestApp {
             addr,
-            client: Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("client"),
+            client: client_with(token.as_deref()),
             clock,
-            token,
             stop: Some(stop),
             task: Some(task),
         };
@@ -186,9 +203,6 @@ impl TestApp {
 
     pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
         let mut req = self.client.request(method, self.url(path));
-        if let Some(token) = &self.token {
-            req = req.bearer_auth(token);
-        }
         if let Some(body) = body {
             req = req.json(body);
         }
