@@ -68,6 +68,7 @@ duration=20
 warmup=3
 connections=64
 threads=2
+profile_s=3
 mode=full
 out=""
 build=1
@@ -157,6 +158,11 @@ chmod 0755 "$workdir" # the cluster runs as the postgres user and lives inside
 pgdir=$workdir/pg
 raw=$workdir/raw
 mkdir -p "$raw"
+# Measure a snapshot: the target directory is shared, and a build during the run would swap
+# the binary between the recomputes and the serve runs.
+bin_source=$bin
+cp "$bin" "$workdir/podium"
+bin=$workdir/podium
 podium_pid=""
 helper_pids=()
 cluster_started=0
@@ -234,13 +240,14 @@ fact() { printf '%s=%s\n' "$1" "$2" >>"$facts"; }
 db_url=""
 sql() { "$psql" "$db_url" -v ON_ERROR_STOP=1 -qAt "$@"; }
 
-# Podium's environment: only what this script sets (PODIUM_* and RUST_LOG of the caller unset).
+# Execs podium with only the environment this script sets (PODIUM_* and RUST_LOG of the caller
+# unset). Call it in the background (`podium_env … &`): the exec makes $! podium's own pid.
 podium_env() {
   local unset_args=() v
   for v in $(compgen -e); do
     case "$v" in PODIUM_* | RUST_LOG) unset_args+=(-u "$v") ;; esac
   done
-  env "${unset_args[@]}" \
+  exec env "${unset_args[@]}" \
     "DATABASE_URL=$db_url" \
     "PODIUM_HTTP_ADDR=127.0.0.1:$http_port" \
     "PODIUM_METRICS_ADDR=127.0.0.1:$metrics_port" \
@@ -354,7 +361,7 @@ cpu_record() {
 
 # `top -H` every second, whole machine, the busiest threads of each frame, until stopped.
 start_top() {
-  top -b -H -d 1 -w 200 | awk '/^top - /{ n = 0 } { if (n++ < 22) print; fflush() }' >"$1" 2>&1 &
+  (top -b -H -d 1 -w 200 | awk '/^top - /{ n = 0 } { if (n++ < 22) print; fflush() }') >"$1" 2>&1 &
   helper_pids+=($!)
 }
 stop_top() {
@@ -382,7 +389,7 @@ dirty=0
   echo "command=$command_line"
   echo "git_commit=$commit"
   echo "git_dirty=$dirty"
-  echo "binary=$bin"
+  echo "binary=$bin_source"
   echo "binary_version=$("$bin" version 2>/dev/null | head -n1)"
   echo "nproc=$(nproc)"
   echo "cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
@@ -453,15 +460,19 @@ recompute() {
   offset=$(log_size)
   start_top "$raw/$name.top.txt"
   log "$name: podium recompute --league $slug (history rows before: $history_before)"
-  local t0 t1 pg0 pg1 c0 c1 rc=0
+  local t0 t1 pg0 pg1 c0 c1 m0 m1 rc=0
   pg0=$(postgres_ticks)
   c0=$(children_ticks)
+  m0=$(machine_ticks)
   t0=$(now)
   run_waited env DATABASE_URL="$db_url" PODIUM_LOG_LEVEL=warn "$bin" recompute --league "$slug" \
     >"$raw/$name.out.txt" 2>"$raw/$name.err.txt" || rc=$?
   t1=$(now)
+  fact "${name}_start_epoch" "$t0"
+  fact "${name}_end_epoch" "$t1"
   c1=$(children_ticks)
   pg1=$(postgres_ticks)
+  m1=$(machine_ticks)
   stop_top
   set_pg log_min_duration_statement -1
   tail -c +"$((offset + 1))" "$pglog" >"$raw/$name.pglog"
@@ -472,6 +483,8 @@ recompute() {
   fact "${name}_history_after" "$(sql -c "select count(*) from rating_history h join league l on l.id = h.league_id where l.slug = '$slug'")"
   fact "${name}_postgres_cpu_s" "$(awk -v d=$((pg1 - pg0)) -v t="$clk_tck" 'BEGIN { printf "%.2f", d / t }')"
   fact "${name}_podium_cpu_s" "$(awk -v d=$((c1 - c0)) -v t="$clk_tck" 'BEGIN { printf "%.2f", d / t }')"
+  fact "${name}_machine_busy_s" "$(awk -v d=$((${m1% *} - ${m0% *})) -v t="$clk_tck" 'BEGIN { printf "%.2f", d / t }')"
+  fact "${name}_machine_total_s" "$(awk -v d=$((${m1#* } - ${m0#* })) -v t="$clk_tck" 'BEGIN { printf "%.2f", d / t }')"
 }
 
 for s in $systems; do
@@ -501,7 +514,6 @@ if ((warmup > 0)); then
   run_waited wrk -t"$threads" -c"$connections" -d"${warmup}s" -s "$lua" "$url" \
     >"$raw/record-warmup.wrk.txt" 2>&1 || die "wrk warm-up failed: $(tail -n 5 "$raw/record-warmup.wrk.txt")"
 fi
-matches_before=$(sql -c "select count(*) from league_match m join league l on l.id = m.league_id where l.slug = '$write_league'")
 max_id_before=$(sql -c "select coalesce(max(m.id), 0) from league_match m join league l on l.id = m.league_id where l.slug = '$write_league'")
 curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$raw/record-metrics-before.txt" || die "could not read podium's /metrics"
 log "record: wrk -t$threads -c$connections -d${duration}s --latency -s ${lua#"$root"/}"
@@ -514,20 +526,32 @@ after="$(proc_ticks "$podium_pid") $(postgres_ticks) $(machine_ticks)"
 wait "${helper_pids[-1]}" 2>/dev/null || true
 unset 'helper_pids[-1]'
 cpu_record record "$before" "$after"
+max_id_after=$(sql -c "select coalesce(max(m.id), 0) from league_match m join league l on l.id = m.league_id where l.slug = '$write_league'")
 curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$raw/record-metrics-after.txt" || die "could not read podium's /metrics"
 grep -E 'Requests/sec|Latency |99%|Non-2xx' "$raw/record.wrk.txt" | sed 's/^/    /' >&3 || true
 grep -q '^PODIUM_WRK_JSON ' "$raw/record.wrk.txt" || die "wrk printed no results (see $raw/record.wrk.txt)"
 fact record_rss_after_kb "$(rss_kb "$podium_pid")"
+
+# A short extra run with every statement logged, to see what one write costs in SQL (not
+# measured: logging slows it down).
+log "record: ${profile_s}s more with PostgreSQL's statement log on (where the time goes)"
+set_pg log_min_duration_statement 0
+offset=$(log_size)
+run_waited wrk -t"$threads" -c"$connections" -d"${profile_s}s" -s "$lua" "$url" \
+  >"$raw/record-logged.wrk.txt" 2>&1 || die "wrk (logged run) failed: $(tail -n 5 "$raw/record-logged.wrk.txt")"
+set_pg log_min_duration_statement -1
+tail -c +"$((offset + 1))" "$pglog" >"$raw/record-logged.pglog"
 stop_podium
 
-# What the database holds after the run: matches recorded, and how many arrived late (played
-# earlier than a match committed before them, which makes Podium replay from a checkpoint).
-fact record_matches_committed "$(($(sql -c "select count(*) from league_match m join league l on l.id = m.league_id where l.slug = '$write_league'") - matches_before))"
-fact record_late_matches "$(sql -c "
-  select count(*) filter (where late) from (
-    select m.played_at < max(m.played_at) over (order by m.id rows between unbounded preceding and 1 preceding) as late
-    from league_match m join league l on l.id = m.league_id
-    where l.slug = '$write_league' and m.id > $max_id_before) t")"
+# How the run's matches were committed (group commit) and how many arrived late.
+IFS='|' read -r commits committed late late_commits largest < <("$psql" "$db_url" -qAtX \
+  -v slug="$write_league" -v after_id="$max_id_before" -v upto_id="$max_id_after" -f "$here/write-batches.sql") \
+  || die "could not read back the recorded matches"
+fact record_commits "$commits"
+fact record_matches_committed "$committed"
+fact record_late_matches "$late"
+fact record_late_commits "$late_commits"
+fact record_largest_commit "$largest"
 fact record_history_rows "$(sql -c "select count(*) from rating_history h join league l on l.id = h.league_id where l.slug = '$write_league'")"
 
 if grep -q '"level":"ERROR"' "$raw"/podium-*.log; then
@@ -535,4 +559,4 @@ if grep -q '"level":"ERROR"' "$raw"/podium-*.log; then
   grep -h '"level":"ERROR"' "$raw"/podium-*.log | head -n 5 >&3
 fi
 
-python3 "$here/report.py" --run "$workdir" --out "$out"
+PYTHONDONTWRITEBYTECODE=1 python3 "$here/report.py" --run "$workdir" --out "$out"

@@ -32,7 +32,16 @@ results=$(mktemp)
 cargo test --locked --workspace --lib --bins --tests --no-fail-fast 2>&1 | tee "$results"
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$results" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$results" | awk '{s+=$1} END {print s+0}')
-rm -f "$results"
+
+step "observability: rules, alerts end to end, dashboards"
+PODIUM_BIN=$PWD/target/debug/podium scripts/test-observability.sh 2>&1 | tee "$results"
+read -r op of < <(sed -n 's/^observability: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${op:-0})); failed=$((failed + ${of:-1}))
+
+step "deployment: native stack, TLS, certificates, blue-green"
+PODIUM_BIN=$PWD/target/debug/podium scripts/test-deploy.sh 2>&1 | tee "$results"
+read -r dp df < <(sed -n 's/^deploy: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${dp:-0})); failed=$((failed + ${df:-1}))
 
 step ".sqlx offline data"
 psql -q "$PODIUM_TEST_DATABASE_URL" -c 'create database podium_sqlx' >/dev/null
@@ -42,5 +51,8 @@ for f in crates/podium-server/migrations/*.sql; do
 done
 SQLX_DATABASE_URL=$SQLX_DATABASE_URL scripts/sqlx-data.sh check
 
-step "all checks passed"
+rm -f "$results"
+echo
 echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] || exit 1
+step "all checks passed"
