@@ -64,6 +64,16 @@ enum Command {
         #[arg(long)]
         league: String,
     },
+    /// Manage accounts and API keys (works beside a running server).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Read the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Print version, git commit and build time.
@@ -72,6 +82,49 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a user; the password is read from a prompt, or from standard input when it is
+    /// not a terminal (never from an argument).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// owner, admin, editor or viewer.
+        #[arg(long)]
+        role: String,
+    },
+    /// Create an API key and print it once.
+    CreateKey {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: read, scores:write, matches:write, admin.
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        /// Limit the key to these leaderboards (comma-separated slugs).
+        #[arg(long, value_delimiter = ',')]
+        leaderboards: Option<Vec<String>>,
+        /// Limit the key to these leagues (comma-separated slugs).
+        #[arg(long, value_delimiter = ',')]
+        leagues: Option<Vec<String>>,
+        /// Expire after this many days.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Write the audit log as JSON lines, oldest first.
+    Export {
+        /// RFC 3339 time to start from.
+        #[arg(long)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// RFC 3339 time to stop before.
+        #[arg(long)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
     },
 }
 
@@ -168,6 +221,16 @@ pub fn main() -> ExitCode {
                 telemetry::init(config.log_format, &config.log_level);
                 serve(config, args.demo).await
             }
+            Command::Admin { command } => {
+                telemetry::init(config.log_format, "warn");
+                admin(config, command).await
+            }
+            Command::Audit {
+                command: AuditCommand::Export { since, until },
+            } => {
+                telemetry::init(config.log_format, "warn");
+                audit_export(config, since, until).await
+            }
             Command::Recompute { league } => {
                 telemetry::init(config.log_format, "warn");
                 recompute(config, &league).await
@@ -196,6 +259,112 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     result?;
     println!("migrations applied: {} new", pending.len());
     Ok(())
+}
+
+async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
+    let db = Database::open(&config).await?;
+    let result = admin_on(&db, command).await;
+    db.close().await;
+    result
+}
+
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("password: ")?;
+        let again = rpassword::prompt_password("again: ")?;
+        anyhow::ensure!(first == again, "the two passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+async fn admin_on(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
+    let ctx = crate::audit::Context::cli();
+    match command {
+        AdminCommand::CreateUser { email, role } => {
+            let role = crate::auth::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("--role must be owner, admin, editor or viewer (got '{role}')")
+            })?;
+            let email = crate::auth::normalize_email(&email)
+                .map_err(|m| anyhow::anyhow!("--email: {m}"))?;
+            let password = read_password()?;
+            crate::auth::check_password_strength(&password)
+                .map_err(|m| anyhow::anyhow!("password: {m}"))?;
+            let hash = crate::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            match crate::http::create_user(&db.pool, &ctx, &email, &hash, role).await? {
+                Some(id) => println!("created {} user {email} (id {id})", role.as_str()),
+                None => anyhow::bail!("an account with '{email}' already exists"),
+            }
+        }
+        AdminCommand::CreateKey {
+            name,
+            scopes,
+            leaderboards,
+            leagues,
+            expires_in_days,
+        } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| {
+                    crate::auth::Scope::parse(s.trim())
+                        .ok_or_else(|| anyhow::anyhow!("--scopes: unknown scope '{s}' (read, scores:write, matches:write, admin)"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            crate::http::validate_key(&name, &scopes)
+                .map_err(|e| anyhow::anyhow!("{}", e.detail.unwrap_or_default()))?;
+            let new = crate::auth::keys::NewKey {
+                name: name.trim().to_owned(),
+                scopes,
+                leaderboards,
+                leagues,
+                expires_at: expires_in_days
+                    .map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d))),
+                created_by: ctx.actor.clone(),
+            };
+            let (_, token) = crate::http::create_key(&db.pool, &ctx, &new).await?;
+            eprintln!("API key '{}' created; it is shown only now:", new.name);
+            println!("{}", token.0);
+        }
+    }
+    Ok(())
+}
+
+async fn audit_export(
+    config: Config,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let db = Database::open(&config).await?;
+    let mut filter = crate::audit::Filter {
+        since,
+        until,
+        ascending: true,
+        ..Default::default()
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let result: anyhow::Result<()> = async {
+        loop {
+            let page = crate::audit::list(&db.pool, &filter, 5000).await?;
+            for e in &page {
+                serde_json::to_writer(&mut out, e)?;
+                out.write_all(b"\n")?;
+            }
+            match page.last() {
+                Some(last) if page.len() == 5000 => filter.cursor = Some(last.id),
+                _ => break,
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+    .await;
+    db.close().await;
+    result
 }
 
 async fn recompute(config: Config, slug: &str) -> anyhow::Result<()> {

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod accounts;
 mod entries;
 mod errors;
 mod leaderboards;

@@ -41,6 +41,10 @@ pub enum Db<'a> {
 
 impl Podium {
     pub async fn start(db: Db<'_>, log: PathBuf) -> Podium {
+        Self::start_with(db, log, &[]).await
+    }
+
+    pub async fn start_with(db: Db<'_>, log: PathBuf, env: &[(&str, &str)]) -> Podium {
         let addr = free_addr();
         let metrics = free_addr();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_podium"));
@@ -53,6 +57,9 @@ impl Podium {
             .env("PODIUM_API_TOKEN", crate::support::ADMIN_TOKEN)
             .stdin(Stdio::null())
             .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         match db {
             Db::Url(url) => cmd.env("DATABASE_URL", url),
             Db::Embedded(dir) => cmd.env("PODIUM_DATA_DIR", dir),
@@ -316,7 +323,16 @@ async fn two_processes_on_one_database_converge_and_catch_up() {
 async fn requests_in_flight_at_sigterm_complete() {
     let db = fresh_database().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let p = Arc::new(Podium::start(Db::Url(&db), dir.path().join("p.log")).await);
+    // As in production: after SIGTERM, /readyz reports draining for a while (so a load
+    // balancer stops sending) while requests already sent are still served.
+    let p = Arc::new(
+        Podium::start_with(
+            Db::Url(&db),
+            dir.path().join("p.log"),
+            &[("PODIUM_DRAIN_DELAY_MS", "1500")],
+        )
+        .await,
+    );
     let (status, _) = p
         .send(
             reqwest::Method::POST,
@@ -343,6 +359,9 @@ async fn requests_in_flight_at_sigterm_complete() {
     }
     tokio::time::sleep(Duration::from_millis(150)).await;
     p.signal(Signal::SIGTERM);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let ready = p.client.get(p.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503, "draining: not ready any more");
     let mut stored = 0;
     for r in inflight {
         let (status, body) = r

@@ -125,6 +125,7 @@ pub fn client_with(token: Option<&str>) -> Client {
 /// A running Podium server.
 pub struct TestApp {
     pub addr: SocketAddr,
+    pub database_url: String,
     pub client: Client,
     pub clock: Clock,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -166,6 +167,7 @@ impl TestApp {
         }));
         let app = TestApp {
             addr,
+            database_url: database_url.clone(),
             client: client_with(token.as_deref()),
             clock,
             stop: Some(stop),

@@ -1,0 +1,662 @@
+//! Accounts: the authorization matrix over every route of the OpenAPI document, sessions
+//! (fixation, expiry, sign-out), login throttling, API keys and their revocation across
+//! processes, the audit trail of each action, and the database refusing audit changes.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use podium::{
+    audit::Context,
+    auth::{Role, Scope, hash_password, keys::NewKey},
+    clock::Clock,
+};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection};
+
+use crate::support::{ADMIN_TOKEN, TestApp, client_with, fresh_database};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn pool(app_db: &str) -> sqlx::PgPool {
+    sqlx::PgPool::connect(app_db).await.expect("connect")
+}
+
+async fn user(db: &str, email: &str, role: Role) {
+    let hash = hash_password(PASSWORD).unwrap();
+    podium::http::create_user(&pool(db).await, &Context::cli(), email, &hash, role)
+        .await
+        .unwrap()
+        .expect("new user");
+}
+
+async fn key(db: &str, scopes: &[Scope]) -> String {
+    let new = NewKey {
+        name: "test".into(),
+        scopes: scopes.to_vec(),
+        leaderboards: None,
+        leagues: None,
+        expires_at: None,
+        created_by: "test".into(),
+    };
+    podium::http::create_key(&pool(db).await, &Context::cli(), &new)
+        .await
+        .unwrap()
+        .1
+        .0
+}
+
+/// A client holding a session cookie, sending a same-origin Origin on every request.
+async fn signed_in(app: &TestApp, email: &str) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", format!("http://{}", app.addr).parse().unwrap());
+    let client = Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let r = client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "login {email}");
+    client
+}
+
+/// Who may do what, by the route's need (from the authorization table).
+fn expected(need: podium::auth::policy::Need, who: &str) -> bool {
+    use podium::auth::policy::Need::*;
+    match need {
+        Public => true,
+        // The resources in the paths below are private.
+        Read => who != "anonymous" && who != "scores-key" && who != "matches-key",
+        Session => matches!(who, "viewer" | "editor" | "admin"),
+        ScoresWrite => matches!(who, "editor" | "admin" | "scores-key" | "admin-key"),
+        MatchesWrite => matches!(who, "editor" | "admin" | "matches-key" | "admin-key"),
+        Manage => matches!(who, "editor" | "admin" | "admin-key"),
+        Admin => matches!(who, "admin" | "admin-key"),
+    }
+}
+
+#[tokio::test]
+async fn every_route_is_in_the_authorization_table_and_enforced() {
+    let app = TestApp::spawn().await;
+    let db = app.database_url.clone();
+    app.leaderboard(json!({"slug": "priv", "name": "Private", "visibility": "private"}))
+        .await;
+    let (status, _) = app
+        .post(
+            "/api/v1/leagues",
+            json!({"slug": "privl", "name": "Private", "system": "elo", "visibility": "private"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    for (email, role) in [
+        ("viewer@x.io", Role::Viewer),
+        ("editor@x.io", Role::Editor),
+        ("admin@x.io", Role::Admin),
+    ] {
+        user(&db, email, role).await;
+    }
+    let mut callers: Vec<(&str, Client)> = vec![("anonymous", client_with(None))];
+    for (who, email) in [
+        ("viewer", "viewer@x.io"),
+        ("editor", "editor@x.io"),
+        ("admin", "admin@x.io"),
+    ] {
+        callers.push((who, signed_in(&app, email).await));
+    }
+    callers.push((
+        "read-key",
+        client_with(Some(&key(&db, &[Scope::Read]).await)),
+    ));
+    callers.push((
+        "scores-key",
+        client_with(Some(&key(&db, &[Scope::ScoresWrite]).await)),
+    ));
+    callers.push((
+        "matches-key",
+        client_with(Some(&key(&db, &[Scope::MatchesWrite]).await)),
+    ));
+    callers.push((
+        "admin-key",
+        client_with(Some(&key(&db, &[Scope::Admin]).await)),
+    ));
+
+    let (_, doc) = app.get("/api/openapi.json").await;
+    let mut routes = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let need = podium::auth::policy::need(&m, path).unwrap_or_else(|| {
+                panic!("{method} {path} has no entry in the authorization table")
+            });
+            routes.push((m, path.clone(), need));
+        }
+    }
+    // Harmless actions first; deletions last, so the resources exist while the rest is checked.
+    routes.sort_by_key(|(m, _, _)| *m == Method::DELETE);
+    let mut checked = 0;
+    for (method, path, need) in &routes {
+        if path.ends_with("/auth/login")
+            || path.ends_with("/auth/logout")
+            || path.ends_with("/auth/password")
+        {
+            continue; // exercised by their own tests (they change the caller's session)
+        }
+        let url = path
+            .replace("/leaderboards/{slug}", "/leaderboards/priv")
+            .replace("/leagues/{slug}", "/leagues/privl")
+            .replace("{participant}", "ann")
+            .replace("/jobs/{id}", "/jobs/00000000-0000-0000-0000-000000000000")
+            .replace("{id}", "999999");
+        for (who, client) in &callers {
+            if *method == Method::DELETE
+                && *who != "anonymous"
+                && *who != "viewer"
+                && *who != "read-key"
+            {
+                continue; // would delete the private resources the other callers need
+            }
+            let mut req = client.request(method.clone(), app.url(&url));
+            if matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+                req = req.json(&json!({}));
+            }
+            let status = req.send().await.unwrap().status();
+            let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+            if expected(*need, who) {
+                assert!(
+                    !denied,
+                    "{who} {method} {url} ({need:?}) → {status}, expected to be let through"
+                );
+            } else {
+                let want = if *who == "anonymous" {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(status, want, "{who} {method} {url} ({need:?})");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 250, "checked {checked} calls");
+    // Every table row names a route that exists.
+    for (m, r, _) in podium::auth::policy::TABLE {
+        let in_doc = doc["paths"][r].get(m.to_lowercase()).is_some();
+        assert!(
+            in_doc || ["/healthz", "/readyz", "/version", "/api/openapi.json"].contains(r),
+            "{m} {r} is not a route"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_session_gets_a_fresh_id_at_login_and_ends_at_logout() {
+    let app = TestApp::spawn().await;
+    user(&app.database_url, "ann@x.io", Role::Editor).await;
+    let client = client_with(None);
+    // A cookie planted before login is not adopted.
+    let planted = "podium_session=attacker-chosen-value";
+    let r = client
+        .post(app.url("/api/v1/auth/login"))
+        .header("cookie", planted)
+        .json(&json!({"email": "ANN@x.io", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    assert_ne!(session, planted);
+    let me = client
+        .get(app.url("/api/v1/auth/me"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.json::<Value>().await.unwrap()["user"]["role"], "editor");
+    let me = client
+        .get(app.url("/api/v1/auth/me"))
+        .header("cookie", planted)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+
+    // A change by cookie needs a same-origin Origin header.
+    let body = json!({"slug": "x", "name": "X"});
+    let r = client
+        .post(app.url("/api/v1/leaderboards"))
+        .header("cookie", &session)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = client
+        .post(app.url("/api/v1/leaderboards"))
+        .header("cookie", &session)
+        .header("origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let origin = format!("http://{}", app.addr);
+    let r = client
+        .post(app.url("/api/v1/leaderboards"))
+        .header("cookie", &session)
+        .header("origin", &origin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    let r = client
+        .post(app.url("/api/v1/auth/logout"))
+        .header("cookie", &session)
+        .header("origin", &origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let me = client
+        .get(app.url("/api/v1/auth/me"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401, "the old session id is dead");
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle_and_at_their_absolute_limit() {
+    let start: DateTime<Utc> = "2026-07-01T12:00:00Z".parse().unwrap();
+    let db = fresh_database().await;
+    let clock = Clock::manual(start);
+    let app = TestApp::start(db.clone(), clock.clone(), |c| {
+        c.session_idle_secs = 3600;
+        c.session_absolute_secs = 4 * 3600;
+    })
+    .await;
+    user(&db, "ann@x.io", Role::Viewer).await;
+    let login = || async {
+        let r = client_with(None)
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": "ann@x.io", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let me_url = app.url("/api/v1/auth/me");
+    let me = |cookie: String| {
+        let url = me_url.clone();
+        async move {
+            client_with(None)
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let s = login().await;
+    clock.set(start + chrono::Duration::minutes(50));
+    assert_eq!(me(s.clone()).await, 200);
+    clock.set(start + chrono::Duration::minutes(50 + 61));
+    assert_eq!(me(s).await, 401, "idle for more than an hour");
+
+    let s = login().await;
+    let t0 = start + chrono::Duration::minutes(111);
+    for i in 1..=7 {
+        clock.set(t0 + chrono::Duration::minutes(30 * i));
+        let status = me(s.clone()).await;
+        if i <= 7 && 30 * i < 240 {
+            assert_eq!(status, 200, "{} minutes in", 30 * i);
+        }
+    }
+    clock.set(t0 + chrono::Duration::minutes(241));
+    assert_eq!(me(s).await, 401, "past the absolute limit, even if active");
+}
+
+#[tokio::test]
+async fn failed_logins_back_off_and_unknown_accounts_look_the_same() {
+    let app = TestApp::spawn().await;
+    user(&app.database_url, "ann@x.io", Role::Viewer).await;
+    let client = client_with(None);
+    let attempt = |email: &'static str, password: &'static str| {
+        let client = client.clone();
+        let url = app.url("/api/v1/auth/login");
+        async move {
+            let r = client
+                .post(url)
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s1, wrong) = attempt("ann@x.io", "not the password").await;
+    let (s2, unknown) = attempt("nobody@x.io", "not the password").await;
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("request_id");
+        v
+    };
+    assert_eq!(
+        strip(wrong),
+        strip(unknown),
+        "the same answer for an unknown account"
+    );
+    for _ in 0..4 {
+        attempt("ann@x.io", "not the password").await;
+    }
+    let (status, problem) = attempt("ann@x.io", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
+    assert_eq!(problem["code"], "too_many_attempts");
+}
+
+#[tokio::test]
+async fn audit_rows_follow_each_action_and_the_database_refuses_to_change_them() {
+    let app = TestApp::spawn().await;
+    let db = app.database_url.clone();
+    user(&db, "boss@x.io", Role::Owner).await;
+    let boss = signed_in(&app, "boss@x.io").await;
+    let client_with_origin = boss;
+    let call = |m: Method, path: &str, body: Option<Value>| {
+        let mut r = client_with_origin.request(m, app.url(path));
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        async move { r.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        call(
+            Method::POST,
+            "/api/v1/leaderboards",
+            Some(json!({"slug": "a", "name": "A"}))
+        )
+        .await,
+        201
+    );
+    assert_eq!(
+        call(
+            Method::PATCH,
+            "/api/v1/leaderboards/a",
+            Some(json!({"name": "A2"}))
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        call(
+            Method::POST,
+            "/api/v1/leagues",
+            Some(json!({"slug": "l", "name": "L", "system": "elo"}))
+        )
+        .await,
+        201
+    );
+    assert_eq!(
+        call(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"email": "ed@x.io", "password": PASSWORD, "role": "editor"}))
+        )
+        .await,
+        201
+    );
+    let created: Value = client_with_origin
+        .post(app.url("/api/v1/keys"))
+        .json(&json!({"name": "ci", "scopes": ["scores:write"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        call(Method::DELETE, "/api/v1/leaderboards/a", None).await,
+        204
+    );
+    let r = client_with(None)
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "boss@x.io", "password": "wrong wrong wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    let (status, page) = app.get("/api/v1/audit?limit=100").await;
+    assert_eq!(status, 200, "{page}");
+    let entries = page["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for want in [
+        "auth.login",
+        "auth.login_failed",
+        "leaderboard.create",
+        "leaderboard.update",
+        "leaderboard.delete",
+        "league.create",
+        "user.create",
+        "key.create",
+    ] {
+        assert!(actions.contains(&want), "{want} missing from {actions:?}");
+    }
+    let update = entries
+        .iter()
+        .find(|e| e["action"] == "leaderboard.update")
+        .unwrap();
+    assert_eq!(update["actor"], "user:boss@x.io");
+    assert_eq!(update["before"]["name"], "A");
+    assert_eq!(update["after"]["name"], "A2");
+    assert!(update["request_id"].is_string() && update["ip"].is_string());
+    let text = serde_json::to_string(&page).unwrap();
+    assert!(
+        !text.contains(PASSWORD) && !text.contains(&secret),
+        "no secret in the audit log"
+    );
+    let (_, filtered) = app.get("/api/v1/audit?action=user.create").await;
+    assert_eq!(filtered["entries"].as_array().unwrap().len(), 2, "the owner (by the CLI) and ed");
+    let (_, filtered) = app.get("/api/v1/audit?action=user.create&actor=user:boss@x.io").await;
+    assert_eq!(filtered["entries"][0]["target"], "user:ed@x.io");
+
+    let mut conn = PgConnection::connect(&db).await.unwrap();
+    for sql in [
+        "update audit_log set action = 'forged'",
+        "delete from audit_log",
+        "truncate audit_log",
+    ] {
+        let err = sqlx::query(sql).execute(&mut conn).await.expect_err(sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_key_stops_working_on_every_process() {
+    let db = fresh_database().await;
+    let a = TestApp::start(db.clone(), Clock::System, |_| {}).await;
+    let b = TestApp::start(db.clone(), Clock::System, |_| {}).await;
+    a.leaderboard(json!({"slug": "s", "name": "S"})).await;
+    let (status, created) = a
+        .post(
+            "/api/v1/keys",
+            json!({"name": "game server", "scopes": ["scores:write"], "leaderboards": ["s"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with(&format!(
+        "pk_{}_",
+        created["key"]["prefix"].as_str().unwrap()
+    )));
+    let game = client_with(Some(&secret));
+    let put = |app: &TestApp| {
+        let req = game
+            .put(app.url("/api/v1/leaderboards/s/scores/ann"))
+            .json(&json!({"score": 1}));
+        async move { req.send().await.unwrap().status() }
+    };
+    async fn eventually(mut f: impl AsyncFnMut() -> StatusCode, want: StatusCode) -> StatusCode {
+        let mut last = StatusCode::OK;
+        for _ in 0..150 {
+            last = f().await;
+            if last == want {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        last
+    }
+    assert_eq!(
+        eventually(async || put(&b).await, StatusCode::OK).await,
+        StatusCode::OK,
+        "B learned of the new key"
+    );
+    // Limited to leaderboard s: another one is refused.
+    a.leaderboard(json!({"slug": "t", "name": "T"})).await;
+    let r = game
+        .put(a.url("/api/v1/leaderboards/t/scores/ann"))
+        .json(&json!({"score": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let id = created["key"]["id"].as_i64().unwrap();
+    let (status, _) = a.delete(&format!("/api/v1/keys/{id}")).await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        put(&a).await,
+        StatusCode::UNAUTHORIZED,
+        "at once on the process that revoked it"
+    );
+    assert_eq!(
+        eventually(async || put(&b).await, StatusCode::UNAUTHORIZED).await,
+        StatusCode::UNAUTHORIZED,
+        "and on the other"
+    );
+    let (_, keys) = a.get("/api/v1/keys").await;
+    let listed = &keys["keys"][0];
+    assert_eq!(listed["revoked"], true);
+    assert!(listed["last_used_at"].is_string() || listed["last_used_at"].is_null());
+    assert!(
+        !serde_json::to_string(&keys).unwrap().contains(&secret),
+        "the secret is never listed"
+    );
+    let _ = ADMIN_TOKEN;
+}
+
+#[tokio::test]
+async fn the_cli_creates_users_and_keys_and_exports_the_audit_log() {
+    let app = TestApp::spawn().await;
+    let db = app.database_url.clone();
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+            .args(args)
+            .env("DATABASE_URL", &db)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "root@x.io",
+            "--role",
+            "owner",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("created owner user root@x.io"), "{out}");
+    let (ok, _, err) = run(
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "weak@x.io",
+            "--role",
+            "viewer",
+        ],
+        "short\n",
+    );
+    assert!(!ok && err.contains("at least 12"), "{err}");
+    let (ok, out, err) = run(
+        &[
+            "admin",
+            "create-key",
+            "--name",
+            "automation",
+            "--scopes",
+            "admin",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let secret = out.trim().to_owned();
+    assert!(secret.starts_with("pk_"));
+    tokio::time::sleep(Duration::from_millis(1200)).await; // the server's key cache follows the feed
+    let r = client_with(Some(&secret))
+        .post(app.url("/api/v1/leaderboards"))
+        .json(&json!({"slug": "k", "name": "K"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (ok, out, err) = run(&["audit", "export", "--since", "2000-01-01T00:00:00Z"], "");
+    assert!(ok, "{err}");
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<&str> = lines
+        .iter()
+        .map(|l| l["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[..2], ["user.create", "key.create"], "{actions:?}");
+    assert!(actions.contains(&"leaderboard.create"));
+    assert_eq!(lines[0]["actor"], "cli");
+    assert!(!out.contains(&secret) && !out.contains(PASSWORD));
+}
