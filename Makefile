@@ -11,6 +11,11 @@ help:
 	@sed -n 's/^#   //p' Makefile
 
 run:
+	@if command -v npm >/dev/null 2>&1; then \
+		npm --prefix web ci --no-audit --no-fund --loglevel=error && npm --prefix web run build; \
+	else \
+		echo "npm not found: Podium will serve the API and a placeholder page instead of the web UI"; \
+	fi
 	cargo run --release --locked -p podium-server --bin podium -- serve --demo
 
 test:

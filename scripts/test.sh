@@ -33,6 +33,11 @@ cargo test --locked --workspace --lib --bins --tests --no-fail-fast 2>&1 | tee "
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$results" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$results" | awk '{s+=$1} END {print s+0}')
 
+step "web UI: types, lint, unit tests, budget, end to end in Chromium"
+PODIUM_BIN=$PWD/target/debug/podium scripts/test-web.sh 2>&1 | tee "$results"
+read -r wp wf < <(sed -n 's/^web: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${wp:-0})); failed=$((failed + ${wf:-1}))
+
 step "observability: rules, alerts end to end, dashboards"
 PODIUM_BIN=$PWD/target/debug/podium scripts/test-observability.sh 2>&1 | tee "$results"
 read -r op of < <(sed -n 's/^observability: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)

@@ -122,6 +122,7 @@ fn decode_cursor(s: &str) -> ApiResult<Cursor> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
     /// Entries per page, 1–1000 (default 50).
@@ -250,6 +251,7 @@ async fn list_entries(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct EntryQuery {
     period: Option<i64>,
@@ -286,6 +288,7 @@ fn entry_not_found(slug: &str, participant: &str) -> ApiError {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct AroundQuery {
     /// Entries to return, the participant included (1–100, default 11).

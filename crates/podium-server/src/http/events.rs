@@ -83,25 +83,26 @@ fn stream(
     rx: tokio::sync::broadcast::Receiver<LiveEvent>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let open = Open::new();
-    // Ends after the first lag: the client gets a `resync` event (re-read the board, reconnect).
-    BroadcastStream::new(rx)
-        .scan(false, |done, item| {
-            if *done {
-                return std::future::ready(None);
+    // A comment first, so clients (and proxies) see the stream open at once. The stream ends
+    // after the first lag: the client gets a `resync` event (re-read the board, reconnect).
+    let hello = futures::stream::once(std::future::ready(Event::default().comment("connected")));
+    let events = BroadcastStream::new(rx).scan(false, |done, item| {
+        if *done {
+            return std::future::ready(None);
+        }
+        std::future::ready(Some(match item {
+            Ok(e) => event(&e),
+            Err(_) => {
+                *done = true;
+                metrics::counter!(m::EVENT_STREAMS_DROPPED).increment(1);
+                Event::default().event("resync").data("{}")
             }
-            std::future::ready(Some(match item {
-                Ok(e) => event(&e),
-                Err(_) => {
-                    *done = true;
-                    metrics::counter!(m::EVENT_STREAMS_DROPPED).increment(1);
-                    Event::default().event("resync").data("{}")
-                }
-            }))
-        })
-        .map(move |e| {
-            let _open = &open;
-            Ok(e)
-        })
+        }))
+    });
+    hello.chain(events).map(move |e| {
+        let _open = &open;
+        Ok(e)
+    })
 }
 
 fn event(e: &LiveEvent) -> Event {

@@ -324,6 +324,7 @@ async fn delete_leaderboard(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct PeriodQuery {
     /// At most this many periods (1–1000, default 100), newest first.

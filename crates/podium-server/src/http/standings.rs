@@ -66,6 +66,7 @@ fn check_limit(limit: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct StandingsQuery {
     /// 1–1000, default 50.
@@ -231,6 +232,7 @@ async fn get_participant(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct PageQuery {
     /// 1–1000, default 100.
@@ -386,6 +388,7 @@ async fn list_matches(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct PairQuery {
     a: String,

@@ -482,8 +482,14 @@ async fn audit_rows_follow_each_action_and_the_database_refuses_to_change_them()
         "no secret in the audit log"
     );
     let (_, filtered) = app.get("/api/v1/audit?action=user.create").await;
-    assert_eq!(filtered["entries"].as_array().unwrap().len(), 2, "the owner (by the CLI) and ed");
-    let (_, filtered) = app.get("/api/v1/audit?action=user.create&actor=user:boss@x.io").await;
+    assert_eq!(
+        filtered["entries"].as_array().unwrap().len(),
+        2,
+        "the owner (by the CLI) and ed"
+    );
+    let (_, filtered) = app
+        .get("/api/v1/audit?action=user.create&actor=user:boss@x.io")
+        .await;
     assert_eq!(filtered["entries"][0]["target"], "user:ed@x.io");
 
     let mut conn = PgConnection::connect(&db).await.unwrap();

@@ -1,0 +1,2 @@
+import { LoginPage } from '@/features/auth';
+export default LoginPage;

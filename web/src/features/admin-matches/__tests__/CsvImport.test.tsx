@@ -1,0 +1,58 @@
+import { fireEvent, screen } from '@testing-library/react';
+import { renderWithProviders } from '@/testing/render';
+import { CsvImport } from '../components/CsvImport';
+
+class FakeXhr {
+  static last: FakeXhr | null = null;
+  status = 0;
+  responseText = '';
+  upload: { onprogress: ((e: { lengthComputable: boolean; loaded: number; total: number }) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  withCredentials = false;
+  sent = '';
+  constructor() { FakeXhr.last = this; }
+  open() {}
+  setRequestHeader() {}
+  send(body: string) { this.sent = body; }
+  respond(status: number, body: unknown) { this.status = status; this.responseText = JSON.stringify(body); this.onload?.(); }
+}
+
+const csv = 'match,played_at,participants,score\nm1,2026-03-01T18:30:00Z,ann,3\nm1,2026-03-01T18:30:00Z,bob,x\n';
+
+describe('CsvImport', () => {
+  beforeEach(() => {
+    FakeXhr.last = null;
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
+  });
+  const sent = () => vi.waitFor(() => { if (!FakeXhr.last?.sent) throw new Error('not sent'); return FakeXhr.last; });
+
+  it('previews the file, then marks the rows the server refused', async () => {
+    renderWithProviders(<CsvImport slug="chess" />);
+    fireEvent.change(screen.getByLabelText('Or paste CSV'), { target: { value: csv } });
+    expect(screen.getByText('2 rows, 1 matches')).toBeInTheDocument();
+    expect(screen.getAllByRole('row')).toHaveLength(3);
+    fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    const xhr = await sent();
+    expect(xhr.sent).toBe(csv);
+    xhr.upload.onprogress?.({ lengthComputable: true, loaded: 50, total: 100 });
+    xhr.respond(422, { code: 'validation_failed', status: 422, title: 'Unprocessable', detail: 'bad rows', errors: [{ field: 'score', message: 'not a number', line: 3 }] });
+    expect(await screen.findByText(/not a number/)).toBeInTheDocument();
+    expect(screen.getAllByRole('row')[2]).toHaveClass('bad');
+  });
+
+  it('says what was imported', async () => {
+    renderWithProviders(<CsvImport slug="chess" />);
+    fireEvent.change(screen.getByLabelText('Or paste CSV'), { target: { value: csv.replace(',x', ',1') } });
+    fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    (await sent()).respond(201, { imported: 1, already_recorded: 0, match_ids: [7] });
+    expect(await screen.findByText('Imported 1 matches (0 already recorded).')).toBeInTheDocument();
+  });
+
+  it('refuses a file without the required columns before sending it', () => {
+    renderWithProviders(<CsvImport slug="chess" />);
+    fireEvent.change(screen.getByLabelText('Or paste CSV'), { target: { value: 'a,b\n1,2\n' } });
+    expect(screen.getByRole('alert')).toHaveTextContent('Missing columns: match, played_at, participants, rank|score');
+    expect(screen.getByRole('button', { name: 'Import' })).toBeDisabled();
+  });
+});

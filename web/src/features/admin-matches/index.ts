@@ -1,0 +1,1 @@
+export { LeagueAdminPage } from './components/LeagueAdminPage';

@@ -1,0 +1,1 @@
+export { LeaderboardsAdmin, LeaguesAdmin } from './components/RankingsAdmin';

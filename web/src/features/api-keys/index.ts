@@ -1,0 +1,1 @@
+export { KeysAdmin } from './components/KeysAdmin';

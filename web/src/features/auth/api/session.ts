@@ -1,0 +1,48 @@
+//! The web session: who is signed in, sign in, sign out (cookie `podium_session`).
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ApiError } from '@/lib/api-client';
+import type { Role } from '../lib/roles';
+
+export interface SessionUser {
+  email: string;
+  role: Role;
+}
+
+export const meKey = ['auth', 'me'] as const;
+
+/** The signed-in user, or null when nobody is (401) or the server has no accounts (404). */
+export async function fetchMe(signal?: AbortSignal): Promise<SessionUser | null> {
+  try {
+    const r = await api<{ user: SessionUser }>('/api/v1/auth/me', { signal });
+    return r.user;
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 401 || e.status === 404)) return null;
+    throw e;
+  }
+}
+
+export const meQuery = () => queryOptions({ queryKey: meKey, queryFn: ({ signal }) => fetchMe(signal), staleTime: 60_000 });
+
+export const useMe = () => useQuery(meQuery());
+
+export function useLogin() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { email: string; password: string }) =>
+      api<{ user: SessionUser }>('/api/v1/auth/login', { method: 'POST', body }),
+    onSuccess: (r) => {
+      qc.setQueryData(meKey, r.user);
+    },
+  });
+}
+
+export function useLogout() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api<unknown>('/api/v1/auth/logout', { method: 'POST' }),
+    onSettled: () => {
+      qc.setQueryData(meKey, null);
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] === 'admin' });
+    },
+  });
+}

@@ -1,0 +1,1 @@
+export { FlagsAdmin } from './components/FlagsAdmin';

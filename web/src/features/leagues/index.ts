@@ -1,0 +1,3 @@
+export { LeagueList } from './components/LeagueList';
+export { LeaguePage } from './components/LeaguePage';
+export { ParticipantPage } from './components/ParticipantPage';

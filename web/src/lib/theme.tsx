@@ -1,0 +1,29 @@
+//! Light and dark themes: follows the system until the visitor picks one, then remembers it.
+import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
+import { load, save } from './storage';
+
+export type ThemeChoice = 'system' | 'light' | 'dark';
+
+interface ThemeState {
+  theme: ThemeChoice;
+  setTheme: (t: ThemeChoice) => void;
+}
+
+const ThemeContext = createContext<ThemeState>({ theme: 'system', setTheme: () => {} });
+
+function apply(t: ThemeChoice) {
+  if (t === 'system') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = t;
+}
+
+export function ThemeProvider({ children }: { children: ReactNode }) {
+  const [theme, setState] = useState<ThemeChoice>(() => load<ThemeChoice>('podium.theme', 'system'));
+  const setTheme = useCallback((t: ThemeChoice) => {
+    save('podium.theme', t);
+    apply(t);
+    setState(t);
+  }, []);
+  return <ThemeContext.Provider value={{ theme, setTheme }}>{children}</ThemeContext.Provider>;
+}
+
+export const useTheme = () => useContext(ThemeContext);
