@@ -27,6 +27,7 @@ pub struct Inner {
     pub ranks: Arc<Ranks>,
     pub leagues: Arc<Leagues>,
     pub auth: Arc<crate::auth::Auth>,
+    pub flags: Arc<crate::flags::Flags>,
     pub feed: Arc<Feed>,
     pub batcher: Batcher,
     pub clock: Clock,
@@ -129,6 +130,13 @@ async fn serve(
             }
         })
     };
+    let flags = Arc::new(crate::flags::Flags::default());
+    flags.reload(&pool).await?;
+    let flags_task = tokio::spawn(crate::flags::follow(
+        flags.clone(),
+        pool.clone(),
+        feed.flags_changed.clone(),
+    ));
     let (batcher, writer) = Batcher::start(
         pool.clone(),
         feed.clone(),
@@ -140,6 +148,7 @@ async fn serve(
         ranks,
         leagues,
         auth: auth.clone(),
+        flags,
         feed: feed.clone(),
         batcher,
         clock: options.clock.clone(),
@@ -206,6 +215,7 @@ async fn serve(
     warm.abort();
     league_task.abort();
     auth_task.abort();
+    flags_task.abort();
     let _ = warm.await;
     if let Some(t) = metrics_task {
         let _ = t.await;

@@ -49,6 +49,7 @@ pub async fn record(
     )
     .execute(conn)
     .await?;
+    metrics::counter!(crate::metrics::AUDIT_EVENTS, "action" => action.to_owned()).increment(1);
     Ok(())
 }
 

@@ -380,7 +380,11 @@ async fn recompute_on(db: &Database, slug: &str) -> anyhow::Result<()> {
     let Some((def, version)) = all.into_iter().find(|(d, _)| d.slug == slug) else {
         anyhow::bail!("no league has the slug '{slug}'");
     };
-    let data = crate::league::load(&mut conn, def, version).await?;
+    // The recompute itself reads and replays the matches; it only needs the league's identity.
+    let params = podium_core::rating::Params::parse(&def.system, &def.params)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut data = crate::league::LeagueData::new(std::sync::Arc::new(def), params);
+    data.version = version;
     drop(conn);
     let leagues = crate::league::Leagues::default();
     let league = leagues.install(data);

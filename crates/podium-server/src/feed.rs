@@ -34,6 +34,8 @@ pub struct Feed {
     league_tx: tokio::sync::mpsc::UnboundedSender<LeagueSync>,
     /// Woken when API keys change; the auth task reloads them.
     pub keys_changed: Arc<tokio::sync::Notify>,
+    /// Woken when feature flags change (or may have: a full reload); the flag task reloads them.
+    pub flags_changed: Arc<tokio::sync::Notify>,
     applied: Mutex<i64>,
     applied_seq: AtomicI64,
     past_cache: usize,
@@ -57,6 +59,7 @@ impl Feed {
             leagues,
             league_tx,
             keys_changed: Arc::new(tokio::sync::Notify::new()),
+            flags_changed: Arc::new(tokio::sync::Notify::new()),
             applied: Mutex::new(0),
             applied_seq: AtomicI64::new(0),
             past_cache,
@@ -82,6 +85,8 @@ impl Feed {
             .sum();
         self.ranks.replace_all(states);
         self.leagues.replace_all(leagues);
+        // Flag changes up to `seq` are not replayed after a snapshot: reload the flags too.
+        self.flags_changed.notify_one();
         **applied = seq;
         self.applied_seq.store(seq, Ordering::Relaxed);
         metrics::gauge!(m::CHANGE_SEQ).set(seq as f64);
@@ -140,6 +145,10 @@ impl Feed {
             }
             Change::ApiKey => {
                 self.keys_changed.notify_one();
+                RankMove::default()
+            }
+            Change::Flag => {
+                self.flags_changed.notify_one();
                 RankMove::default()
             }
             other => self.ranks.apply(other, self.past_cache),

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod avatar;
 pub mod batcher;
 pub mod cli;
 pub mod clock;
@@ -13,6 +14,7 @@ pub mod demo;
 pub mod embedded;
 pub mod error;
 pub mod feed;
+pub mod flags;
 pub mod http;
 pub mod jobs;
 pub mod league;

@@ -21,11 +21,20 @@ pub const CHANGES_APPLIED: &str = "podium_changes_applied_total";
 pub const CHANGE_SEQ: &str = "podium_change_feed_applied_sequence";
 pub const BUILD_INFO: &str = "podium_build_info";
 pub const READY: &str = "podium_ready";
+pub const POOL_MAX: &str = "podium_db_pool_max_connections";
+pub const LOGIN_FAILURES: &str = "podium_login_failures_total";
+pub const AUDIT_EVENTS: &str = "podium_audit_events_total";
 pub const RANKING_COMPUTE: &str = "podium_ranking_compute_seconds";
 pub const EVENT_STREAMS: &str = "podium_event_streams_open";
 pub const EVENT_STREAMS_DROPPED: &str = "podium_event_streams_dropped_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// CPU, memory, file descriptors and start time of this process (`process_*`).
+fn process_collector() -> &'static metrics_process::Collector {
+    static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
+    COLLECTOR.get_or_init(metrics_process::Collector::default)
+}
 
 /// The process-wide recorder (installed once; several test servers share it).
 pub fn handle() -> &'static PrometheusHandle {
@@ -116,6 +125,17 @@ fn describe() {
         READY,
         "1 when this process is ready to serve (index warm, not draining)."
     );
+    describe_gauge!(POOL_MAX, "Most connections the database pool may open.");
+    describe_counter!(
+        LOGIN_FAILURES,
+        "Failed sign-ins by reason (wrong_credentials, throttled)."
+    );
+    describe_counter!(AUDIT_EVENTS, "Audit log records written, by action.");
+    describe_counter!(
+        "podium_flag_evaluations_total",
+        "Feature flag evaluations by flag and result (true, false, error)."
+    );
+    process_collector().describe();
 }
 
 async fn render(State(state): State<AppState>) -> String {
@@ -128,6 +148,8 @@ async fn render(State(state): State<AppState>) -> String {
         metrics::gauge!(INDEX_ENTRIES, "leaderboard" => slug).set(n as f64);
     }
     metrics::gauge!(READY).set(if state.is_ready() { 1.0 } else { 0.0 });
+    metrics::gauge!(POOL_MAX).set(f64::from(state.config.db_max_connections));
+    process_collector().collect();
     handle().render()
 }
 

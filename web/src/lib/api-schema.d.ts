@@ -89,6 +89,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List feature flags, ordered by key. */
+        get: operations["list_flags"];
+        put?: never;
+        /** Create a feature flag. */
+        post: operations["create_flag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flags/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a flag; evaluating it afterwards answers `FLAG_NOT_FOUND`. */
+        delete: operations["delete_flag"];
+        options?: never;
+        head?: never;
+        /** Change a flag's description, state, rollout percentage or allow-list. */
+        patch: operations["update_flag"];
+        trace?: never;
+    };
     "/api/v1/jobs/{id}": {
         parameters: {
             query?: never;
@@ -560,6 +596,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/participants/{participant}/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The avatar image, with an ETag; answers `If-None-Match` with 304. */
+        get: operations["get_avatar"];
+        /**
+         * Upload an avatar (PNG, JPEG or WebP, up to 2 MB and 4096×4096). It is decoded, shrunk to
+         *     fit 256×256 and stored re-encoded as PNG, without any metadata of the upload.
+         */
+        put: operations["put_avatar"];
+        post?: never;
+        /** Remove a participant's avatar (the rest of the profile is kept). */
+        delete: operations["delete_avatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/participants/{participant}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a participant's profile. */
+        get: operations["get_profile"];
+        /** Create or replace a participant's profile (its avatar is kept). */
+        put: operations["put_profile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -595,6 +671,44 @@ export interface paths {
         patch: operations["update_user"];
         trace?: never;
     };
+    "/ofrep/v1/evaluate/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate every flag for the subject in `context.targetingKey`. A flag that needs a subject
+         *     when none is given is listed with `TARGETING_KEY_MISSING`. The answer carries an `ETag`;
+         *     send it back in `If-None-Match` to get `304 Not Modified` while nothing changed.
+         */
+        post: operations["evaluate_flags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ofrep/v1/evaluate/flags/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate one flag for the subject in `context.targetingKey`. */
+        post: operations["evaluate_flag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -619,6 +733,21 @@ export interface components {
             /** Format: int64 */
             subscore?: number;
             metadata?: Record<string, never> | null;
+        };
+        /** @description A flag to create. */
+        CreateFlag: {
+            /** @description `^[a-z0-9][a-z0-9_.-]{0,99}$`; cannot be changed later. */
+            key: string;
+            description?: string;
+            /** @description Off unless given. */
+            enabled?: boolean;
+            /**
+             * Format: int64
+             * @description 0 to 100; 0 unless given.
+             */
+            rollout_percentage?: number;
+            /** @description Subjects that get the flag whatever the percentage. */
+            allow_list?: string[];
         };
         /** @description A key to create. */
         CreateKey: {
@@ -722,7 +851,7 @@ export interface components {
          * @description Stable error codes that clients (and the web UI) switch on.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_csv" | "invalid_body" | "unknown_field" | "missing_field" | "invalid_type" | "out_of_range" | "validation_failed" | "immutable_field" | "score_overflow" | "invalid_query" | "invalid_cursor" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "too_many_attempts" | "invalid_credentials" | "email_taken" | "key_not_found" | "user_not_found" | "leaderboard_not_found" | "league_not_found" | "match_not_found" | "participant_not_found" | "period_not_found" | "entry_not_found" | "not_found" | "method_not_allowed" | "slug_taken" | "too_many_items" | "not_ready" | "timeout" | "internal";
+        ErrorCode: "malformed_json" | "invalid_csv" | "invalid_body" | "unknown_field" | "missing_field" | "invalid_type" | "out_of_range" | "validation_failed" | "immutable_field" | "score_overflow" | "invalid_query" | "invalid_cursor" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "too_many_attempts" | "invalid_credentials" | "email_taken" | "key_not_found" | "user_not_found" | "leaderboard_not_found" | "league_not_found" | "match_not_found" | "participant_not_found" | "period_not_found" | "entry_not_found" | "profile_not_found" | "avatar_not_found" | "invalid_image" | "image_too_large" | "not_found" | "method_not_allowed" | "slug_taken" | "too_many_items" | "not_ready" | "timeout" | "internal";
         /** @description One field at fault in a request. */
         FieldError: {
             /** @description JSON path of the field, e.g. `score` or `[3].participant`; for a CSV file, the column. */
@@ -733,6 +862,28 @@ export interface components {
              * @description For a CSV file: the line of the file (the header is line 1).
              */
             line?: number | null;
+        };
+        /** @description A feature flag as stored. */
+        Flag: {
+            /** @description Matches `^[a-z0-9][a-z0-9_.-]{0,99}$`. */
+            key: string;
+            description: string;
+            enabled: boolean;
+            /**
+             * Format: int32
+             * @description 0 to 100: the share of subjects (by bucket) that get the flag.
+             */
+            rollout_percentage: number;
+            /** @description Subjects that get the flag whatever the percentage (while it is enabled). */
+            allow_list: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description The flags. */
+        FlagList: {
+            flags: components["schemas"]["Flag"][];
         };
         /** @description Two participants' record against each other. */
         HeadToHead: {
@@ -768,6 +919,11 @@ export interface components {
             /** Format: double */
             rating_before: number;
         };
+        /**
+         * Format: binary
+         * @description The raw bytes of an image file, for the OpenAPI document.
+         */
+        ImageFile: string;
         /** @description What an import did. */
         ImportResult: {
             /** @description Matches recorded by this import. */
@@ -958,6 +1114,37 @@ export interface components {
         Me: {
             user: components["schemas"]["UserView"];
         };
+        /** @description Every flag, evaluated for one context. */
+        OfrepBulk: {
+            flags: components["schemas"]["OfrepResult"][];
+        };
+        /**
+         * @description OFREP's error codes.
+         * @enum {string}
+         */
+        OfrepErrorCode: "FLAG_NOT_FOUND" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "GENERAL";
+        /** @description A successful evaluation. */
+        OfrepEvaluation: {
+            key: string;
+            value: boolean;
+            reason: components["schemas"]["Reason"];
+            /** @description `on` or `off`. */
+            variant: string;
+            metadata: Record<string, never>;
+        };
+        /** @description A failed evaluation (of one flag, or of a whole bulk request without `key`). */
+        OfrepFailure: {
+            key?: string | null;
+            errorCode: components["schemas"]["OfrepErrorCode"];
+            errorDetails: string;
+        };
+        /** @description An evaluation request: the context names the subject in `targetingKey`. */
+        OfrepRequest: {
+            /** @description `{"targetingKey": "<subject>", …}`; other attributes are ignored. */
+            context?: Record<string, never> | null;
+        };
+        /** @description One flag of a bulk answer. */
+        OfrepResult: components["schemas"]["OfrepEvaluation"] | components["schemas"]["OfrepFailure"];
         /**
          * @description What a submission does to the kept score: `best` keeps the better (score, subscore) pair,
          *     `latest` replaces it, `increment`/`decrement` add or subtract both.
@@ -1025,6 +1212,25 @@ export interface components {
             errors?: components["schemas"]["FieldError"][];
             request_id?: string | null;
         };
+        /** @description A participant's profile. */
+        ProfileView: {
+            participant: string;
+            display_name?: string | null;
+            /** @description ISO 3166-1 alpha-2 code, upper case. */
+            country?: string | null;
+            metadata: Record<string, never>;
+            /** @description Where the avatar is served; its `v` changes with the image. Null without an avatar. */
+            avatar_url?: string | null;
+        };
+        /** @description A profile's text fields. A PUT replaces all of them: a field left out is cleared. */
+        PutProfile: {
+            /** @description 1 to 100 characters, no control characters. */
+            display_name?: string | null;
+            /** @description ISO 3166-1 alpha-2 code such as `SE` (any case). */
+            country?: string | null;
+            /** @description A JSON object of up to 16 KiB; `{}` when left out. */
+            metadata?: Record<string, never> | null;
+        };
         /** @description The numbers of a rating system that apply to a league; the others are left out. */
         RatingNumbers: {
             /**
@@ -1046,6 +1252,11 @@ export interface components {
             /** Format: int64 */
             points?: number | null;
         };
+        /**
+         * @description Why an evaluation came out as it did (OpenFeature's reasons).
+         * @enum {string}
+         */
+        Reason: "DISABLED" | "TARGETING_MATCH" | "SPLIT" | "DEFAULT";
         /** @description The request body: one match, or an array recorded atomically. */
         RecordBody: components["schemas"]["MatchBody"] | components["schemas"]["MatchBody"][];
         /**
@@ -1162,6 +1373,14 @@ export interface components {
             rank?: number | null;
             /** Format: double */
             score?: number | null;
+        };
+        /** @description Changes to a flag; absent fields stay as they are. */
+        UpdateFlag: {
+            description?: string | null;
+            enabled?: boolean | null;
+            /** Format: int64 */
+            rollout_percentage?: number | null;
+            allow_list?: string[] | null;
         };
         /** @description Changes to a leaderboard. `order` and `operator` cannot change after creation. */
         UpdateLeaderboard: {
@@ -1362,6 +1581,133 @@ export interface operations {
                 content?: never;
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_flags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagList"];
+                };
+            };
+        };
+    };
+    create_flag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFlag"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flag"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_flag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_flag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateFlag"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flag"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2587,6 +2933,195 @@ export interface operations {
             };
         };
     };
+    get_avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": components["schemas"]["ImageFile"];
+                "image/png": components["schemas"]["ImageFile"];
+                "image/webp": components["schemas"]["ImageFile"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileView"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an image, not the declared type, truncated, or too many pixels */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_avatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                participant: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutProfile"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileView"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileView"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_users: {
         parameters: {
             query?: never;
@@ -2690,6 +3225,93 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    evaluate_flags: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the last answer */
+                "If-None-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["OfrepRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description Identifies this answer */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepBulk"];
+                };
+            };
+            /** @description Nothing changed since the answer with that ETag */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description INVALID_CONTEXT */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepFailure"];
+                };
+            };
+        };
+    };
+    evaluate_flag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["OfrepRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepEvaluation"];
+                };
+            };
+            /** @description TARGETING_KEY_MISSING or INVALID_CONTEXT */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepFailure"];
+                };
+            };
+            /** @description FLAG_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfrepFailure"];
                 };
             };
         };

@@ -115,6 +115,21 @@ pub const TABLE: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/keys", Admin),
     ("DELETE", "/api/v1/keys/{id}", Admin),
     ("GET", "/api/v1/audit", Admin),
+    ("GET", "/api/v1/flags", Admin),
+    ("POST", "/api/v1/flags", Admin),
+    ("PATCH", "/api/v1/flags/{key}", Admin),
+    ("DELETE", "/api/v1/flags/{key}", Admin),
+    ("POST", "/ofrep/v1/evaluate/flags/{key}", Public),
+    ("POST", "/ofrep/v1/evaluate/flags", Public),
+    ("GET", "/api/v1/participants/{participant}/profile", Public),
+    ("PUT", "/api/v1/participants/{participant}/profile", Manage),
+    ("GET", "/api/v1/participants/{participant}/avatar", Public),
+    ("PUT", "/api/v1/participants/{participant}/avatar", Manage),
+    (
+        "DELETE",
+        "/api/v1/participants/{participant}/avatar",
+        Manage,
+    ),
 ];
 
 /// The need of a route, if the table has it.

@@ -68,6 +68,7 @@ impl Columns {
             ),
             Change::LeagueDeleted { league_id } => ("league_deleted", *league_id, None, None),
             Change::ApiKey => ("api_key", 0, None, None),
+            Change::Flag => ("flag", 0, None, None),
         };
         self.kind.push(kind);
         self.leaderboard_id.push(lb);
@@ -235,6 +236,7 @@ pub async fn fetch(
                 league_id: r.leaderboard_id,
             },
             "api_key" => Change::ApiKey,
+            "flag" => Change::Flag,
             other => {
                 return Err(sqlx::Error::Protocol(format!(
                     "unknown change kind '{other}' in change_log"

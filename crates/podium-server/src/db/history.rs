@@ -64,72 +64,55 @@ pub async fn insert(
     if rows.len() > CHUNK {
         return copy(tx, league_id, rows).await;
     }
-    for chunk in rows.chunks(CHUNK) {
-        let n = chunk.len();
-        let mut match_id = Vec::with_capacity(n);
-        let mut num = Vec::with_capacity(n);
-        let mut season = Vec::with_capacity(n);
-        let mut played_at = Vec::with_capacity(n);
-        let mut f: [Vec<f64>; 12] = Default::default();
-        let mut points_before = Vec::with_capacity(n);
-        let mut points_after = Vec::with_capacity(n);
-        for r in chunk {
-            match_id.push(r.match_id);
-            num.push(r.num as i32);
-            season.push(r.season);
-            played_at.push(from_micros(r.played_at));
-            let vals = [
-                r.display_before,
-                r.display_after,
-                r.before.rating,
-                r.after.rating,
-                r.before.deviation,
-                r.after.deviation,
-                r.before.volatility,
-                r.after.volatility,
-                r.before.mu,
-                r.after.mu,
-                r.before.sigma,
-                r.after.sigma,
-            ];
-            for (col, v) in f.iter_mut().zip(vals) {
-                col.push(v);
-            }
-            points_before.push(r.before.points);
-            points_after.push(r.after.points);
+    let n = rows.len();
+    let mut match_id = Vec::with_capacity(n);
+    let mut num = Vec::with_capacity(n);
+    let mut season = Vec::with_capacity(n);
+    let mut played_at = Vec::with_capacity(n);
+    let mut f: [Vec<f64>; 7] = Default::default();
+    let mut points = Vec::with_capacity(n);
+    for r in rows {
+        match_id.push(r.match_id);
+        num.push(r.num as i32);
+        season.push(r.season);
+        played_at.push(from_micros(r.played_at));
+        let a = &r.after;
+        for (col, v) in f.iter_mut().zip([
+            r.display_before,
+            r.display_after,
+            a.rating,
+            a.deviation,
+            a.volatility,
+            a.mu,
+            a.sigma,
+        ]) {
+            col.push(v);
         }
-        sqlx::query!(
-            r#"insert into rating_history (league_id, match_id, num, season, played_at,
-                   display_before, display_after, rating_before, rating_after, deviation_before,
-                   deviation_after, volatility_before, volatility_after, mu_before, mu_after,
-                   sigma_before, sigma_after, points_before, points_after)
-               select $1, * from unnest($2::bigint[], $3::int[], $4::int[], $5::timestamptz[],
-                   $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[],
-                   $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[],
-                   $16::float8[], $17::float8[], $18::bigint[], $19::bigint[])"#,
-            league_id,
-            &match_id,
-            &num,
-            &season,
-            &played_at as &[DateTime<Utc>],
-            &f[0],
-            &f[1],
-            &f[2],
-            &f[3],
-            &f[4],
-            &f[5],
-            &f[6],
-            &f[7],
-            &f[8],
-            &f[9],
-            &f[10],
-            &f[11],
-            &points_before,
-            &points_after
-        )
-        .execute(&mut *tx)
-        .await?;
+        points.push(a.points);
     }
+    sqlx::query!(
+        r#"insert into rating_history (league_id, match_id, num, season, played_at,
+               display_before, display_after, rating_after, deviation_after, volatility_after,
+               mu_after, sigma_after, points_after)
+           select $1, * from unnest($2::bigint[], $3::int[], $4::int[], $5::timestamptz[],
+               $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[],
+               $11::float8[], $12::float8[], $13::bigint[])"#,
+        league_id,
+        &match_id,
+        &num,
+        &season,
+        &played_at as &[DateTime<Utc>],
+        &f[0],
+        &f[1],
+        &f[2],
+        &f[3],
+        &f[4],
+        &f[5],
+        &f[6],
+        &points
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -143,34 +126,28 @@ async fn copy(
     let mut copy = tx
         .copy_in_raw(
             "copy rating_history (league_id, match_id, num, season, played_at, display_before, \
-             display_after, rating_before, rating_after, deviation_before, deviation_after, \
-             volatility_before, volatility_after, mu_before, mu_after, sigma_before, sigma_after, \
-             points_before, points_after) from stdin",
+             display_after, rating_after, deviation_after, volatility_after, mu_after, \
+             sigma_after, points_after) from stdin",
         )
         .await?;
     let mut buf = String::with_capacity(1 << 21);
     for r in rows {
         let at = from_micros(r.played_at).format("%Y-%m-%d %H:%M:%S%.6f+00");
+        let a = &r.after;
         let _ = writeln!(
             buf,
-            "{league_id}\t{}\t{}\t{}\t{at}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{league_id}\t{}\t{}\t{}\t{at}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             r.match_id,
             r.num,
             r.season,
             r.display_before,
             r.display_after,
-            r.before.rating,
-            r.after.rating,
-            r.before.deviation,
-            r.after.deviation,
-            r.before.volatility,
-            r.after.volatility,
-            r.before.mu,
-            r.after.mu,
-            r.before.sigma,
-            r.after.sigma,
-            r.before.points,
-            r.after.points,
+            a.rating,
+            a.deviation,
+            a.volatility,
+            a.mu,
+            a.sigma,
+            a.points,
         );
         if buf.len() >= 1 << 20 {
             copy.send(buf.as_bytes()).await?;

@@ -82,6 +82,8 @@ async fn login(
     ];
     if let Some(until) = throttle::locked_until(&state.pool, &keys, now).await? {
         let wait = (until - now).num_seconds().max(1);
+        metrics::counter!(crate::metrics::LOGIN_FAILURES, "reason" => "throttled").increment(1);
+        tracing::warn!(email = %email, reason = "throttled", "login failed");
         let mut r = ApiError::new(
             ErrorCode::TooManyAttempts,
             format!("too many failed sign-ins; try again in {wait} s"),
@@ -106,6 +108,9 @@ async fn login(
     let user = match user {
         Some(u) if ok && u.disabled_at.is_none() => u,
         _ => {
+            metrics::counter!(crate::metrics::LOGIN_FAILURES, "reason" => "wrong_credentials")
+                .increment(1);
+            tracing::warn!(email = %email, reason = "wrong_credentials", "login failed");
             throttle::fail(&state.pool, &keys, now).await?;
             let mut tx = state.pool.begin().await?;
             let mut failed = ctx.clone();

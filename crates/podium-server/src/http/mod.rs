@@ -7,13 +7,16 @@ mod auth;
 mod entries;
 mod events;
 pub mod extract;
+mod flags;
 mod jobs;
 mod keys;
 mod leaderboards;
 mod league_views;
 mod leagues;
 mod matches;
+mod ofrep;
 mod openapi;
+mod profiles;
 mod scores;
 mod standings;
 mod users;
@@ -60,9 +63,9 @@ pub fn current_request_id() -> Option<String> {
     CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
 }
 
-/// The API routes with their OpenAPI description.
+/// The API routes with their OpenAPI description; OFREP keeps its own `/ofrep/v1` prefix.
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::base()).nest(
+    let api = OpenApiRouter::with_openapi(openapi::base()).nest(
         "/api/v1",
         leaderboards::router()
             .merge(scores::router())
@@ -75,8 +78,11 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             .merge(auth::router())
             .merge(users::router())
             .merge(keys::router())
-            .merge(audit::router()),
-    )
+            .merge(profiles::router())
+            .merge(audit::router())
+            .merge(flags::router()),
+    );
+    api.nest("/ofrep/v1", ofrep::router())
 }
 
 /// The complete application.

@@ -26,6 +26,9 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "standings", description = "Standings, participants and rating history"),
         (name = "jobs", description = "Background jobs such as full recomputes"),
         (name = "accounts", description = "Sign-in, users, API keys and the audit log"),
+        (name = "flags", description = "Feature flags (admin)"),
+        (name = "ofrep", description = "OpenFeature Remote Evaluation Protocol: evaluate feature flags"),
+        (name = "profiles", description = "Participant profiles and avatars"),
     )
 )]
 struct ApiDoc;

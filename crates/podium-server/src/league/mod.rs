@@ -134,6 +134,18 @@ pub async fn load(
     def: LeagueDef,
     version: i64,
 ) -> Result<LeagueData, LoadError> {
+    load_with(conn, def, version, |_, _, _, _, _| {}).await
+}
+
+/// Like `load`, calling `on_current(ratings, match, outcome, index, total)` for each match of
+/// the current season as it is rated (a full recompute collects the history this way, reading
+/// and replaying the matches once).
+pub async fn load_with(
+    conn: &mut PgConnection,
+    def: LeagueDef,
+    version: i64,
+    mut on_current: impl FnMut(&Ratings, &StoredMatch, podium_core::rating::MatchOutcome, u64, u64),
+) -> Result<LeagueData, LoadError> {
     let params = Params::parse(&def.system, &def.params).map_err(|e| LoadError::Params {
         slug: def.slug.clone(),
         message: e.to_string(),
@@ -145,16 +157,25 @@ pub async fn load(
         data.add_name(num as u32, &name);
     }
     let matches = db::all_matches(&mut *conn, data.def.id).await?;
+    let total = matches.iter().filter(|m| m.season == season).count() as u64;
     let mut at = 1;
+    let mut index = 0;
     for m in &matches {
         while m.season > at {
             data.ratings.start_new_season();
             at += 1;
         }
-        if let Err(e) = data.ratings.apply(m) {
+        match data.ratings.apply(m) {
+            Ok(outcome) if m.season == season => {
+                index += 1;
+                on_current(&data.ratings, m, outcome, index, total);
+            }
+            Ok(_) => {}
             // Stored matches were validated when recorded; a change of system could make one
             // unrateable (e.g. a 2v2 under Elo). It is skipped, and said so.
-            tracing::warn!(league = %data.def.slug, match_id = m.id, error = %e, "match skipped");
+            Err(e) => {
+                tracing::warn!(league = %data.def.slug, match_id = m.id, error = %e, "match skipped")
+            }
         }
     }
     while at < season {

@@ -19,6 +19,11 @@ pub type Key = (i64, i64);
 
 /// A checkpoint is taken after every this many matches of the season.
 const CHECKPOINT_EVERY: u64 = 2048;
+/// At most this many evenly spaced checkpoints are kept (their spacing doubles as the season
+/// grows), plus the few most recent ones, so memory stays bounded while a slightly late match
+/// still replays little.
+const SPACED_CHECKPOINTS: usize = 16;
+const RECENT_CHECKPOINTS: usize = 4;
 
 /// Display ratings are kept in the board as integers with this many steps per rating point.
 pub const DISPLAY_SCALE: f64 = 1000.0;
@@ -46,8 +51,10 @@ pub struct Ratings {
     pub engine: Engine,
     /// The engine at the start of the current season.
     season_start: Checkpoint,
-    checkpoints: Vec<(Key, Checkpoint)>,
-    since_checkpoint: u64,
+    /// (position, matches seen, engine) in rating order.
+    checkpoints: Vec<(Key, u64, Checkpoint)>,
+    /// Current spacing of the evenly spaced checkpoints.
+    spacing: u64,
     /// The last match applied in the current season.
     pub last: Option<Key>,
     /// Matches rated in the current season.
@@ -64,7 +71,7 @@ impl Ratings {
             engine,
             season_start,
             checkpoints: Vec::new(),
-            since_checkpoint: 0,
+            spacing: CHECKPOINT_EVERY,
             last: None,
             matches: 0,
             mutual: HashMap::new(),
@@ -117,12 +124,35 @@ impl Ratings {
         }
         self.last = Some(m.key());
         self.matches += 1;
-        self.since_checkpoint += 1;
-        if self.since_checkpoint >= CHECKPOINT_EVERY && !self.is_points() {
-            self.checkpoints.push((m.key(), self.engine.checkpoint()));
-            self.since_checkpoint = 0;
+        if self.matches.is_multiple_of(CHECKPOINT_EVERY) && !self.is_points() {
+            self.checkpoints
+                .push((m.key(), self.matches, self.engine.checkpoint()));
+            self.thin();
         }
         Ok(outcome)
+    }
+
+    /// Keeps the recent checkpoints and those on the current spacing, doubling the spacing when
+    /// there are too many.
+    fn thin(&mut self) {
+        loop {
+            let recent_from = self.checkpoints.len().saturating_sub(RECENT_CHECKPOINTS);
+            let spacing = self.spacing;
+            let spaced = self.checkpoints[..recent_from]
+                .iter()
+                .filter(|(_, n, _)| n.is_multiple_of(spacing))
+                .count();
+            if spaced <= SPACED_CHECKPOINTS {
+                let mut i = 0;
+                self.checkpoints.retain(|(_, n, _)| {
+                    let keep = i >= recent_from || n.is_multiple_of(spacing);
+                    i += 1;
+                    keep
+                });
+                return;
+            }
+            self.spacing *= 2;
+        }
     }
 
     /// Rewinds to the newest checkpoint strictly before `key`; returns the key from which
@@ -130,7 +160,7 @@ impl Ratings {
     /// always replay the season (their head-to-head record has no checkpoints).
     pub fn rewind_before(&mut self, key: Key) -> Option<Key> {
         if !self.is_points() {
-            while let Some((k, _)) = self.checkpoints.last() {
+            while let Some((k, _, _)) = self.checkpoints.last() {
                 if *k < key {
                     break;
                 }
@@ -139,15 +169,12 @@ impl Ratings {
         } else {
             self.checkpoints.clear();
         }
-        self.since_checkpoint = 0;
         match self.checkpoints.last() {
-            Some((k, c)) => {
-                let k = *k;
+            Some((k, n, c)) => {
+                let (k, n) = (*k, *n);
                 self.engine.restore(c);
                 self.last = Some(k);
-                // Checkpoints are taken every CHECKPOINT_EVERY matches, so their number tells
-                // how many matches the restored state has seen.
-                self.matches = self.checkpoints.len() as u64 * CHECKPOINT_EVERY;
+                self.matches = n;
                 Some(k)
             }
             None => {
@@ -162,7 +189,7 @@ impl Ratings {
         let start = self.season_start.clone();
         self.engine.restore(&start);
         self.checkpoints.clear();
-        self.since_checkpoint = 0;
+        self.spacing = CHECKPOINT_EVERY;
         self.last = None;
         self.matches = 0;
         self.mutual.clear();
@@ -173,7 +200,7 @@ impl Ratings {
         self.engine.season_reset();
         self.season_start = self.engine.checkpoint();
         self.checkpoints.clear();
-        self.since_checkpoint = 0;
+        self.spacing = CHECKPOINT_EVERY;
         self.last = None;
         self.matches = 0;
         self.mutual.clear();
@@ -306,4 +333,58 @@ impl LeagueData {
 /// A display rating as the board's integer score.
 pub fn scaled(display: f64) -> i64 {
     (display * DISPLAY_SCALE).round() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn duel(id: i64, a: u32, b: u32) -> StoredMatch {
+        StoredMatch {
+            id,
+            season: 1,
+            played_at: id * 1_000_000,
+            teams: vec![(vec![a], 1, None), (vec![b], 2, None)],
+        }
+    }
+
+    fn elo() -> Ratings {
+        Ratings::new(Params::parse("elo", &serde_json::Value::Null).expect("elo"))
+    }
+
+    #[test]
+    fn checkpoints_stay_few_however_long_the_season_and_replays_match_a_straight_run() {
+        let matches: Vec<StoredMatch> = (1..=200_000)
+            .map(|i| duel(i, (i * 7 % 997) as u32, (i * 13 % 991 + 997) as u32))
+            .collect();
+        let mut straight = elo();
+        for m in &matches {
+            straight.apply(m).expect("rated");
+        }
+        assert!(straight.checkpoints.len() <= SPACED_CHECKPOINTS + RECENT_CHECKPOINTS);
+        assert!(straight.spacing > CHECKPOINT_EVERY, "the spacing grew");
+        // A late match near the end rewinds only a little.
+        let mut late = straight.clone();
+        let after = late
+            .rewind_before(matches[199_000].key())
+            .expect("a checkpoint");
+        assert!(
+            after.1 >= 199_000 - 2 * CHECKPOINT_EVERY as i64,
+            "{after:?}"
+        );
+        for m in matches.iter().filter(|m| m.key() > after) {
+            late.apply(m).expect("rated");
+        }
+        assert_eq!(late.matches, straight.matches);
+        for p in [0, 500, 996, 1500] {
+            assert_eq!(late.engine.standing(p), straight.engine.standing(p));
+        }
+        // Early in the season: back to an older checkpoint (or the start), same result.
+        let mut early = straight.clone();
+        let after = early.rewind_before(matches[3000].key());
+        for m in matches.iter().filter(|m| after.is_none_or(|k| m.key() > k)) {
+            early.apply(m).expect("rated");
+        }
+        assert_eq!(early.engine.standing(42), straight.engine.standing(42));
+    }
 }

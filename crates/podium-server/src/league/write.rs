@@ -641,18 +641,30 @@ pub async fn recompute(
     let _writer = league.writer.lock().await;
     let started = std::time::Instant::now();
     let mut tx = pool.begin().await?;
-    let locked = lock(&mut tx, league).await?;
     let id = league.id();
+    // Everything is rebuilt from the matches, so the row lock is all we need of `lock`.
+    let (version, season, next_num) = db::lock(&mut tx, id).await?.ok_or(WriteError::Gone)?;
+    let locked = Locked {
+        version,
+        season,
+        next_num,
+    };
     let (fresh_def, _) = db::load_one(&mut tx, id).await?.ok_or(WriteError::Gone)?;
-    let mut fresh = load(&mut tx, fresh_def, locked.version).await?;
-    let matches = db::matches_after(&mut tx, id, locked.season, None).await?;
-    let total = matches.len() as u64;
-    fresh.ratings.reset_to_season_start();
-    let mut rows = Vec::with_capacity(matches.len() * 2);
-    for (i, chunk) in matches.chunks(10_000).enumerate() {
-        rows.extend(apply_all(&mut fresh.ratings, chunk)?);
-        progress(((i * 10_000) + chunk.len()) as u64, total);
-    }
+    let mut rows = Vec::new();
+    let mut total = 0;
+    let mut fresh = super::load_with(
+        &mut tx,
+        fresh_def,
+        locked.version,
+        |ratings, m, outcome, i, n| {
+            rows.extend(history_rows(ratings, m, outcome));
+            total = n;
+            if i % 10_000 == 0 || i == n {
+                progress(i, n);
+            }
+        },
+    )
+    .await?;
     history::delete_after(&mut tx, id, locked.season, None).await?;
     history::insert(&mut tx, id, &rows).await?;
     crate::audit::record(

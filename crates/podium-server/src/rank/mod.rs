@@ -60,6 +60,8 @@ pub enum Change {
     },
     /// An API key was created, changed or revoked: reload the key cache.
     ApiKey,
+    /// A feature flag was created, changed or deleted: reload the flag cache.
+    Flag,
 }
 
 /// What applying a score change did to its participant's rank.
@@ -189,9 +191,10 @@ impl Ranks {
                 RankMove::default()
             }
             // Leagues are brought up to date by the feed's league task.
-            Change::League { .. } | Change::LeagueDeleted { .. } | Change::ApiKey => {
-                RankMove::default()
-            }
+            Change::League { .. }
+            | Change::LeagueDeleted { .. }
+            | Change::ApiKey
+            | Change::Flag => RankMove::default(),
         }
     }
 }

@@ -450,6 +450,9 @@ async fn metrics_are_served_on_their_own_listener_and_logs_are_json() {
         "podium_startup_load_seconds",
         "podium_build_info{",
         "podium_ready 1",
+        "podium_db_pool_max_connections 8",
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
         "podium_ranking_compute_seconds_bucket{league=\"l\",kind=\"incremental\"",
     ] {
         assert!(text.contains(needle), "metrics lack {needle}:\n{text}");
