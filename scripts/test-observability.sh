@@ -114,8 +114,10 @@ admin_url=$(scripts/test-pg start "$work/pg") || { bad "start a private PostgreS
 psql -q "$admin_url" -c 'create database podium_obs' >/dev/null
 db_url=${admin_url/\/postgres\?//podium_obs?}
 
+# Writes need a key: the bootstrap token stands in for one (never printed).
+api_token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 start_podium() {
-  DATABASE_URL=$db_url PODIUM_HTTP_ADDR=127.0.0.1:$http_port PODIUM_METRICS_ADDR=127.0.0.1:$metrics_port \
+  PODIUM_API_TOKEN=$api_token DATABASE_URL=$db_url PODIUM_HTTP_ADDR=127.0.0.1:$http_port PODIUM_METRICS_ADDR=127.0.0.1:$metrics_port \
     "$podium" serve >>"$work/podium.log" 2>&1 &
   podium_pid=$!
   pids+=("$podium_pid")
@@ -169,7 +171,7 @@ check "Prometheus, Alertmanager and the exporters answer" bash -c "
 
 step "traffic"
 api=http://127.0.0.1:$http_port/api/v1
-json=(-fsS -o /dev/null -H 'content-type: application/json')
+json=(-fsS -o /dev/null -H 'content-type: application/json' -H "authorization: Bearer $api_token")
 curl "${json[@]}" -X POST "$api/leaderboards" -d '{"slug":"x","name":"X"}'
 for p in ann bob cat dan eve; do
   curl "${json[@]}" -X PUT "$api/leaderboards/x/scores/$p" -d "{\"score\":${#p}$RANDOM}"

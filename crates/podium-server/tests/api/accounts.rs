@@ -441,6 +441,51 @@ async fn audit_rows_follow_each_action_and_the_database_refuses_to_change_them()
         call(Method::DELETE, "/api/v1/leaderboards/a", None).await,
         204
     );
+    // League actions: a match edited and voided, an import, a recompute, a new season.
+    let duel = |t: &str, w: &str, l: &str| json!({"played_at": t, "teams": [{"participants": [w], "rank": 1}, {"participants": [l], "rank": 2}]});
+    let m: Value = client_with_origin
+        .post(app.url("/api/v1/leagues/l/matches"))
+        .json(&duel("2026-01-01T10:00:00Z", "ann", "bob"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/leagues/l/matches/{}", m["id"]);
+    assert_eq!(
+        call(
+            Method::PATCH,
+            &path,
+            Some(duel("2026-01-01T10:00:00Z", "bob", "ann"))
+        )
+        .await,
+        200
+    );
+    assert_eq!(call(Method::DELETE, &path, None).await, 204);
+    let csv = "match,played_at,participants,rank\nm1,2026-01-02T10:00:00Z,ann,1\nm1,2026-01-02T10:00:00Z,bob,2\n";
+    let r = client_with_origin
+        .post(app.url("/api/v1/leagues/l/matches:import"))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        call(Method::POST, "/api/v1/leagues/l/recompute", None).await,
+        202
+    );
+    assert_eq!(
+        call(Method::POST, "/api/v1/leagues/l/seasons", None).await,
+        201
+    );
+    let key_id = created["key"]["id"].as_i64().unwrap();
+    assert_eq!(
+        call(Method::DELETE, &format!("/api/v1/keys/{key_id}"), None).await,
+        204
+    );
+    assert_eq!(call(Method::POST, "/api/v1/auth/logout", None).await, 204);
     let r = client_with(None)
         .post(app.url("/api/v1/auth/login"))
         .json(&json!({"email": "boss@x.io", "password": "wrong wrong wrong"}))
@@ -448,6 +493,14 @@ async fn audit_rows_follow_each_action_and_the_database_refuses_to_change_them()
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+    // The recompute job writes its row when it finishes.
+    for _ in 0..100 {
+        let (_, p) = app.get("/api/v1/audit?action=league.recompute").await;
+        if !p["entries"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let (status, page) = app.get("/api/v1/audit?limit=100").await;
     assert_eq!(status, 200, "{page}");
@@ -465,6 +518,13 @@ async fn audit_rows_follow_each_action_and_the_database_refuses_to_change_them()
         "league.create",
         "user.create",
         "key.create",
+        "key.revoke",
+        "match.update",
+        "match.void",
+        "match.import",
+        "league.recompute",
+        "league.season",
+        "auth.logout",
     ] {
         assert!(actions.contains(&want), "{want} missing from {actions:?}");
     }
