@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Tests of the deployment kit (issue 6) with real components on loopback: the native stack
 # (PostgreSQL, Podium blue/green, Nginx), TLS grading (testssl + sslyze), Let's Encrypt with
-# pebble + certbot, blue-green deploys and rollback under load, and the container files (hadolint,
-# Compose schema). Ends with `deploy: N passed, M failed`.
+# pebble + certbot, the stack's monitoring (every target up, dashboard queries with data, an alert
+# end to end through Alertmanager), blue-green deploys and rollback under load, and the container
+# files (hadolint, Compose schema). Ends with `deploy: N passed, M failed`.
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 usage: scripts/test-deploy.sh [--only NAME...]
-  tests: lint stack tls acme deploy down   (default: all, in this order)
+  tests: lint stack tls acme monitoring deploy down   (default: all, in this order)
 Environment: PODIUM_BIN (default target/release/podium, built when missing),
   PODIUM_DEPLOY_VENV (default ~/.cache/podium/deploy-venv), DEPLOY_TEST_DEPLOYS (default 10).
 USAGE
@@ -42,6 +43,11 @@ BG_PIDS=()
 cat >"$WORK/test.env" <<'EOF'
 RATE_LIMIT_WRITES=5000r/s
 RATE_LIMIT_WRITES_BURST=5000
+# Test-only monitoring timings (the stack's defaults are 15s/15s/1m/normal).
+SCRAPE_INTERVAL=1s
+EVALUATION_INTERVAL=1s
+ALERT_RESEND_DELAY=1s
+ALERT_TIMING=fast
 EOF
 export PODIUM_STACK_ENV=$WORK/test.env
 
@@ -63,7 +69,9 @@ section() { echo; echo "--- $* ($(date +%T))"; }
 # ------------------------------------------------------------------ dependencies
 install_deps() {
   local pkgs=() p
-  for p in nginx pebble certbot testssl.sh postgresql-15 shellcheck curl openssl; do
+  for p in nginx pebble certbot testssl.sh postgresql-15 shellcheck curl openssl prometheus \
+    prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter \
+    prometheus-nginx-exporter prometheus-blackbox-exporter; do
     dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p")
   done
   if [ ${#pkgs[@]} -gt 0 ]; then
@@ -116,7 +124,7 @@ test_lint() {
   local f out
   if out=$(shellcheck -x deploy/local/stack deploy/scripts/deploy deploy/scripts/rollback deploy/scripts/smoke \
     deploy/scripts/cert deploy/scripts/compose-secrets deploy/postgres/init/10-roles.sh deploy/lib/common.sh \
-    scripts/test-deploy.sh 2>&1); then
+    deploy/lib/monitoring.sh deploy/alertmanager/render scripts/test-deploy.sh 2>&1); then
     pass "shellcheck"
   else
     fail "shellcheck"; echo "$out" | head -40
@@ -300,6 +308,115 @@ EOF
   sleep 1
 }
 
+# ------------------------------------------------------------------ monitoring
+prom_query() { # PROMQL -> the JSON result list
+  curl -fsS --get "http://127.0.0.1:${B}90/api/v1/query" --data-urlencode "query=$1" \
+    | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["data"]["result"]))'
+}
+# Wait until a notification line containing TEXT (and, if given, MATCH) appears in the local
+# receiver's file after line FROM. Prints the seconds it took.
+wait_alert() { # TEXT FROM SECONDS [MATCH]
+  local i
+  for ((i = 0; i < $3; i++)); do
+    if tail -n +"$(($2 + 1))" "$PODIUM_STACK_DIR/monitoring/alerts.jsonl" | grep -F "$1" | grep -qF "${4:-}"; then
+      echo "$i"; return 0
+    fi
+    sleep 1
+  done
+  return 1
+}
+test_monitoring() {
+  section "monitoring (exporters, Prometheus, Alertmanager on the stack)"
+  local m=$PODIUM_STACK_DIR/monitoring prom=http://127.0.0.1:${B}90 out now
+  # What the backup tooling writes (contract: docs/observability.md), so the backup panels have data.
+  now=$(date +%s)
+  printf 'podium_backup_last_%s{stanza="main",type="full"} %s\n' success_timestamp_seconds "$now" \
+    attempt_timestamp_seconds "$now" duration_seconds 3 size_bytes 23068672 >"$m/textfile/podium_backup.prom.tmp"
+  chmod 644 "$m/textfile/podium_backup.prom.tmp"; mv "$m/textfile/podium_backup.prom.tmp" "$m/textfile/podium_backup.prom"
+  # Traffic through Nginx: reads, writes, a league with a ranking computation, a 404.
+  local c=(-sS -o /dev/null --cacert "$(ca)" --resolve "$NAME:$HTTPS_PORT:127.0.0.1" -H "Authorization: Bearer $(token)" -H 'content-type: application/json')
+  local api=https://$NAME:$HTTPS_PORT/api/v1 p
+  curl "${c[@]}" -X POST "$api/leaderboards" -d '{"slug":"mon","name":"Mon"}'
+  for p in ann bob cat dan eve; do curl "${c[@]}" -X PUT "$api/leaderboards/mon/scores/$p" -d "{\"score\":${#p}$RANDOM}"; done
+  for p in 1 2 3 4 5; do curl "${c[@]}" "$api/leaderboards/mon/entries"; done
+  curl "${c[@]}" -X POST "$api/leagues" -d '{"slug":"monchess","name":"Chess","system":"elo"}'
+  curl "${c[@]}" -X POST "$api/leagues/monchess/matches" \
+    -d '{"played_at":"2026-01-01T00:00:00Z","teams":[{"participants":["a"],"rank":1},{"participants":["b"],"rank":2}]}'
+  curl "${c[@]}" -X POST "$api/leagues/monchess/recompute"
+  curl "${c[@]}" "$api/no-such-route"
+  sleep 5   # a few 1 s scrapes after the traffic
+  if out=$(curl -fsS "$prom/api/v1/targets" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["data"]["activeTargets"]
+jobs = sorted({x["labels"]["job"] for x in t})
+down = [(x["labels"]["job"], x["scrapeUrl"], x["lastError"]) for x in t if x["health"] != "up"]
+print(f"{len(t) - len(down)}/{len(t)} targets up, jobs", "+".join(jobs), *down)
+sys.exit(1 if down or len(t) < 7 else 0)'); then
+    pass "every Prometheus target is up ($out)"
+  else
+    fail "Prometheus targets: $out"
+  fi
+  if out=$(prom_query 'probe_success == 1 and on(instance) (probe_ssl_earliest_cert_expiry - time() > 14 * 86400)') && [ "$out" != "[]" ]; then
+    pass "blackbox probes the stack's HTTPS endpoint with the stack CA (probe_success 1, certificate expiry > 14 days)"
+  else
+    fail "blackbox probe: $out; $(prom_query 'probe_success')"
+  fi
+  if out=$(prom_query 'pg_up == 1') && [ "$out" != "[]" ] \
+    && [ "$(prom_query 'podium_deploy_active_colour == 1' | grep -o '"colour": "[a-z]*"')" = "\"colour\": \"$(cat "$PODIUM_STACK_DIR/active")\"" ]; then
+    pass "postgres exporter connects as postgres_exporter (pg_monitor); the active colour is published"
+  else
+    fail "pg_up / podium_deploy_active_colour: $out"
+  fi
+  if out=$(python3 deploy/tests/dashboards_native.py "$prom" deploy/grafana/dashboards 2>&1); then
+    pass "dashboard queries return data, nginx and blackbox included ($(tail -n 1 <<<"$out" | sed 's/^ *//'))"
+  else
+    fail "dashboard queries"; echo "$out" | grep -v 'LogQL, not run'
+  fi
+
+  # A real alert end to end: stop the ACTIVE colour; PodiumInstanceDown reaches the local
+  # webhook receiver through Alertmanager; start it again; the resolution arrives.
+  local active from t0 secs
+  active=$(cat "$PODIUM_STACK_DIR/active")
+  from=$(wc -l <"$m/alerts.jsonl")
+  t0=$(date +%s)
+  kill -TERM "$(cat "$PODIUM_STACK_DIR/colours/$active/pid")"
+  if secs=$(wait_alert '[FIRING:1] PodiumInstanceDown' "$from" 150 "colour=$active"); then
+    pass "PodiumInstanceDown (colour=$active) reached the webhook through Alertmanager $(($(date +%s) - t0)) s after podium-$active was stopped (rule: for 1m)"
+    if tail -n +"$((from + 1))" "$m/alerts.jsonl" | grep -qF 'docs/runbooks/PodiumInstanceDown.md'; then pass "the notification links the runbook"; else fail "the notification lacks the runbook link"; fi
+    from=$(wc -l <"$m/alerts.jsonl")
+    t0=$(date +%s)
+    deploy/local/stack up >/dev/null 2>&1 || fail "stack up after stopping podium-$active"
+    if secs=$(wait_alert '[RESOLVED] PodiumInstanceDown' "$from" 60); then
+      pass "its resolution reached the webhook $(($(date +%s) - t0)) s after stack up restarted podium-$active"
+    else
+      fail "no resolution of PodiumInstanceDown within 60 s"
+    fi
+  else
+    fail "PodiumInstanceDown did not reach the webhook within 150 s"
+    tail -n 5 "$m/logs/alertmanager.log"; tail -n 3 "$m/alerts.jsonl"
+    deploy/local/stack up >/dev/null 2>&1 || true
+  fi
+  : "$secs"
+
+  # The deploy contract: after a deploy the old colour is stopped but marked 0, so the alert
+  # does not even go pending for it.
+  local old=$active new
+  if out=$(deploy/scripts/deploy "$PODIUM_BIN" 2>&1); then
+    new=$(cat "$PODIUM_STACK_DIR/active")
+    sleep 4
+    if grep -qx "podium_deploy_active_colour{colour=\"$new\"} 1" "$m/textfile/podium_deploy.prom" \
+      && grep -qx "podium_deploy_active_colour{colour=\"$old\"} 0" "$m/textfile/podium_deploy.prom" \
+      && [ "$(prom_query "up{job=\"podium\",colour=\"$old\"} == 0")" != "[]" ] \
+      && [ "$(prom_query 'ALERTS{alertname="PodiumInstanceDown"}')" = "[]" ]; then
+      pass "after a deploy podium_deploy.prom marks $new 1 / $old 0; stopped $old raises no PodiumInstanceDown"
+    else
+      fail "deploy textfile / idle colour: $(cat "$m/textfile/podium_deploy.prom"); ALERTS: $(prom_query 'ALERTS{alertname="PodiumInstanceDown"}')"
+    fi
+  else
+    fail "deploy for the monitoring contract: $(tail -n 5 <<<"$out")"
+  fi
+}
+
 # ------------------------------------------------------------------ blue-green
 test_deploy() {
   section "blue-green"
@@ -388,10 +505,11 @@ test_down() {
 install_deps
 started=$(date +%s)
 want lint && test_lint
-if want stack || want tls || want acme || want deploy || want down; then
+if want stack || want tls || want acme || want monitoring || want deploy || want down; then
   test_stack || true
   want tls && test_tls
   want acme && test_acme
+  want monitoring && test_monitoring
   want deploy && test_deploy
   test_down
 fi

@@ -141,7 +141,7 @@ if [ "$e2e" = 1 ]; then
       && printf '%s\n' "$pw" | env "${serve_env[@]}" "$podium" admin create-user --email viewer@e2e.test --role viewer >>"$tmp/admin.log" 2>&1; then
       e2e_env+=(E2E_ADMIN="admin@e2e.test:$pw" E2E_VIEWER="viewer@e2e.test:$pw")
       # Seeding from the test script needs a key once writes require one; the key is the last word printed.
-      if key=$(env "${serve_env[@]}" "$podium" admin create-key --name e2e --scopes admin 2>>"$tmp/admin.log" | grep -o 'pk_[A-Za-z0-9_]*' | tail -n 1) && [ -n "$key" ]; then
+      if key=$(env "${serve_env[@]}" "$podium" admin create-key --name e2e --scopes admin 2>>"$tmp/admin.log" | grep -o 'pk_[A-Za-z0-9_-]*' | tail -n 1) && [ -n "$key" ]; then
         e2e_env+=(E2E_TOKEN="$key")
       fi
     else

@@ -97,7 +97,7 @@ release_list() { ls -1 "$STACK_DIR/releases" 2>/dev/null || true; }
 ensure_secrets() {
   local d=$STACK_DIR/secrets name
   mkdir -p "$d"; chmod 700 "$d"
-  for name in db_owner_password db_app_password api_token; do
+  for name in db_owner_password db_app_password db_exporter_password api_token; do
     if [ ! -s "$d/$name" ]; then
       (umask 077; openssl rand -hex 24 >"$d/$name")
     fi
@@ -154,21 +154,26 @@ pg_up() {
 psql_admin() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$STACK_DIR/pg" -p "$V_PG_PORT" -U postgres "$@"; }
 
 # Least privilege: podium_owner owns the schema and runs migrations; podium_app (what `serve`
-# uses) may only read and write rows.
+# uses) may only read and write rows; postgres_exporter may only read statistics (pg_monitor).
 pg_roles() {
-  local db=$V_PG_DATABASE owner app
+  local db=$V_PG_DATABASE owner app exporter
   owner=$(cat "$STACK_DIR/secrets/db_owner_password")
   app=$(cat "$STACK_DIR/secrets/db_app_password")
-  psql_admin -d postgres -v owner="$owner" -v app="$app" <<'SQL' >/dev/null
+  exporter=$(cat "$STACK_DIR/secrets/db_exporter_password")
+  psql_admin -d postgres -v owner="$owner" -v app="$app" -v exporter="$exporter" <<'SQL' >/dev/null
 SELECT format('CREATE ROLE podium_owner LOGIN PASSWORD %L', :'owner') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'podium_owner') \gexec
 SELECT format('CREATE ROLE podium_app LOGIN PASSWORD %L', :'app') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'podium_app') \gexec
 SELECT format('ALTER ROLE podium_owner PASSWORD %L', :'owner') \gexec
 SELECT format('ALTER ROLE podium_app PASSWORD %L CONNECTION LIMIT 60', :'app') \gexec
+SELECT format('CREATE ROLE postgres_exporter LOGIN PASSWORD %L', :'exporter') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'postgres_exporter') \gexec
+SELECT format('ALTER ROLE postgres_exporter PASSWORD %L CONNECTION LIMIT 5', :'exporter') \gexec
+SELECT 'GRANT pg_monitor TO postgres_exporter' WHERE NOT pg_has_role('postgres_exporter', 'pg_monitor', 'MEMBER') \gexec
 SELECT 'CREATE DATABASE podium OWNER podium_owner' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'podium') \gexec
 SQL
   psql_admin -d "$db" <<'SQL' >/dev/null
 REVOKE ALL ON DATABASE podium FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE podium TO podium_app;
+GRANT CONNECT ON DATABASE podium TO postgres_exporter;
 ALTER SCHEMA public OWNER TO podium_owner;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO podium_app;
@@ -255,6 +260,23 @@ podium_stop() {
   done
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$d/pid"
+}
+
+# The node exporter's textfile contract (docs/observability.md): which colour Nginx sends
+# traffic to. Written atomically (temporary file, then rename) and readable by the exporter.
+write_active_colour_metric() { # ACTIVE
+  local dir=$STACK_DIR/monitoring/textfile tmp c
+  mkdir -p "$dir"
+  tmp=$dir/podium_deploy.prom.tmp.$$
+  {
+    echo '# HELP podium_deploy_active_colour 1 for the colour Nginx sends traffic to, 0 for the idle one.'
+    echo '# TYPE podium_deploy_active_colour gauge'
+    for c in "${COLOURS[@]}"; do
+      printf 'podium_deploy_active_colour{colour="%s"} %d\n' "$c" "$([ "$c" = "$1" ] && echo 1 || echo 0)"
+    done
+  } >"$tmp"
+  chmod 644 "$tmp"
+  mv -f "$tmp" "$dir/podium_deploy.prom"
 }
 
 colour_state() {

@@ -219,6 +219,9 @@ pub struct Auth {
     static_token: Option<crate::config::Secret>,
     /// Keys used since the last flush of `last_used_at`.
     used: std::sync::Mutex<std::collections::HashMap<i64, chrono::DateTime<chrono::Utc>>>,
+    /// When an unknown key last made us reload the cache (at most once a second, so random
+    /// tokens cannot make every request hit the database).
+    last_miss_reload: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Auth {
@@ -232,6 +235,7 @@ impl Auth {
             cookie_secure: config.cookie_secure,
             static_token: config.api_token.clone(),
             used: Default::default(),
+            last_miss_reload: Default::default(),
         }
     }
 
@@ -254,6 +258,36 @@ impl Auth {
             });
         }
         self.keys.verify(token, now)
+    }
+
+    /// Like `verify_bearer`, but a key unknown to the cache (made a moment ago by another
+    /// process or `podium admin create-key`, before the change feed arrived) triggers one reload.
+    pub async fn verify_bearer_fresh(
+        &self,
+        pool: &sqlx::PgPool,
+        token: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<KeyPrincipal, keys::KeyRefusal> {
+        match self.verify_bearer(token, now) {
+            Err(keys::KeyRefusal::Unknown) if token.starts_with("pk_") => {
+                let due = {
+                    let mut last = self
+                        .last_miss_reload
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    let due = last.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1));
+                    if due {
+                        *last = Some(std::time::Instant::now());
+                    }
+                    due
+                };
+                if due && self.keys.reload(pool).await.is_ok() {
+                    return self.verify_bearer(token, now);
+                }
+                Err(keys::KeyRefusal::Unknown)
+            }
+            other => other,
+        }
     }
 
     /// Notes that a key was used (written to the database by `flush_used`).

@@ -266,16 +266,22 @@ async fn decide(state: &AppState, req: &mut Request) -> Result<(), ApiError> {
         .find_map(|h| session::from_cookie_header(h).map(str::to_owned));
     let mut by_cookie = false;
     let principal = match (bearer, cookie) {
-        (Some(token), _) => Principal::Key(state.auth.verify_bearer(&token, now).map_err(|r| {
-            ApiError::new(
-                ErrorCode::Unauthorized,
-                match r {
-                    KeyRefusal::Unknown => "the API key is not valid",
-                    KeyRefusal::Revoked => "the API key was revoked",
-                    KeyRefusal::Expired => "the API key has expired",
-                },
-            )
-        })?),
+        (Some(token), _) => Principal::Key(
+            state
+                .auth
+                .verify_bearer_fresh(&state.pool, &token, now)
+                .await
+                .map_err(|r| {
+                    ApiError::new(
+                        ErrorCode::Unauthorized,
+                        match r {
+                            KeyRefusal::Unknown => "the API key is not valid",
+                            KeyRefusal::Revoked => "the API key was revoked",
+                            KeyRefusal::Expired => "the API key has expired",
+                        },
+                    )
+                })?,
+        ),
         (None, Some(token)) => {
             match session::resolve(&state.pool, &token, now, state.auth.lifetimes).await? {
                 Some(user) => {
