@@ -208,8 +208,16 @@ else
 fi
 
 step "dashboards against the real Prometheus"
-# Let every job be scraped a few times after the traffic, so rates over 1m have data.
+# Let every job be scraped a few times after the traffic, so rates over 1m have data, and wait
+# (bounded) until the recording rules have evaluated over it: a loaded machine needs longer.
 sleep 6
+for ((i = 0; i < 60; i++)); do
+  have=$(curl -fsS --get "$prom/api/v1/query" \
+    --data-urlencode 'query=count(podium:slo_availability_errors:ratio_rate5m) + count(podium:http_request_duration_seconds:p99_5m) + count(podium:slo_latency_slow:ratio_rate3d)' \
+    | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)' 2>/dev/null || echo 0)
+  [ "${have%.*}" -ge 3 ] 2>/dev/null && break
+  sleep 1
+done
 check "every target is up" bash -c "
   curl -fsS '$prom/api/v1/query?query=up' | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"data\"][\"result\"]; d=[x[\"metric\"][\"job\"] for x in r if x[\"value\"][1]!=\"1\"]; print(len(r),\"targets, down:\",d); sys.exit(1 if d or len(r)<4 else 0)'"
 if out=$(python3 "$tests/check_dashboards.py" "$prom" deploy/grafana/dashboards 2>&1); then
