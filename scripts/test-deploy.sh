@@ -282,7 +282,12 @@ EOF
   cat "$a/root.pem" "$(ca)" >"$a/trust.pem"
   local serial1 serial2
   serial_of() { echo | openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -servername "$ACME_NAME" 2>/dev/null | openssl x509 -noout -serial -issuer; }
-  serial1=$(serial_of)
+  # The deploy hook's reload is asynchronous: old workers may answer for a moment.
+  for _ in $(seq 50); do
+    serial1=$(serial_of)
+    grep -qi pebble <<<"$serial1" && break
+    sleep 0.2
+  done
   if grep -qi pebble <<<"$serial1" && curl -fsS --cacert "$a/root.pem" --resolve "$ACME_NAME:$HTTPS_PORT:127.0.0.1" -o /dev/null "https://$ACME_NAME:$HTTPS_PORT/healthz"; then
     pass "Nginx serves the pebble certificate (verified against pebble's root)"
   else
