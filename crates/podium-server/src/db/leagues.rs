@@ -276,40 +276,14 @@ pub async fn add_participants(
     Ok(())
 }
 
-/// Rated (not voided) matches of a season after `after`, in rating order, for every season from
-/// `from_season` on when `all_seasons`.
+/// Rated (not voided) matches of one season after `after`, in rating order.
 pub async fn matches_after(
     conn: &mut PgConnection,
     league_id: i64,
     season: i32,
     after: Option<Key>,
 ) -> Result<Vec<StoredMatch>, sqlx::Error> {
-    let (at, id) = after.map_or((None, 0), |(t, id)| (Some(from_micros(t)), id));
-    let mut rows = sqlx::query!(
-        r#"select id, season, played_at, participants, team_of, team_rank, team_score
-           from league_match
-           where league_id = $1 and season = $2 and voided_at is null
-             and ($3::timestamptz is null or (played_at, id) > ($3, $4))
-           order by played_at, id"#,
-        league_id,
-        season,
-        at,
-        id
-    )
-    .fetch(conn);
-    let mut out = Vec::new();
-    while let Some(r) = rows.try_next().await? {
-        out.push(stored(
-            r.id,
-            r.season,
-            r.played_at,
-            &r.participants,
-            &r.team_of,
-            &r.team_rank,
-            r.team_score.as_deref(),
-        ));
-    }
-    Ok(out)
+    rated(conn, league_id, Some(season), after).await
 }
 
 /// Every rated match of every season, in season then rating order (start-up).
@@ -317,11 +291,28 @@ pub async fn all_matches(
     conn: &mut PgConnection,
     league_id: i64,
 ) -> Result<Vec<StoredMatch>, sqlx::Error> {
+    rated(conn, league_id, None, None).await
+}
+
+/// Rated matches of a season (or all), after a position, in (season, played_at, id) order.
+async fn rated(
+    conn: &mut PgConnection,
+    league_id: i64,
+    season: Option<i32>,
+    after: Option<Key>,
+) -> Result<Vec<StoredMatch>, sqlx::Error> {
+    let (at, id) = after.map_or((None, 0), |(t, id)| (Some(from_micros(t)), id));
     let mut rows = sqlx::query!(
         r#"select id, season, played_at, participants, team_of, team_rank, team_score
-           from league_match where league_id = $1 and voided_at is null
+           from league_match
+           where league_id = $1 and voided_at is null
+             and ($2::int is null or season = $2)
+             and ($3::timestamptz is null or (played_at, id) > ($3, $4))
            order by season, played_at, id"#,
-        league_id
+        league_id,
+        season,
+        at,
+        id
     )
     .fetch(conn);
     let mut out = Vec::new();

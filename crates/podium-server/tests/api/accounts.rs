@@ -14,7 +14,7 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection};
 
-use crate::support::{ADMIN_TOKEN, TestApp, client_with, fresh_database};
+use crate::support::{TestApp, client_with, fresh_database};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -634,7 +634,6 @@ async fn a_revoked_key_stops_working_on_every_process() {
         !serde_json::to_string(&keys).unwrap().contains(&secret),
         "the secret is never listed"
     );
-    let _ = ADMIN_TOKEN;
 }
 
 #[tokio::test]
