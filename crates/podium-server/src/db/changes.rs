@@ -248,14 +248,6 @@ pub async fn fetch(
     Ok(out)
 }
 
-/// The lowest sequence still stored (0 when the log is empty).
-pub async fn first_seq(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    Ok(sqlx::query_scalar!("select min(seq) from change_log")
-        .fetch_one(pool)
-        .await?
-        .unwrap_or(0))
-}
-
 /// Deletes rows older than the retention, always keeping the newest row.
 pub async fn prune(pool: &PgPool, retention_secs: i64) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!(

@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::ApiQuery;
+use super::extract::{ApiQuery, check_limit};
 use crate::{
     app::AppState,
     audit::{self, Entry, Filter},
-    error::{ApiError, ApiResult, ErrorCode},
+    error::ApiResult,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -44,14 +44,7 @@ async fn list_audit(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidQuery,
-            "limit",
-            "must be from 1 to 1000",
-        ));
-    }
+    let limit = check_limit(q.limit, 100, 1000)?;
     let filter = Filter {
         actor: q.actor,
         action: q.action,

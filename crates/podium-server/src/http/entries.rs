@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{ApiPath, ApiQuery},
+    extract::{ApiPath, ApiQuery, check_limit_usize},
     views::{EntryView, PeriodView, Ranking},
 };
 use crate::{
@@ -160,14 +160,7 @@ async fn list_entries(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<EntryPage>> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidQuery,
-            "limit",
-            format!("must be from 1 to 1000 (got {limit})"),
-        ));
-    }
+    let limit = check_limit_usize(q.limit, 50, 1000)?;
     let ranking = q.ranking.unwrap_or_default();
     let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
     // A cursor remembers its period, so paging goes on even across a reset.
@@ -316,14 +309,7 @@ async fn entries_around(
     ApiPath((slug, participant)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<AroundQuery>,
 ) -> ApiResult<Json<AroundPage>> {
-    let limit = q.limit.unwrap_or(11);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidQuery,
-            "limit",
-            format!("must be from 1 to 100 (got {limit})"),
-        ));
-    }
+    let limit = check_limit_usize(q.limit, 11, 100)?;
     let ranking = q.ranking.unwrap_or_default();
     with_board(&state, &slug, q.period, |b, period_id| {
         let rank = b

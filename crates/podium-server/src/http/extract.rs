@@ -146,3 +146,26 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             .map_err(|r| ApiError::new(ErrorCode::NotFound, r.body_text()))
     }
 }
+
+/// A page size from the query: `default` when absent, else 1 to `max`.
+pub fn check_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidQuery,
+            "limit",
+            format!("must be from 1 to {max} (got {limit})"),
+        ));
+    }
+    Ok(limit)
+}
+
+/// `check_limit` for unsigned query parameters.
+pub fn check_limit_usize(
+    limit: Option<usize>,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    let wide = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    check_limit(limit.map(wide), wide(default), wide(max)).map(|n| n as usize)
+}

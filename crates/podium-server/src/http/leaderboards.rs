@@ -351,14 +351,7 @@ async fn list_periods(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> ApiResult<Json<PeriodList>> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidQuery,
-            "limit",
-            "must be from 1 to 1000",
-        ));
-    }
+    let limit = super::extract::check_limit(q.limit, 100, 1000)?;
     let lb = state
         .ranks
         .by_slug(&slug)

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{ApiPath, ApiQuery},
+    extract::{ApiPath, ApiQuery, check_limit},
     league_views::{MatchView, RatingNumbers, Raw, StandingView, numbers},
     leagues::find,
 };
@@ -51,18 +51,6 @@ fn decode<T: for<'de> Deserialize<'de>>(s: &str) -> ApiResult<T> {
     };
     let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
     serde_json::from_slice(&bytes).map_err(|_| bad())
-}
-
-fn check_limit(limit: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
-    let limit = limit.unwrap_or(default);
-    if !(1..=max).contains(&limit) {
-        return Err(ApiError::field(
-            ErrorCode::InvalidQuery,
-            "limit",
-            format!("must be from 1 to {max} (got {limit})"),
-        ));
-    }
-    Ok(limit)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

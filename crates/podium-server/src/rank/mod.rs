@@ -11,7 +11,6 @@ use std::{
     sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard},
 };
 
-use chrono::{DateTime, Utc};
 use podium_core::board::Entry;
 use serde_json::value::RawValue;
 
@@ -197,10 +196,4 @@ impl Ranks {
             | Change::Flag => RankMove::default(),
         }
     }
-}
-
-/// The board to read for a leaderboard at `now`: the current period if it still runs, else an
-/// empty board for the period that has logically begun but has no score yet.
-pub fn current_bounds(def: &LeaderboardDef, now: DateTime<Utc>) -> Bounds {
-    def.period_at(now)
 }

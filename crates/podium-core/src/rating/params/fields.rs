@@ -64,16 +64,7 @@ impl<'a> Fields<'a> {
                 format!("must be a number (got {})", kind(value)),
             ));
         };
-        if !range.contains(&x) {
-            return Err(field_error(
-                name,
-                format!(
-                    "must be between {} and {} (got {x})",
-                    range.start(),
-                    range.end()
-                ),
-            ));
-        }
+        within(name, x, &range)?;
         Ok(Some(x))
     }
 
@@ -93,16 +84,7 @@ impl<'a> Fields<'a> {
                 format!("must be a whole number (got {})", kind_or_number(value)),
             ));
         };
-        if !range.contains(&x) {
-            return Err(field_error(
-                name,
-                format!(
-                    "must be between {} and {} (got {x})",
-                    range.start(),
-                    range.end()
-                ),
-            ));
-        }
+        within(name, x, &range)?;
         Ok(x)
     }
 
@@ -141,5 +123,25 @@ fn kind_or_number(value: &Value) -> String {
     match value {
         Value::Number(n) => n.to_string(),
         other => kind(other).to_owned(),
+    }
+}
+
+/// Refuses a value outside its range, naming both ends.
+fn within<T: PartialOrd + std::fmt::Display>(
+    name: &'static str,
+    x: T,
+    range: &RangeInclusive<T>,
+) -> Result<(), ParamError> {
+    if range.contains(&x) {
+        Ok(())
+    } else {
+        Err(field_error(
+            name,
+            format!(
+                "must be between {} and {} (got {x})",
+                range.start(),
+                range.end()
+            ),
+        ))
     }
 }
