@@ -45,6 +45,21 @@ impl Podium {
     }
 
     pub async fn start_with(db: Db<'_>, log: PathBuf, env: &[(&str, &str)]) -> Podium {
+        // A port picked free can be taken by another test before the child binds it: the child
+        // then exits at once, and we try again with new ports.
+        for _ in 0..4 {
+            if let Some(p) = Self::try_start(&db, &log, env).await {
+                return p;
+            }
+        }
+        panic!(
+            "podium did not start; log:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+
+    async fn try_start(db: &Db<'_>, log: &std::path::Path, env: &[(&str, &str)]) -> Option<Podium> {
+        let log = log.to_path_buf();
         let addr = free_addr();
         let metrics = free_addr();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_podium"));
@@ -71,7 +86,7 @@ impl Podium {
             .expect("log file");
         cmd.stdout(out.try_clone().expect("clone")).stderr(out);
         let child = cmd.spawn().expect("spawn podium");
-        let p = Podium {
+        let mut p = Podium {
             child,
             addr,
             metrics,
@@ -81,16 +96,19 @@ impl Podium {
                 .build()
                 .expect("client"),
         };
-        p.wait_ready().await;
-        p
+        p.wait_ready().await.then_some(p)
     }
 
-    async fn wait_ready(&self) {
+    /// True once ready; false if the process exited first (a port taken meanwhile).
+    async fn wait_ready(&mut self) -> bool {
         for _ in 0..1500 {
             if let Ok(r) = self.client.get(self.url("/readyz")).send().await
                 && r.status() == 200
             {
-                return;
+                return true;
+            }
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return false;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
