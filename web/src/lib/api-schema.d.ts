@@ -636,6 +636,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read the build, readiness, database, index sizes and last backup of this Podium. */
+        get: operations["get_system"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -725,6 +742,16 @@ export interface components {
             /** Format: int64 */
             next_cursor?: number | null;
         };
+        /** @description What Podium knows of backups. */
+        BackupReport: {
+            status: components["schemas"]["BackupStatus"];
+            detail: string;
+        };
+        /**
+         * @description Whether backups report to Podium.
+         * @enum {string}
+         */
+        BackupStatus: "not_reported";
         /** @description One item of a batch submission. */
         BatchItem: {
             participant: string;
@@ -804,6 +831,17 @@ export interface components {
             /** @description `pk_<prefix>_<secret>`: store it now; Podium keeps only a hash. */
             secret: string;
         };
+        /** @description The PostgreSQL server and this process's connections to it. */
+        DatabaseView: {
+            /** @description `server_version` as PostgreSQL reports it, e.g. `15.8 (Debian 15.8-0+deb12u1)`. */
+            server_version: string;
+            /**
+             * Format: int64
+             * @description `pg_database_size` of the current database.
+             */
+            size_bytes: number;
+            pool: components["schemas"]["PoolView"];
+        };
         /** @description One audit record as read back. */
         Entry: {
             /** Format: int64 */
@@ -846,6 +884,10 @@ export interface components {
             reached_at: string;
             /** Format: date-time */
             updated_at: string;
+            /** @description From the participant's profile; null without one. */
+            display_name?: string | null;
+            /** @description From the participant's profile; null without an avatar. */
+            avatar_url?: string | null;
         };
         /**
          * @description Stable error codes that clients (and the web UI) switch on.
@@ -995,6 +1037,19 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description A leaderboard's rank index. */
+        LeaderboardIndex: {
+            slug: string;
+            name: string;
+            /** @description Entries of the current period. */
+            entries: number;
+            /**
+             * Format: int64
+             * @description Approximate memory of the index: entries × the measured bytes per entry
+             *     (`INDEX_BYTES_PER_ENTRY`, 133).
+             */
+            approx_bytes: number;
+        };
         /** @description The leaderboards of this Podium. */
         LeaderboardList: {
             leaderboards: components["schemas"]["LeaderboardView"][];
@@ -1020,6 +1075,18 @@ export interface components {
             current_period: components["schemas"]["PeriodView"];
             /** @description Entries in the current period. */
             entries: number;
+        };
+        /** @description A league's current season in memory. */
+        LeagueIndex: {
+            slug: string;
+            name: string;
+            /** @description Participants who played this season. */
+            participants: number;
+            /**
+             * Format: int64
+             * @description Matches rated this season.
+             */
+            matches: number;
         };
         /** @description The leagues of this Podium. */
         LeagueList: {
@@ -1179,6 +1246,29 @@ export interface components {
              */
             ends_at?: string | null;
         };
+        /** @description The connection pool of this process. */
+        PoolView: {
+            /**
+             * Format: int32
+             * @description Connections open now.
+             */
+            open: number;
+            /**
+             * Format: int32
+             * @description Open connections not lent out.
+             */
+            idle: number;
+            /**
+             * Format: int32
+             * @description Open connections lent out (this request holds none while the figures are read).
+             */
+            in_use: number;
+            /**
+             * Format: int32
+             * @description The most the pool opens.
+             */
+            max: number;
+        };
         /** @description Teams to predict. */
         PredictBody: {
             teams: components["schemas"]["PredictTeam"][];
@@ -1252,6 +1342,19 @@ export interface components {
             /** Format: int64 */
             points?: number | null;
         };
+        /** @description The same checks as `/readyz`. */
+        Readiness: {
+            ready: boolean;
+            database: boolean;
+            migrations: boolean;
+            index_warm: boolean;
+            draining: boolean;
+            /**
+             * Format: int64
+             * @description The last change-log sequence this process applied.
+             */
+            applied_sequence: number;
+        };
         /**
          * @description Why an evaluation came out as it did (OpenFeature's reasons).
          * @enum {string}
@@ -1315,6 +1418,13 @@ export interface components {
              */
             season: number;
         };
+        /** @description A row of standings: the participant's standing and, from their profile, how to show them. */
+        StandingRow: components["schemas"]["StandingView"] & {
+            /** @description From the participant's profile; null without one. */
+            display_name?: string | null;
+            /** @description From the participant's profile; null without an avatar. */
+            avatar_url?: string | null;
+        };
         /** @description A participant's place in a league. */
         StandingView: components["schemas"]["RatingNumbers"] & {
             /**
@@ -1356,12 +1466,30 @@ export interface components {
         };
         /** @description A page of standings. */
         StandingsPage: {
-            standings: components["schemas"]["StandingView"][];
+            standings: components["schemas"]["StandingRow"][];
             next_cursor?: string | null;
             /** @description Participants in this list (provisional ones only when included). */
             total: number;
             /** Format: int32 */
             season: number;
+        };
+        /** @description The facts of this Podium process and its database. */
+        SystemView: {
+            version: string;
+            git_commit: string;
+            build_time: string;
+            readiness: components["schemas"]["Readiness"];
+            database: components["schemas"]["DatabaseView"];
+            /** @description Each leaderboard's current-period rank index, ordered by slug. */
+            leaderboards: components["schemas"]["LeaderboardIndex"][];
+            /** @description Each league's current season as held in memory, ordered by slug. */
+            leagues: components["schemas"]["LeagueIndex"][];
+            /**
+             * Format: date-time
+             * @description When the last backup finished; null while backups are not reported (see `backup`).
+             */
+            last_backup_at?: string | null;
+            backup: components["schemas"]["BackupReport"];
         };
         /**
          * @description One team of a match: ranks (1 = winner, equal = draw) or scores (higher wins), the same kind
@@ -3118,6 +3246,25 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_system: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemView"];
                 };
             };
         };

@@ -119,6 +119,7 @@ pub const TABLE: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/flags", Admin),
     ("PATCH", "/api/v1/flags/{key}", Admin),
     ("DELETE", "/api/v1/flags/{key}", Admin),
+    ("GET", "/api/v1/system", Admin),
     ("POST", "/ofrep/v1/evaluate/flags/{key}", Public),
     ("POST", "/ofrep/v1/evaluate/flags", Public),
     ("GET", "/api/v1/participants/{participant}/profile", Public),

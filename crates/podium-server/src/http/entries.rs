@@ -13,7 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     extract::{ApiPath, ApiQuery, check_limit_usize},
-    views::{EntryView, PeriodView, Ranking},
+    views::{EntryView, PeriodView, Ranking, with_profiles},
 };
 use crate::{
     app::AppState,
@@ -194,7 +194,7 @@ async fn list_entries(
         }
         None => None,
     };
-    with_board(&state, &slug, period, |b, period_id| {
+    let mut page = with_board(&state, &slug, period, |b, period_id| {
         let period_view = PeriodView::new(period_id, b.bounds);
         if let Some(ids) = wanted {
             let mut found: Vec<(usize, EntryView)> = ids
@@ -207,12 +207,12 @@ async fn list_entries(
                 .collect();
             found.sort_by_key(|(r, _)| *r);
             found.dedup_by_key(|(r, _)| *r);
-            return Ok(Json(EntryPage {
+            return Ok(EntryPage {
                 entries: found.into_iter().map(|(_, e)| e).collect(),
                 next_cursor: None,
                 total: b.board.len(),
                 period: period_view,
-            }));
+            });
         }
         let start = match &cursor {
             Some(c) => b.board.rank_after(&CursorKey {
@@ -230,7 +230,7 @@ async fn list_entries(
             }
             _ => None,
         };
-        Ok(Json(EntryPage {
+        Ok(EntryPage {
             entries: page
                 .into_iter()
                 .map(|(r, e)| EntryView::new(b, ranking, r, e))
@@ -238,9 +238,12 @@ async fn list_entries(
             next_cursor,
             total: b.board.len(),
             period: period_view,
-        }))
+        })
     })
-    .await
+    .await?;
+    // Profiles are read after the index lock is released, for the whole page at once.
+    with_profiles(&state.pool, &mut page.entries).await?;
+    Ok(Json(page))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -263,14 +266,16 @@ async fn get_entry(
     ApiQuery(q): ApiQuery<EntryQuery>,
 ) -> ApiResult<Json<EntryView>> {
     let ranking = q.ranking.unwrap_or_default();
-    with_board(&state, &slug, q.period, |b, _| {
+    let mut entry = with_board(&state, &slug, q.period, |b, _| {
         let (rank, e) = b
             .board
             .get(&participant)
             .ok_or_else(|| entry_not_found(&slug, &participant))?;
-        Ok(Json(EntryView::new(b, ranking, rank, e)))
+        Ok(EntryView::new(b, ranking, rank, e))
     })
-    .await
+    .await?;
+    with_profiles(&state.pool, std::slice::from_mut(&mut entry)).await?;
+    Ok(Json(entry))
 }
 
 fn entry_not_found(slug: &str, participant: &str) -> ApiError {
@@ -311,7 +316,7 @@ async fn entries_around(
 ) -> ApiResult<Json<AroundPage>> {
     let limit = check_limit_usize(q.limit, 11, 100)?;
     let ranking = q.ranking.unwrap_or_default();
-    with_board(&state, &slug, q.period, |b, period_id| {
+    let mut page = with_board(&state, &slug, q.period, |b, period_id| {
         let rank = b
             .board
             .rank(&participant)
@@ -323,7 +328,7 @@ async fn entries_around(
         if start + limit - 1 > len {
             start = len.saturating_sub(limit - 1).max(1);
         }
-        Ok(Json(AroundPage {
+        Ok(AroundPage {
             entries: b
                 .board
                 .iter_from(start)
@@ -332,9 +337,11 @@ async fn entries_around(
                 .collect(),
             total: len,
             period: PeriodView::new(period_id, b.bounds),
-        }))
+        })
     })
-    .await
+    .await?;
+    with_profiles(&state.pool, &mut page.entries).await?;
+    Ok(Json(page))
 }
 
 /// Erase a participant's entries in every period of the leaderboard.

@@ -19,6 +19,7 @@ mod openapi;
 mod profiles;
 mod scores;
 mod standings;
+mod system;
 mod users;
 pub mod views;
 mod web;
@@ -80,7 +81,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             .merge(keys::router())
             .merge(profiles::router())
             .merge(audit::router())
-            .merge(flags::router()),
+            .merge(flags::router())
+            .merge(system::router()),
     );
     api.nest("/ofrep/v1", ofrep::router())
 }

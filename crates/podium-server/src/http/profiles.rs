@@ -3,6 +3,8 @@
 //! are audited in the same transaction. The avatar routes are in `avatar`; the image checks
 //! in [`crate::avatar`].
 
+use std::collections::HashMap;
+
 use axum::{Extension, Json, extract::State, http::StatusCode};
 use podium_core::ids::ParticipantId;
 use serde::{Deserialize, Serialize};
@@ -41,6 +43,55 @@ pub struct ProfileView {
     avatar_url: Option<String>,
 }
 
+/// Where a participant's avatar is served; `v` (the start of its ETag) changes with the image,
+/// so the URL can be cached for long.
+fn avatar_url(participant: &str, etag: &str) -> String {
+    format!(
+        "/api/v1/participants/{participant}/avatar?v={}",
+        &etag[..etag.len().min(16)]
+    )
+}
+
+/// The parts of a profile a ranking row shows.
+#[derive(Debug, Default)]
+pub struct Brief {
+    pub display_name: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// The display names and avatar URLs of these participants, in one query (a ranking page
+/// asks for all its rows at once). Participants without a profile are absent.
+#[tracing::instrument(skip(pool, participants), fields(n = participants.len()))]
+pub async fn briefs(
+    pool: &sqlx::PgPool,
+    participants: &[String],
+) -> Result<HashMap<String, Brief>, sqlx::Error> {
+    if participants.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = sqlx::query!(
+        r#"select participant, display_name, avatar_etag from participant_profile
+           where participant = any($1) and (display_name is not null or avatar_etag is not null)"#,
+        participants
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let url = r
+                .avatar_etag
+                .as_deref()
+                .map(|e| avatar_url(&r.participant, e));
+            let brief = Brief {
+                display_name: r.display_name,
+                avatar_url: url,
+            };
+            (r.participant, brief)
+        })
+        .collect())
+}
+
 impl ProfileView {
     fn new(
         participant: &str,
@@ -54,12 +105,7 @@ impl ProfileView {
             display_name: name,
             country,
             metadata,
-            avatar_url: etag.map(|e| {
-                format!(
-                    "/api/v1/participants/{participant}/avatar?v={}",
-                    &e[..e.len().min(16)]
-                )
-            }),
+            avatar_url: etag.map(|e| avatar_url(participant, e)),
         }
     }
 }

@@ -66,10 +66,38 @@ struct StandingsQuery {
     season: Option<i32>,
 }
 
+/// A row of standings: the participant's standing and, from their profile, how to show them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StandingRow {
+    #[serde(flatten)]
+    standing: StandingView,
+    /// From the participant's profile; null without one.
+    display_name: Option<String>,
+    /// From the participant's profile; null without an avatar.
+    avatar_url: Option<String>,
+}
+
+/// Adds profile fields to a page of standings, with one query for the whole page.
+async fn rows(state: &AppState, page: Vec<StandingView>) -> ApiResult<Vec<StandingRow>> {
+    let ids: Vec<String> = page.iter().map(|s| s.participant.clone()).collect();
+    let mut briefs = super::profiles::briefs(&state.pool, &ids).await?;
+    Ok(page
+        .into_iter()
+        .map(|standing| {
+            let b = briefs.remove(&standing.participant).unwrap_or_default();
+            StandingRow {
+                standing,
+                display_name: b.display_name,
+                avatar_url: b.avatar_url,
+            }
+        })
+        .collect())
+}
+
 /// A page of standings.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StandingsPage {
-    standings: Vec<StandingView>,
+    standings: Vec<StandingRow>,
     next_cursor: Option<String>,
     /// Participants in this list (provisional ones only when included).
     total: usize,
@@ -113,39 +141,59 @@ async fn list_standings(
                     format!("season {season} is not a closed season of this league"),
                 )
             })?;
-        let data = read(&league.data);
-        let list: Vec<_> = finals
-            .iter()
-            .filter(|f| include || !f.provisional)
-            .collect();
-        let start = cursor.map_or(0, |c| c.o);
-        let page: Vec<StandingView> = list
-            .iter()
-            .enumerate()
-            .skip(start)
-            .take(limit)
-            .map(|(i, f)| {
-                let mut v = StandingView::new(&data, Some(i + 1), &f.participant, &f.standing);
-                v.provisional = f.provisional;
-                v.numbers.display_rating = f.display_rating;
-                v
-            })
-            .collect();
-        let next = start + page.len();
-        return Ok(Json(StandingsPage {
-            next_cursor: (next < list.len()).then(|| {
+        let (page, next_cursor, total) = {
+            let data = read(&league.data);
+            let list: Vec<_> = finals
+                .iter()
+                .filter(|f| include || !f.provisional)
+                .collect();
+            let start = cursor.map_or(0, |c| c.o);
+            let page: Vec<StandingView> = list
+                .iter()
+                .enumerate()
+                .skip(start)
+                .take(limit)
+                .map(|(i, f)| {
+                    let mut v = StandingView::new(&data, Some(i + 1), &f.participant, &f.standing);
+                    v.provisional = f.provisional;
+                    v.numbers.display_rating = f.display_rating;
+                    v
+                })
+                .collect();
+            let next = start + page.len();
+            let next_cursor = (next < list.len()).then(|| {
                 encode(&StandingsCursor {
                     s: 0,
                     ss: 0,
                     id: String::new(),
                     o: next,
                 })
-            }),
-            total: list.len(),
+            });
+            (page, next_cursor, list.len())
+        };
+        return Ok(Json(StandingsPage {
+            next_cursor,
+            total,
             season,
-            standings: page,
+            standings: rows(&state, page).await?,
         }));
     }
+    let (standings, next_cursor, total) = current_page(&league, include, limit, cursor);
+    Ok(Json(StandingsPage {
+        standings: rows(&state, standings).await?,
+        next_cursor,
+        total,
+        season: current,
+    }))
+}
+
+/// A page of the current season's standings from the rank index: (rows, next cursor, total).
+fn current_page(
+    league: &crate::league::League,
+    include: bool,
+    limit: usize,
+    cursor: Option<StandingsCursor>,
+) -> (Vec<StandingView>, Option<String>, usize) {
     let data = read(&league.data);
     let board = if include {
         &data.all
@@ -179,12 +227,7 @@ async fn list_standings(
         }
         _ => None,
     };
-    Ok(Json(StandingsPage {
-        standings,
-        next_cursor,
-        total: board.len(),
-        season: current,
-    }))
+    (standings, next_cursor, board.len())
 }
 
 fn participant_num(data: &LeagueData, slug: &str, p: &str) -> ApiResult<u32> {

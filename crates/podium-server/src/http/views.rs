@@ -137,6 +137,10 @@ pub struct EntryView {
     /// When the kept score was first reached (the tie-breaker after subscore).
     pub reached_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// From the participant's profile; null without one.
+    pub display_name: Option<String>,
+    /// From the participant's profile; null without an avatar.
+    pub avatar_url: Option<String>,
 }
 
 impl EntryView {
@@ -150,6 +154,24 @@ impl EntryView {
             metadata: state.metadata_of(&e.participant).map(RawValue::to_owned),
             reached_at: from_micros(e.reached_at),
             updated_at: from_micros(e.updated_at),
+            display_name: None,
+            avatar_url: None,
         }
     }
+}
+
+/// Fills the profile fields of entries, with one query for all of them.
+pub async fn with_profiles(
+    pool: &sqlx::PgPool,
+    entries: &mut [EntryView],
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<String> = entries.iter().map(|e| e.participant.clone()).collect();
+    let mut briefs = super::profiles::briefs(pool, &ids).await?;
+    for e in entries {
+        if let Some(b) = briefs.remove(&e.participant) {
+            e.display_name = b.display_name;
+            e.avatar_url = b.avatar_url;
+        }
+    }
+    Ok(())
 }

@@ -396,3 +396,132 @@ async fn deleting_an_avatar_keeps_the_profile_and_is_audited() {
     assert_eq!(deleted["after"], json!({"avatar": null}));
     assert!(deleted["request_id"].is_string());
 }
+
+/// The profile fields of one row of a ranking, as (display_name, avatar_url).
+fn shown(row: &Value) -> (Option<&str>, Option<&str>) {
+    (row["display_name"].as_str(), row["avatar_url"].as_str())
+}
+
+fn row<'a>(rows: &'a Value, participant: &str) -> &'a Value {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["participant"] == participant)
+        .unwrap_or_else(|| panic!("{participant} is not in {rows}"))
+}
+
+#[tokio::test]
+async fn leaderboard_entries_carry_display_names_and_avatars_from_profiles() {
+    let app = TestApp::spawn().await;
+    app.leaderboard(json!({"slug": "speed", "name": "Speed"}))
+        .await;
+    for (p, s) in [("ann", 30), ("bob", 20), ("cy", 10)] {
+        app.score("speed", p, s).await;
+    }
+    assert_eq!(
+        app.put(PROFILE, json!({"display_name": "Ann Lee"})).await.0,
+        201
+    );
+    assert_eq!(
+        upload(&app, "image/png", files::png(40, 40)).await.status(),
+        200
+    );
+    // A profile with neither a name nor an avatar shows nothing.
+    let (status, _) = app
+        .put("/api/v1/participants/bob/profile", json!({"country": "BR"}))
+        .await;
+    assert_eq!(status, 201);
+    let (_, profile) = app.get(PROFILE).await;
+    let avatar = profile["avatar_url"].as_str().expect("ann has an avatar");
+    assert!(
+        avatar.starts_with("/api/v1/participants/ann/avatar?v="),
+        "{avatar}"
+    );
+
+    let (status, page) = app.get("/api/v1/leaderboards/speed/entries").await;
+    assert_eq!(status, 200, "{page}");
+    let entries = &page["entries"];
+    assert_eq!(shown(row(entries, "ann")), (Some("Ann Lee"), Some(avatar)));
+    assert_eq!(shown(row(entries, "bob")), (None, None));
+    assert_eq!(shown(row(entries, "cy")), (None, None));
+    // Every read of entries carries them: a friends board, one entry, around a participant.
+    let (_, friends) = app
+        .get("/api/v1/leaderboards/speed/entries?participants=cy,ann")
+        .await;
+    assert_eq!(
+        shown(row(&friends["entries"], "ann")),
+        (Some("Ann Lee"), Some(avatar))
+    );
+    let (_, one) = app.get("/api/v1/leaderboards/speed/entries/ann").await;
+    assert_eq!(shown(&one), (Some("Ann Lee"), Some(avatar)));
+    let (_, around) = app
+        .get("/api/v1/leaderboards/speed/entries/cy/around?limit=3")
+        .await;
+    assert_eq!(
+        shown(row(&around["entries"], "ann")),
+        (Some("Ann Lee"), Some(avatar))
+    );
+
+    // A new image changes the URL, so cached avatars are not shown stale.
+    assert_eq!(
+        upload(&app, "image/png", files::png(60, 30)).await.status(),
+        200
+    );
+    let (_, page) = app.get("/api/v1/leaderboards/speed/entries").await;
+    let now = row(&page["entries"], "ann")["avatar_url"].as_str().unwrap();
+    assert_ne!(now, avatar);
+    let (_, profile) = app.get(PROFILE).await;
+    assert_eq!(profile["avatar_url"], now);
+}
+
+#[tokio::test]
+async fn league_standings_carry_display_names_and_avatars_in_live_and_closed_seasons() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .post(
+            "/api/v1/leagues",
+            json!({"slug": "chess", "name": "Chess", "system": "elo"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = app
+        .post(
+            "/api/v1/leagues/chess/matches",
+            json!({"played_at": "2026-01-01T10:00:00Z",
+                   "teams": [{"participants": ["ann"], "rank": 1}, {"participants": ["bob"], "rank": 2}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        app.put(PROFILE, json!({"display_name": "Ann Lee"})).await.0,
+        201
+    );
+    assert_eq!(
+        upload(&app, "image/png", files::png(40, 40)).await.status(),
+        200
+    );
+    let (_, profile) = app.get(PROFILE).await;
+    let avatar = profile["avatar_url"].as_str().unwrap().to_owned();
+
+    let (status, page) = app
+        .get("/api/v1/leagues/chess/standings?include_provisional=true")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let ann = row(&page["standings"], "ann");
+    assert_eq!(shown(ann), (Some("Ann Lee"), Some(avatar.as_str())));
+    // The standing itself is still all there beside them.
+    assert_eq!(ann["wins"], 1);
+    assert!(ann["display_rating"].as_f64().unwrap() > 1500.0, "{ann}");
+    assert_eq!(shown(row(&page["standings"], "bob")), (None, None));
+
+    let (status, closed) = app.post("/api/v1/leagues/chess/seasons", json!({})).await;
+    assert_eq!(status, 201, "{closed}");
+    let (status, page) = app
+        .get("/api/v1/leagues/chess/standings?season=1&include_provisional=true")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        shown(row(&page["standings"], "ann")),
+        (Some("Ann Lee"), Some(avatar.as_str()))
+    );
+}

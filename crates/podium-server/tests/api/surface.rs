@@ -26,6 +26,86 @@ async fn health_readiness_and_version_answer() {
 }
 
 #[tokio::test]
+async fn the_system_page_reports_build_readiness_database_indexes_and_no_backup_yet() {
+    let app = TestApp::spawn().await;
+    app.leaderboard(serde_json::json!({"slug": "speed", "name": "Speed"}))
+        .await;
+    app.leaderboard(serde_json::json!({"slug": "empty", "name": "Empty"}))
+        .await;
+    for p in ["ann", "bob", "cy"] {
+        app.score("speed", p, 10).await;
+    }
+    let (status, body) = app
+        .post(
+            "/api/v1/leagues",
+            serde_json::json!({"slug": "chess", "name": "Chess", "system": "elo"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let duel = |t: &str| {
+        serde_json::json!({"played_at": t,
+            "teams": [{"participants": ["ann"], "rank": 1}, {"participants": ["bob"], "rank": 2}]})
+    };
+    for t in ["2026-01-01T10:00:00Z", "2026-01-02T10:00:00Z"] {
+        let (status, body) = app.post("/api/v1/leagues/chess/matches", duel(t)).await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    let (status, sys) = app.get("/api/v1/system").await;
+    assert_eq!(status, 200, "{sys}");
+    assert_eq!(sys["version"], env!("CARGO_PKG_VERSION"));
+    assert!(sys["git_commit"].is_string() && sys["build_time"].is_string());
+    let r = &sys["readiness"];
+    for check in ["ready", "database", "migrations", "index_warm"] {
+        assert_eq!(r[check], true, "{check}: {r}");
+    }
+    assert_eq!(r["draining"], false);
+    assert!(r["applied_sequence"].as_i64().unwrap() > 0, "{r}");
+
+    let db = &sys["database"];
+    assert!(
+        db["server_version"]
+            .as_str()
+            .unwrap()
+            .starts_with(|c: char| c.is_ascii_digit()),
+        "{db}"
+    );
+    assert!(db["size_bytes"].as_i64().unwrap() > 1_000_000, "{db}");
+    let pool = &db["pool"];
+    let (open, idle, in_use, max) = (
+        pool["open"].as_u64().unwrap(),
+        pool["idle"].as_u64().unwrap(),
+        pool["in_use"].as_u64().unwrap(),
+        pool["max"].as_u64().unwrap(),
+    );
+    assert_eq!(max, 8, "the tests' db_max_connections");
+    assert!(open >= 1 && open <= max && idle + in_use == open, "{pool}");
+
+    assert_eq!(
+        sys["leaderboards"],
+        serde_json::json!([
+            {"slug": "empty", "name": "Empty", "entries": 0, "approx_bytes": 0},
+            {"slug": "speed", "name": "Speed", "entries": 3, "approx_bytes": 3 * 133},
+        ])
+    );
+    assert_eq!(
+        sys["leagues"],
+        serde_json::json!([{"slug": "chess", "name": "Chess", "participants": 2, "matches": 2}])
+    );
+    // Backups do not report to Podium yet: no time is made up.
+    assert_eq!(sys["last_backup_at"], Value::Null);
+    assert_eq!(sys["backup"]["status"], "not_reported");
+
+    // Only admins: anonymous callers are refused.
+    let r = crate::support::client_with(None)
+        .get(app.url("/api/v1/system"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
 async fn the_openapi_document_is_served_and_matches_the_snapshot() {
     let app = TestApp::spawn().await;
     let (status, doc) = app.get("/api/openapi.json").await;

@@ -1,0 +1,211 @@
+//! `/system` (admins): what an operator checks first — the build, readiness, the database and
+//! its connection pool, the size of each in-memory index, and the last backup (not reported to
+//! Podium yet, and said so rather than guessed).
+
+use std::time::Duration;
+
+use axum::{Json, extract::State};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{app::AppState, error::ApiResult, rank::read};
+
+/// Resident bytes per entry of a leaderboard's rank index, as measured at 1M entries with
+/// 14-character participant ids (`cargo run --release -p podium-core --example memory`, after
+/// random upserts; docs/architecture.md). Longer ids and entry metadata cost more.
+pub const INDEX_BYTES_PER_ENTRY: u64 = 133;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_system))
+}
+
+/// The facts of this Podium process and its database.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SystemView {
+    pub version: String,
+    pub git_commit: String,
+    pub build_time: String,
+    pub readiness: Readiness,
+    pub database: DatabaseView,
+    /// Each leaderboard's current-period rank index, ordered by slug.
+    pub leaderboards: Vec<LeaderboardIndex>,
+    /// Each league's current season as held in memory, ordered by slug.
+    pub leagues: Vec<LeagueIndex>,
+    /// When the last backup finished; null while backups are not reported (see `backup`).
+    pub last_backup_at: Option<DateTime<Utc>>,
+    pub backup: BackupReport,
+}
+
+/// The same checks as `/readyz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    pub ready: bool,
+    pub database: bool,
+    pub migrations: bool,
+    pub index_warm: bool,
+    pub draining: bool,
+    /// The last change-log sequence this process applied.
+    pub applied_sequence: i64,
+}
+
+/// The PostgreSQL server and this process's connections to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatabaseView {
+    /// `server_version` as PostgreSQL reports it, e.g. `15.8 (Debian 15.8-0+deb12u1)`.
+    pub server_version: String,
+    /// `pg_database_size` of the current database.
+    pub size_bytes: i64,
+    pub pool: PoolView,
+}
+
+/// The connection pool of this process.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoolView {
+    /// Connections open now.
+    pub open: u32,
+    /// Open connections not lent out.
+    pub idle: u32,
+    /// Open connections lent out (this request holds none while the figures are read).
+    pub in_use: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+/// A leaderboard's rank index.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaderboardIndex {
+    pub slug: String,
+    pub name: String,
+    /// Entries of the current period.
+    pub entries: usize,
+    /// Approximate memory of the index: entries × the measured bytes per entry
+    /// (`INDEX_BYTES_PER_ENTRY`, 133).
+    pub approx_bytes: u64,
+}
+
+/// A league's current season in memory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeagueIndex {
+    pub slug: String,
+    pub name: String,
+    /// Participants who played this season.
+    pub participants: usize,
+    /// Matches rated this season.
+    pub matches: u64,
+}
+
+/// Whether backups report to Podium.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupStatus {
+    /// The backup tooling does not report its runs to Podium yet, so the last backup time is
+    /// unknown here (check pgBackRest itself).
+    NotReported,
+}
+
+/// What Podium knows of backups.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackupReport {
+    pub status: BackupStatus,
+    pub detail: String,
+}
+
+/// Read the build, readiness, database, index sizes and last backup of this Podium.
+#[utoipa::path(get, path = "/system", tag = "system",
+    responses((status = 200, body = SystemView)), security(("bearer" = [])))]
+#[tracing::instrument(skip(state))]
+async fn get_system(State(state): State<AppState>) -> ApiResult<Json<SystemView>> {
+    let pool = &state.pool;
+    // Pool figures first, before this request borrows a connection of its own.
+    let open = pool.size();
+    let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+    let max = pool.options().get_max_connections();
+    let db = tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query!(
+            r#"select current_setting('server_version') as "version!",
+                      pg_database_size(current_database()) as "size!""#
+        )
+        .fetch_one(pool),
+    )
+    .await;
+    let (database, server_version, size_bytes) = match db {
+        Ok(Ok(r)) => (true, r.version, r.size),
+        _ => (false, String::new(), 0),
+    };
+    let migrations = database
+        && crate::db::pending_migrations(pool)
+            .await
+            .is_ok_and(|p| p.is_empty());
+    let warm = state.is_warm();
+    let draining = state.is_draining();
+    Ok(Json(SystemView {
+        version: crate::VERSION.to_owned(),
+        git_commit: crate::GIT_COMMIT.to_owned(),
+        build_time: crate::BUILD_TIME.to_owned(),
+        readiness: Readiness {
+            ready: database && migrations && warm && !draining,
+            database,
+            migrations,
+            index_warm: warm,
+            draining,
+            applied_sequence: state.feed.applied_seq(),
+        },
+        database: DatabaseView {
+            server_version,
+            size_bytes,
+            pool: PoolView {
+                open,
+                idle,
+                in_use: open.saturating_sub(idle),
+                max,
+            },
+        },
+        leaderboards: leaderboard_indexes(&state),
+        leagues: league_indexes(&state),
+        last_backup_at: None,
+        backup: BackupReport {
+            status: BackupStatus::NotReported,
+            detail: "backups are not reported to Podium yet; check the backup tooling itself"
+                .to_owned(),
+        },
+    }))
+}
+
+fn leaderboard_indexes(state: &AppState) -> Vec<LeaderboardIndex> {
+    state
+        .ranks
+        .definitions()
+        .into_iter()
+        .map(|def| {
+            let entries = state.ranks.by_id(def.id).map_or(0, |lb| {
+                read(&lb).current.as_ref().map_or(0, |b| b.board.len())
+            });
+            LeaderboardIndex {
+                slug: def.slug.clone(),
+                name: def.name.clone(),
+                entries,
+                approx_bytes: entries as u64 * INDEX_BYTES_PER_ENTRY,
+            }
+        })
+        .collect()
+}
+
+fn league_indexes(state: &AppState) -> Vec<LeagueIndex> {
+    state
+        .leagues
+        .all()
+        .into_iter()
+        .map(|league| {
+            let d = read(&league.data);
+            LeagueIndex {
+                slug: d.def.slug.clone(),
+                name: d.def.name.clone(),
+                participants: d.all.len(),
+                matches: d.ratings.matches,
+            }
+        })
+        .collect()
+}
