@@ -248,17 +248,54 @@ podium_wait_ready() {
   return 1
 }
 
-# SIGTERM (drain), wait for exit, SIGKILL after the shutdown timeout.
+# Bring COLOUR up with release TAG and wait, at most TIMEOUT seconds, until /readyz answers 200.
+# A process found running is waited for; if it exits meanwhile it was on its way out (SIGTERM:
+# draining, then flushing, which takes PODIUM_DRAIN_DELAY_MS and more), and a new one is started,
+# so `up` right after a stop brings the colour back instead of giving up on the leaving process.
+# A process started here that exits is a failure, reported with its last log lines.
+podium_up() { # COLOUR TAG TIMEOUT
+  local colour=$1 tag=$2 timeout=$3 d=$STACK_DIR/colours/$1 addr started=0 deadline
+  addr=$(colour_addr "$colour")
+  deadline=$((SECONDS + timeout))
+  while :; do
+    if ! pid_alive "$d/pid"; then
+      if [ "$started" = 1 ]; then
+        echo "podium-$colour exited while starting; last log lines:" >&2
+        tail -n 5 "$d/podium.log" >&2
+        return 1
+      fi
+      [ -f "$d/pid" ] && say "podium-$colour (pid $(cat "$d/pid")) has exited; starting it again"
+      podium_start "$colour" "$tag"
+      started=1
+    fi
+    curl -fsS -m 2 -o /dev/null "http://$addr/readyz" 2>/dev/null && return 0
+    [ "$SECONDS" -lt "$deadline" ] || break
+    sleep 0.2
+  done
+  echo "podium-$colour (pid $(cat "$d/pid")) not ready after ${timeout}s; /readyz: $(curl -sS -m 2 "http://$addr/readyz" 2>&1 | head -c 300)" >&2
+  return 1
+}
+
+# Wait until PID has exited, at most SECONDS; fails when it has not.
+wait_exit() { # PID SECONDS
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  ! kill -0 "$1" 2>/dev/null
+}
+
+# SIGTERM (drain), wait for exit, SIGKILL after the shutdown timeout (and wait for that too).
 podium_stop() {
-  local colour=$1 d=$STACK_DIR/colours/$1 pid i
+  local colour=$1 d=$STACK_DIR/colours/$1 pid
   pid_alive "$d/pid" || { rm -f "$d/pid"; return 0; }
   pid=$(cat "$d/pid")
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < (V_PODIUM_SHUTDOWN_TIMEOUT_SECS + 10) * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$d/pid"; return 0; }
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
+  if ! wait_exit "$pid" $((V_PODIUM_SHUTDOWN_TIMEOUT_SECS + 10)); then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_exit "$pid" 10 || { echo "podium-$colour (pid $pid) survived SIGKILL" >&2; return 1; }
+  fi
   rm -f "$d/pid"
 }
 
@@ -321,7 +358,7 @@ nginx_test() {
 # Replace the live configuration by the one in STAGED (already tested) and reload; waits until
 # the workers of the old configuration have finished their requests and exited.
 nginx_apply() {
-  local staged=$1 live=$STACK_DIR/nginx/conf old_workers pid i
+  local staged=$1 live=$STACK_DIR/nginx/conf
   rm -rf "$live.prev"
   [ -d "$live" ] && cp -a "$live" "$live.prev"
   cp -a "$staged/." "$live/"
@@ -330,15 +367,20 @@ nginx_apply() {
     return 1
   fi
   if nginx_running; then
-    old_workers=$(pgrep -P "$(cat "$(nginx_pidfile)")" || true)
-    nginx -p "$STACK_DIR/nginx" -c "$(nginx_conf)" -s reload 2>/dev/null
-    for pid in $old_workers; do
-      for ((i = 0; i < 300; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-    done
+    nginx_reload
   fi
+}
+
+# Reload the live configuration (and certificates) and wait, at most 30 s per worker, until the
+# workers of the previous configuration have finished their requests and exited: from then on
+# every new connection gets the new configuration.
+nginx_reload() {
+  local old_workers pid
+  old_workers=$(pgrep -P "$(cat "$(nginx_pidfile)")" || true)
+  nginx -p "$STACK_DIR/nginx" -c "$(nginx_conf)" -s reload 2>/dev/null
+  for pid in $old_workers; do
+    wait_exit "$pid" 30 || true
+  done
 }
 
 nginx_up() {
@@ -354,16 +396,31 @@ nginx_up() {
     nginx_test "$staged" || die "Nginx configuration is invalid"
     nginx_apply "$staged" || die "Nginx reload failed"
   fi
+  nginx_wait 30 || die "Nginx does not answer at http://$V_STATUS_LISTEN/stub_status; see $V_NGINX_LOG_DIR/error.log"
+}
+
+# Wait until Nginx's workers answer (stub_status), at most SECONDS.
+nginx_wait() { # SECONDS
+  local i
+  for ((i = 0; i < $1 * 5; i++)); do
+    curl -fsS -m 2 -o /dev/null "http://$V_STATUS_LISTEN/stub_status" 2>/dev/null && return 0
+    nginx_running || break
+    sleep 0.2
+  done
+  tail -n 5 "$V_NGINX_LOG_DIR/error.log" >&2 2>/dev/null || true
+  return 1
 }
 
 nginx_down() {
-  local pidf i pid
+  local pidf pid
   pidf=$(nginx_pidfile)
   if pid_alive "$pidf"; then
     pid=$(cat "$pidf")
     kill -QUIT "$pid"
-    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -TERM "$pid"
+    if ! wait_exit "$pid" 10; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait_exit "$pid" 10 || { echo "Nginx (pid $pid) did not stop" >&2; return 1; }
+    fi
   fi
   return 0
 }

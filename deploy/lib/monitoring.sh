@@ -69,14 +69,17 @@ mon_daemon() {
   MON_STARTED+=("$name")
 }
 
+# SIGTERM, SIGKILL after 10 s; returns once the daemon has exited (fails if it has not).
 mon_stop() {
-  local name=$1 f pid i
+  local name=$1 f pid
   f=$(mon_dir)/run/$name.pid
   if pid_alive "$f"; then
     pid=$(cat "$f")
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+    if ! wait_exit "$pid" 10; then
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_exit "$pid" 10 || { echo "$name (pid $pid) survived SIGKILL" >&2; return 1; }
+    fi
   fi
   rm -f "$f"
 }
@@ -214,9 +217,10 @@ mon_up() {
 }
 
 mon_down() {
-  local i
+  local i rc=0
   # Prometheus first (no alert about the others going away), then the rest.
-  for ((i = ${#MON_DAEMONS[@]} - 1; i >= 0; i--)); do mon_stop "${MON_DAEMONS[$i]}"; done
+  for ((i = ${#MON_DAEMONS[@]} - 1; i >= 0; i--)); do mon_stop "${MON_DAEMONS[$i]}" || rc=1; done
+  return "$rc"
 }
 
 mon_status() {
