@@ -1,4 +1,4 @@
-/** Initials on a colour derived from the id, until participant profiles carry images. */
+/** The participant's avatar image when their profile has one, else initials on a colour derived from the id. */
 export function Avatar({ id, name, src }: { id: string; name: string; src?: string | null }) {
   if (src) return <img className="avatar" src={src} alt="" width="28" height="28" loading="lazy" />;
   let h = 0;

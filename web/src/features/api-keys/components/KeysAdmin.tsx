@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { CopyButton } from '@/components/CopyButton';
 import { ErrorMessage, Loading } from '@/components/Feedback';
 import { useI18n } from '@/lib/i18n';
-import { useCreateKey, useKeys, useRevokeKey, type Scope } from '../api/keys';
+import type { Scope } from '@/lib/api-types';
+import { useCreateKey, useKeys, useRevokeKey } from '../api/keys';
 
 const scopes: Scope[] = ['read', 'scores:write', 'matches:write', 'admin'];
 
@@ -22,7 +23,7 @@ export function KeysAdmin() {
       <h1>{t('admin.keys')}</h1>
       <form onSubmit={submit} className="form-grid" aria-labelledby="new-key">
         <h2 id="new-key">{t('keys.new')}</h2>
-        <label>{t('admin.name')}<input required value={name} onChange={(e) => setName(e.target.value)} /></label>
+        <label>{t('admin.name')}<input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} /></label>
         <fieldset>
           <legend>{t('keys.scopes')}</legend>
           {scopes.map((s) => (
@@ -35,23 +36,47 @@ export function KeysAdmin() {
         {create.isError && <ErrorMessage error={create.error} />}
       </form>
       {create.data && (
-        <div className="secret" role="status">
-          <p><strong>{t('keys.shown_once')}</strong></p>
-          <code data-testid="secret">{create.data.secret}</code> <CopyButton text={create.data.secret} />
+        <div className="secret" role="status" aria-labelledby="secret-title">
+          <p id="secret-title"><strong>{t('keys.shown_once', { name: create.data.key.name })}</strong></p>
+          <code data-testid="secret">{create.data.secret}</code> <CopyButton text={create.data.secret} label={t('keys.copy')} />{' '}
+          <button type="button" onClick={() => create.reset()}>{t('keys.done')}</button>
         </div>
       )}
       {revoke.isError && <ErrorMessage error={revoke.error} />}
       {keys.isPending ? <Loading /> : keys.isError ? <ErrorMessage error={keys.error} /> : (
         <table className="admin-table">
-          <thead><tr><th scope="col">{t('admin.name')}</th><th scope="col">{t('keys.prefix')}</th><th scope="col">{t('keys.scopes')}</th><th scope="col">{t('keys.last_used')}</th><th scope="col">{t('admin.actions')}</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">{t('admin.name')}</th>
+              <th scope="col">{t('keys.prefix')}</th>
+              <th scope="col">{t('keys.scopes')}</th>
+              <th scope="col" className="hide-sm">{t('keys.created')}</th>
+              <th scope="col">{t('keys.last_used')}</th>
+              <th scope="col">{t('admin.actions')}</th>
+            </tr>
+          </thead>
           <tbody>
             {keys.data.keys.map((k) => (
-              <tr key={k.id}>
+              <tr key={k.id} className={k.revoked ? 'revoked' : undefined}>
                 <td>{k.name}</td>
-                <td><code>{k.prefix}…</code></td>
+                <td><code>{`pk_${k.prefix}_…`}</code></td>
                 <td>{k.scopes.join(', ')}</td>
+                <td className="hide-sm">{t('keys.created_by', { when: dateTime(k.created_at), who: k.created_by })}</td>
                 <td>{k.last_used_at ? dateTime(k.last_used_at) : t('keys.never_used')}</td>
-                <td><button type="button" className="danger" onClick={() => { if (window.confirm(t('keys.confirm_revoke', { name: k.name }))) revoke.mutate(k.id); }}>{t('keys.revoke')}</button></td>
+                <td>
+                  {k.revoked ? (
+                    <span className="badge">{t('keys.revoked')}</span>
+                  ) : (
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={t('keys.revoke_x', { name: k.name })}
+                      onClick={() => { if (window.confirm(t('keys.confirm_revoke', { name: k.name }))) revoke.mutate(k.id); }}
+                    >
+                      {t('keys.revoke')}
+                    </button>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

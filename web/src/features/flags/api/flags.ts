@@ -1,28 +1,27 @@
-//! Feature flags (accounts contract, issue 4): list, create, update, delete.
+//! Feature flags: list, create, update, delete. Types come from the OpenAPI document.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, seg } from '@/lib/api-client';
+import type { CreateFlag, Flag, FlagList, UpdateFlag } from '@/lib/api-types';
 
-export interface Flag {
-  key: string;
-  description: string;
-  enabled: boolean;
-  rollout_percentage: number;
-  allow_list: string[];
-}
+/** What the form edits: a flag without its timestamps, every field present. */
+export type FlagDraft = Required<CreateFlag>;
 
 const k = ['admin', 'flags'] as const;
-export const useFlags = () => useQuery({ queryKey: k, queryFn: ({ signal }) => api<{ flags: Flag[] }>('/api/v1/flags', { signal }) });
+export const useFlags = () => useQuery({ queryKey: k, queryFn: ({ signal }) => api<FlagList>('/api/v1/flags', { signal }) });
 
 export function useSaveFlag() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: ({ flag, isNew }: { flag: Flag; isNew: boolean }) =>
-      isNew
-        ? api<Flag>('/api/v1/flags', { method: 'POST', body: flag })
-        : api<Flag>(`/api/v1/flags/${seg(flag.key)}`, {
-            method: 'PATCH',
-            body: { description: flag.description, enabled: flag.enabled, rollout_percentage: flag.rollout_percentage, allow_list: flag.allow_list },
-          }),
+    mutationFn: ({ flag, isNew }: { flag: FlagDraft; isNew: boolean }) => {
+      if (isNew) return api<Flag>('/api/v1/flags', { method: 'POST', body: flag satisfies CreateFlag });
+      const patch: UpdateFlag = {
+        description: flag.description,
+        enabled: flag.enabled,
+        rollout_percentage: flag.rollout_percentage,
+        allow_list: flag.allow_list,
+      };
+      return api<Flag>(`/api/v1/flags/${seg(flag.key)}`, { method: 'PATCH', body: patch });
+    },
     onSuccess: () => qc.invalidateQueries({ queryKey: k }),
   });
 }
@@ -30,7 +29,7 @@ export function useSaveFlag() {
 export function useDeleteFlag() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (key: string) => api<unknown>(`/api/v1/flags/${seg(key)}`, { method: 'DELETE' }),
+    mutationFn: (key: string) => api<null>(`/api/v1/flags/${seg(key)}`, { method: 'DELETE' }),
     onSuccess: () => qc.invalidateQueries({ queryKey: k }),
   });
 }

@@ -3,7 +3,9 @@ import { useI18n } from '@/lib/i18n';
 import type { Entry } from '@/lib/api-types';
 import { Movement } from './Movement';
 
-export function displayName(e: Pick<Entry, 'participant' | 'metadata'>): string {
+/** The profile's display name, else a name in the entry's metadata, else the participant id. */
+export function displayName(e: Pick<Entry, 'participant' | 'metadata' | 'display_name'>): string {
+  if (e.display_name) return e.display_name;
   const m = e.metadata as Record<string, unknown> | null | undefined;
   const n = m?.display_name ?? m?.name;
   return typeof n === 'string' && n ? n : e.participant;
@@ -67,8 +69,9 @@ export function EntriesTable({
               )}
               <td>
                 <span className="who">
-                  <Avatar id={e.participant} name={displayName(e)} />
+                  <Avatar id={e.participant} name={displayName(e)} src={e.avatar_url} />
                   {displayName(e)}
+                  {displayName(e) !== e.participant && <span className="muted participant-id">{e.participant}</span>}
                 </span>
               </td>
               <td className="num score">{number(e.score)}</td>

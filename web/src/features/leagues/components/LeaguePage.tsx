@@ -1,6 +1,7 @@
 //! A league: standings (rating, uncertainty, W-D-L, streak), the provisional toggle, recent matches.
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
+import { Avatar } from '@/components/Avatar';
 import { ErrorMessage, Loading } from '@/components/Feedback';
 import { Pager } from '@/components/Pager';
 import { useI18n } from '@/lib/i18n';
@@ -70,9 +71,13 @@ export function LeaguePage({ slug }: { slug: string }) {
                 <tr key={s.participant} className={s.provisional ? 'provisional' : undefined}>
                   <td className="num rank">{s.rank == null ? '–' : number(s.rank)}</td>
                   <td>
-                    <Link to={`/leagues/${encodeURIComponent(slug)}/participants/${encodeURIComponent(s.participant)}`}>
-                      {s.participant}
-                    </Link>
+                    <span className="who">
+                      <Avatar id={s.participant} name={s.display_name ?? s.participant} src={s.avatar_url} />
+                      <Link to={`/leagues/${encodeURIComponent(slug)}/participants/${encodeURIComponent(s.participant)}`}>
+                        {s.display_name ?? s.participant}
+                      </Link>
+                      {s.display_name && s.display_name !== s.participant && <span className="muted participant-id">{s.participant}</span>}
+                    </span>
                     {s.provisional && <span className="badge">{t('league.provisional')}</span>}
                   </td>
                   <td className="num score">{fmt(s.display_rating)}</td>

@@ -1,35 +1,12 @@
-//! Operator facts: /version and /readyz (which answers 503 with the same body when not ready).
+//! Operator facts from `GET /api/v1/system` (admins): build, readiness, database and pool,
+//! index sizes, last backup. Refreshed every 10 s while the page is open.
 import { useQuery } from '@tanstack/react-query';
-import { api, ApiError } from '@/lib/api-client';
+import { api } from '@/lib/api-client';
+import type { SystemView } from '@/lib/api-types';
 
-export interface Version {
-  version: string;
-  git_commit?: string;
-  build_time?: string;
-}
-export interface Readiness {
-  ready: boolean;
-  database: boolean;
-  migrations: boolean;
-  index_warm: boolean;
-  draining: boolean;
-  applied_sequence?: number;
-  indexed_entries?: number;
-  last_backup_at?: string | null;
-}
-
-export const useVersion = () => useQuery({ queryKey: ['system', 'version'], queryFn: ({ signal }) => api<Version>('/version', { signal }) });
-
-export const useReadiness = () =>
+export const useSystem = () =>
   useQuery({
-    queryKey: ['system', 'readyz'],
-    queryFn: async ({ signal }) => {
-      try {
-        return await api<Readiness>('/readyz', { signal });
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 503) return e.problem as unknown as Readiness;
-        throw e;
-      }
-    },
-    refetchInterval: 5000,
+    queryKey: ['admin', 'system'],
+    queryFn: ({ signal }) => api<SystemView>('/api/v1/system', { signal }),
+    refetchInterval: 10_000,
   });

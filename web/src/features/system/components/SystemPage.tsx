@@ -1,32 +1,90 @@
 import { ErrorMessage, Loading } from '@/components/Feedback';
 import { useI18n } from '@/lib/i18n';
-import { useReadiness, useVersion } from '../api/system';
+import { useSystem } from '../api/system';
+import { formatBytes } from '../lib/bytes';
 
 export function SystemPage() {
-  const { t, number, dateTime } = useI18n();
-  const v = useVersion();
-  const r = useReadiness();
-  const yes = (b: boolean | undefined) => (b ? `✓ ${t('common.yes')}` : `✗ ${t('common.no')}`);
+  const { t, number, dateTime, locale } = useI18n();
+  const q = useSystem();
+  const yes = (b: boolean) => (b ? `✓ ${t('common.yes')}` : `✗ ${t('common.no')}`);
+  const bytes = (n: number) => formatBytes(n, locale);
+  if (q.isPending) return <Loading />;
+  if (q.isError) return <ErrorMessage error={q.error} />;
+  const s = q.data;
+  const r = s.readiness;
+  const pool = s.database.pool;
   return (
     <section className="stack">
       <h1>{t('admin.system')}</h1>
-      {v.isPending ? <Loading /> : v.isError ? <ErrorMessage error={v.error} /> : (
-        <dl className="stats">
-          <div><dt>{t('system.version')}</dt><dd data-testid="version">{v.data.version}</dd></div>
-          {v.data.git_commit && <div><dt>{t('system.commit')}</dt><dd><code>{v.data.git_commit.slice(0, 12)}</code></dd></div>}
-          {v.data.build_time && <div><dt>{t('system.built')}</dt><dd>{v.data.build_time}</dd></div>}
-        </dl>
-      )}
+      <dl className="stats">
+        <div><dt>{t('system.version')}</dt><dd data-testid="version">{s.version}</dd></div>
+        <div><dt>{t('system.commit')}</dt><dd><code>{s.git_commit.slice(0, 12)}</code></dd></div>
+        <div><dt>{t('system.built')}</dt><dd>{s.build_time}</dd></div>
+        <div>
+          <dt>{t('system.last_backup')}</dt>
+          <dd data-testid="last-backup">
+            {s.last_backup_at ? dateTime(s.last_backup_at) : s.backup.status === 'not_reported' ? t('system.backup_not_reported') : t('system.unknown')}
+          </dd>
+        </div>
+      </dl>
+
       <h2>{t('system.readiness')}</h2>
-      {r.isPending ? <Loading /> : r.isError ? <ErrorMessage error={r.error} /> : (
-        <dl className="stats">
-          <div><dt>{t('system.ready')}</dt><dd className={r.data.ready ? 'ok' : 'bad'}>{yes(r.data.ready)}</dd></div>
-          <div><dt>{t('system.database')}</dt><dd>{yes(r.data.database)}</dd></div>
-          <div><dt>{t('system.migrations')}</dt><dd>{yes(r.data.migrations)}</dd></div>
-          <div><dt>{t('system.index_warm')}</dt><dd>{yes(r.data.index_warm)}</dd></div>
-          <div><dt>{t('system.indexed_entries')}</dt><dd>{r.data.indexed_entries == null ? '–' : number(r.data.indexed_entries)}</dd></div>
-          <div><dt>{t('system.last_backup')}</dt><dd>{r.data.last_backup_at ? dateTime(r.data.last_backup_at) : t('system.unknown')}</dd></div>
-        </dl>
+      <dl className="stats">
+        <div><dt>{t('system.ready')}</dt><dd className={r.ready ? 'ok' : 'bad'} data-testid="ready">{yes(r.ready)}</dd></div>
+        <div><dt>{t('system.database')}</dt><dd>{yes(r.database)}</dd></div>
+        <div><dt>{t('system.migrations')}</dt><dd>{yes(r.migrations)}</dd></div>
+        <div><dt>{t('system.index_warm')}</dt><dd>{yes(r.index_warm)}</dd></div>
+        <div><dt>{t('system.draining')}</dt><dd>{yes(r.draining)}</dd></div>
+        <div><dt>{t('system.applied_sequence')}</dt><dd>{number(r.applied_sequence)}</dd></div>
+      </dl>
+
+      <h2>{t('system.database')}</h2>
+      <dl className="stats">
+        <div><dt>{t('system.server_version')}</dt><dd>PostgreSQL {s.database.server_version}</dd></div>
+        <div><dt>{t('system.db_size')}</dt><dd data-testid="db-size">{bytes(s.database.size_bytes)}</dd></div>
+        <div>
+          <dt>{t('system.pool')}</dt>
+          <dd data-testid="pool">{t('system.pool_use', { in_use: number(pool.in_use), open: number(pool.open), max: number(pool.max), idle: number(pool.idle) })}</dd>
+        </div>
+      </dl>
+
+      <h2>{t('system.leaderboard_indexes')}</h2>
+      {s.leaderboards.length === 0 ? <p className="muted">{t('system.none')}</p> : (
+        <div className="table-wrap">
+          <table className="admin-table" data-testid="leaderboard-indexes">
+            <caption className="visually-hidden">{t('system.leaderboard_indexes')}</caption>
+            <thead><tr><th scope="col">{t('admin.name')}</th><th scope="col" className="num">{t('system.entries')}</th><th scope="col" className="num">{t('system.memory')}</th></tr></thead>
+            <tbody>
+              {s.leaderboards.map((l) => (
+                <tr key={l.slug} data-slug={l.slug}>
+                  <td>{l.name} <code className="muted">{l.slug}</code></td>
+                  <td className="num">{number(l.entries)}</td>
+                  <td className="num">{bytes(l.approx_bytes)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p className="muted">{t('system.memory_note')}</p>
+
+      <h2>{t('system.league_indexes')}</h2>
+      {s.leagues.length === 0 ? <p className="muted">{t('system.none')}</p> : (
+        <div className="table-wrap">
+          <table className="admin-table" data-testid="league-indexes">
+            <caption className="visually-hidden">{t('system.league_indexes')}</caption>
+            <thead><tr><th scope="col">{t('admin.name')}</th><th scope="col" className="num">{t('system.participants')}</th><th scope="col" className="num">{t('system.matches')}</th></tr></thead>
+            <tbody>
+              {s.leagues.map((l) => (
+                <tr key={l.slug} data-slug={l.slug}>
+                  <td>{l.name} <code className="muted">{l.slug}</code></td>
+                  <td className="num">{number(l.participants)}</td>
+                  <td className="num">{number(l.matches)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

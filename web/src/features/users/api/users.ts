@@ -1,24 +1,16 @@
-//! Users (accounts). The shapes follow the accounts contract (issue 4); they move to the
-//! generated types as soon as the server's OpenAPI document describes these routes.
+//! Users (accounts): list, create, change role or disable. Types come from the OpenAPI document;
+//! POST and PATCH answer with the account record itself.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, seg } from '@/lib/api-client';
-
-export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
-export interface User {
-  id: string;
-  email: string;
-  role: Role;
-  disabled?: boolean;
-  created_at?: string;
-}
+import type { CreateUser, UpdateUser, User, UserList } from '@/lib/api-types';
 
 const key = ['admin', 'users'] as const;
-export const useUsers = () => useQuery({ queryKey: key, queryFn: ({ signal }) => api<{ users: User[] }>('/api/v1/users', { signal }) });
+export const useUsers = () => useQuery({ queryKey: key, queryFn: ({ signal }) => api<UserList>('/api/v1/users', { signal }) });
 
 export function useCreateUser() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: { email: string; password: string; role: Role }) => api<{ user: User }>('/api/v1/users', { method: 'POST', body }),
+    mutationFn: (body: CreateUser) => api<User>('/api/v1/users', { method: 'POST', body }),
     onSuccess: () => qc.invalidateQueries({ queryKey: key }),
   });
 }
@@ -26,8 +18,8 @@ export function useCreateUser() {
 export function useUpdateUser() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, patch }: { id: string; patch: Partial<Pick<User, 'role' | 'disabled'>> }) =>
-      api<{ user: User }>(`/api/v1/users/${seg(id)}`, { method: 'PATCH', body: patch }),
+    mutationFn: ({ id, patch }: { id: number; patch: UpdateUser }) =>
+      api<User>(`/api/v1/users/${seg(id)}`, { method: 'PATCH', body: patch }),
     onSuccess: () => qc.invalidateQueries({ queryKey: key }),
   });
 }

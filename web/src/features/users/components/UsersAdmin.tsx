@@ -1,12 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage, Loading } from '@/components/Feedback';
 import { useI18n } from '@/lib/i18n';
-import { useCreateUser, useUpdateUser, useUsers, type Role } from '../api/users';
+import type { Role } from '@/lib/api-types';
+import { useCreateUser, useUpdateUser, useUsers } from '../api/users';
 
 const roles: Role[] = ['owner', 'admin', 'editor', 'viewer'];
 
 export function UsersAdmin() {
-  const { t } = useI18n();
+  const { t, date } = useI18n();
   const users = useUsers();
   const create = useCreateUser();
   const update = useUpdateUser();
@@ -29,11 +30,16 @@ export function UsersAdmin() {
         </label>
         <button type="submit" className="primary" disabled={create.isPending}>{t('admin.create')}</button>
         {create.isError && <ErrorMessage error={create.error} />}
+        {create.isSuccess && (
+          <p role="status" className="success">
+            {t('users.created', { email: create.data.email })}
+          </p>
+        )}
       </form>
       {update.isError && <ErrorMessage error={update.error} />}
       {users.isPending ? <Loading /> : users.isError ? <ErrorMessage error={users.error} /> : (
         <table className="admin-table">
-          <thead><tr><th scope="col">{t('login.email')}</th><th scope="col">{t('users.role')}</th><th scope="col">{t('users.status')}</th></tr></thead>
+          <thead><tr><th scope="col">{t('login.email')}</th><th scope="col">{t('users.role')}</th><th scope="col">{t('users.status')}</th><th scope="col" className="hide-sm">{t('users.since')}</th></tr></thead>
           <tbody>
             {users.data.users.map((u) => (
               <tr key={u.id}>
@@ -51,6 +57,7 @@ export function UsersAdmin() {
                     {t(u.disabled ? 'users.disabled' : 'users.enabled')}
                   </label>
                 </td>
+                <td className="hide-sm">{date(u.created_at)}</td>
               </tr>
             ))}
           </tbody>
