@@ -62,6 +62,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 pass() { PASSED=$((PASSED + 1)); echo "PASS $*"; }
+# Run CMD every 0.2 s until it succeeds, at most SECONDS: for anything that becomes true
+# asynchronously (a log line, a scrape, a reload). Fails when CMD never succeeded.
+wait_for() { # SECONDS CMD...
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
 want() { local t; for t in "${only[@]}"; do [ "$t" = "$1" ] && return 0; done; [ ${#only[@]} = 0 ]; }
 section() { echo; echo "--- $* ($(date +%T))"; }
@@ -93,14 +104,17 @@ install_deps() {
 token() { cat "$PODIUM_STACK_DIR/secrets/api_token"; }
 ca() { echo "$PODIUM_STACK_DIR/tls/ca/ca.crt"; }
 
-# Start the load generator in the background; LOAD_PID and LOAD_OUT are set.
+# Start the load generator in the background and wait (bounded) until its first response, so
+# the operation under test really happens under load; LOAD_PID and LOAD_OUT are set.
 load_start() { # CAFILE NAME
   LOAD_OUT=$WORK/load-$RANDOM.json
   python3 deploy/tests/loadgen.py --port "$HTTPS_PORT" --name "$2" --cacert "$1" --token "$(token)" \
-    --threads 4 --interval 0.01 --out "$LOAD_OUT" >"$LOAD_OUT.txt" 2>&1 &
+    --threads 4 --interval 0.01 --out "$LOAD_OUT" --ready "$LOAD_OUT.ready" >"$LOAD_OUT.txt" 2>&1 &
   LOAD_PID=$!
   BG_PIDS+=("$LOAD_PID")
-  sleep 1
+  if ! wait_for 30 test -e "$LOAD_OUT.ready"; then
+    fail "load generator: no response within 30 s ($(tail -n 3 "$LOAD_OUT.txt"))"
+  fi
 }
 # Stop it and check that every response was a success. Prints the figures.
 load_check() { # TEST_NAME
@@ -203,9 +217,9 @@ test_stack() {
   # Request id: the client's is propagated to Podium and both logs; a missing one is generated.
   local rid=deploytest-$RANDOM$RANDOM
   h=$(curl "${c[@]}" -o /dev/null -D - -H "X-Request-Id: $rid" "https://$NAME:$HTTPS_PORT/api/v1/leaderboards/smoke/entries")
-  sleep 0.5
-  if grep -qi "^x-request-id: $rid" <<<"$h" && grep -q "\"request_id\":\"$rid\"" "$PODIUM_STACK_DIR/nginx/logs/access.log" \
-    && grep -qh "$rid" "$PODIUM_STACK_DIR"/colours/*/podium.log; then
+  # Both logs are written after the response: wait (bounded) for the lines.
+  if grep -qi "^x-request-id: $rid" <<<"$h" && wait_for 10 grep -q "\"request_id\":\"$rid\"" "$PODIUM_STACK_DIR/nginx/logs/access.log" \
+    && wait_for 10 grep -qh "$rid" "$PODIUM_STACK_DIR"/colours/*/podium.log; then
     pass "request id propagated (response, Nginx JSON log, Podium log)"
   else
     fail "request id propagated"
@@ -214,16 +228,31 @@ test_stack() {
   if grep -qiE '^x-request-id: [0-9a-f]{32}' <<<"$h"; then pass "request id generated when absent"; else fail "request id generated: $h"; fi
   if curl -fsS "http://127.0.0.1:${B}81/stub_status" | grep -q 'Active connections'; then pass "stub_status on loopback"; else fail "stub_status"; fi
   # Passive retry: with the active colour's port refusing, GETs are served by the backup.
-  local active standby n ok=0
+  local active standby n ok=0 pid port
   active=$(cat "$PODIUM_STACK_DIR/active"); standby=$( [ "$active" = blue ] && echo green || echo blue )
-  if pgrep -f "$PODIUM_STACK_DIR/colours/$standby/" >/dev/null; then
-    kill -TERM "$(cat "$PODIUM_STACK_DIR/colours/$active/pid")"
-    sleep 3.5   # past the drain delay: the active listener is closed now
+  port=${B}01; [ "$active" = green ] && port=${B}02
+  pid=$(cat "$PODIUM_STACK_DIR/colours/$active/pid")
+  if ! pgrep -f "$PODIUM_STACK_DIR/colours/$standby/" >/dev/null; then
+    fail "passive retry: podium-$standby (the backup) is not running"
+  elif ! kill -TERM "$pid"; then
+    fail "passive retry: podium-$active (pid $pid) is not running"
+  # It drains (PODIUM_DRAIN_DELAY_MS), closes its listener, flushes and exits: wait for the exit
+  # (bounded) rather than guess how long that takes on a busy machine.
+  elif ! wait_for 60 gone "$pid"; then
+    fail "passive retry: podium-$active (pid $pid) still runs 60 s after SIGTERM"
+  elif curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/healthz"; then
+    fail "passive retry: podium-$active's port $port still answers after its exit"
+  else
     for n in 1 2 3 4 5; do
       curl -fsS "${c[@]}" -o /dev/null "https://$NAME:$HTTPS_PORT/api/v1/leaderboards/smoke/entries" && ok=$((ok + 1))
     done
     if [ "$ok" = 5 ]; then pass "passive retry to the backup colour (5/5 GETs while the active one is down)"; else fail "passive retry ($ok/5)"; fi
-    deploy/local/stack up >/dev/null 2>&1 || fail "stack up after the retry test"
+  fi
+  # `stack up` returns once every colour it runs answers /readyz.
+  if out=$(deploy/local/stack up 2>&1) && curl -fsS -m 5 -o /dev/null "http://127.0.0.1:$port/readyz"; then
+    pass "stack up after the retry test: podium-$active is back and ready"
+  else
+    fail "stack up after the retry test"; echo "$out" | tail -n 15
   fi
   # Login rate limit (10 r/m, burst 5 per address): a burst of 12 gets 429s.
   local codes
@@ -270,7 +299,9 @@ EOF
     -dnsserver "127.0.0.1:${B}53" >"$a/pebble.log" 2>&1 &
   BG_PIDS+=($!)
 
-  for _ in $(seq 50); do curl -fsS --cacert "$(ca)" "https://127.0.0.1:${B}40/dir" >/dev/null 2>&1 && break; sleep 0.2; done
+  if ! wait_for 30 curl -fsS -o /dev/null --cacert "$(ca)" "https://127.0.0.1:${B}40/dir" 2>/dev/null; then
+    fail "pebble does not answer at https://127.0.0.1:${B}40/dir"; tail -n 10 "$a/pebble.log"; return 1
+  fi
   export ACME_SERVER="https://127.0.0.1:${B}40/dir" REQUESTS_CA_BUNDLE
   REQUESTS_CA_BUNDLE=$(ca)
   if deploy/scripts/cert issue "$ACME_NAME" ops@example.org >"$a/issue.log" 2>&1; then
@@ -281,13 +312,9 @@ EOF
   curl -fsS --cacert "$(ca)" "https://127.0.0.1:${B}41/roots/0" >"$a/root.pem"
   cat "$a/root.pem" "$(ca)" >"$a/trust.pem"
   local serial1 serial2
-  serial_of() { echo | openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -servername "$ACME_NAME" 2>/dev/null | openssl x509 -noout -serial -issuer; }
-  # The deploy hook's reload is asynchronous: old workers may answer for a moment.
-  for _ in $(seq 50); do
-    serial1=$(serial_of)
-    grep -qi pebble <<<"$serial1" && break
-    sleep 0.2
-  done
+  serial_of() { echo | openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -servername "$1" 2>/dev/null | openssl x509 -noout -serial -issuer; }
+  # The deploy hook returns once the old workers are gone; the certificate is served from then on.
+  serial1=$(serial_of "$ACME_NAME")
   if grep -qi pebble <<<"$serial1" && curl -fsS --cacert "$a/root.pem" --resolve "$ACME_NAME:$HTTPS_PORT:127.0.0.1" -o /dev/null "https://$ACME_NAME:$HTTPS_PORT/healthz"; then
     pass "Nginx serves the pebble certificate (verified against pebble's root)"
   else
@@ -295,8 +322,7 @@ EOF
   fi
   load_start "$a/root.pem" "$ACME_NAME"
   if deploy/scripts/cert renew --force >"$a/renew.log" 2>&1; then pass "forced renewal with deploy hook"; else fail "forced renewal"; tail -20 "$a/renew.log"; fi
-  sleep 2
-  serial2=$(serial_of)
+  serial2=$(serial_of "$ACME_NAME")
   load_check "renewal under load"
   if [ -n "$serial2" ] && [ "$serial1" != "$serial2" ]; then pass "renewed certificate is served (serial changed)"; else fail "renewed certificate served: $serial1 / $serial2"; fi
   # A missing certificate is caught by nginx -t in the hook, and Nginx keeps serving.
@@ -307,16 +333,41 @@ EOF
   else
     fail "hook with a missing certificate: $(cat "$a/hook.log")"
   fi
-  # Back to the local CA's certificate for the tests that follow.
-  ln -sfn local "$PODIUM_STACK_DIR/tls/current"
-  nginx -p "$PODIUM_STACK_DIR/nginx" -c "$PODIUM_STACK_DIR/nginx/conf/nginx.conf" -s reload
-  sleep 1
+  # Back to the local CA's certificate for the tests that follow (the hook waits for the reload).
+  if RENEWED_LINEAGE=$PODIUM_STACK_DIR/tls/local deploy/scripts/cert hook >"$a/back.log" 2>&1 \
+    && grep -q 'Podium local CA' <<<"$(serial_of "$NAME")"; then
+    pass "back to the local certificate through the deploy hook"
+  else
+    fail "back to the local certificate: $(cat "$a/back.log"); served: $(serial_of "$NAME")"
+  fi
 }
 
 # ------------------------------------------------------------------ monitoring
 prom_query() { # PROMQL -> the JSON result list
   curl -fsS --get "http://127.0.0.1:${B}90/api/v1/query" --data-urlencode "query=$1" \
     | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["data"]["result"]))'
+}
+prom_has() { local r; r=$(prom_query "$1") && [ "$r" != "[]" ]; } # PROMQL has a result
+# Prints "N/M targets up, jobs …" and the down ones; fails unless all of at least 7 are up.
+targets_up() {
+  curl -fsS "http://127.0.0.1:${B}90/api/v1/targets" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["data"]["activeTargets"]
+jobs = sorted({x["labels"]["job"] for x in t})
+down = [(x["labels"]["job"], x["scrapeUrl"], x["health"], x["lastError"]) for x in t if x["health"] != "up"]
+print(f"{len(t) - len(down)}/{len(t)} targets up, jobs", "+".join(jobs), *down)
+sys.exit(1 if down or len(t) < 7 else 0)'
+}
+# Succeeds once every rule group holding ALERTNAME was evaluated after EPOCH (seconds).
+rules_evaluated_after() { # ALERTNAME EPOCH
+  curl -fsS "http://127.0.0.1:${B}90/api/v1/rules" | python3 -c '
+import datetime, json, re, sys
+name, after = sys.argv[1], float(sys.argv[2])
+groups = [g for g in json.load(sys.stdin)["data"]["groups"] if any(r.get("name") == name for r in g["rules"])]
+def epoch(ts):  # RFC 3339 with up to nanoseconds, Z or an offset
+    m = re.fullmatch(r"(.*?)(\.\d+)?(Z|[+-]\d\d:\d\d)", ts)
+    return datetime.datetime.fromisoformat(m[1] + ("+00:00" if m[3] == "Z" else m[3])).timestamp() + float(m[2] or 0)
+sys.exit(0 if groups and all(epoch(g["lastEvaluation"]) > after for g in groups) else 1)' "$1" "$2"
 }
 # Wait until a notification line containing TEXT (and, if given, MATCH) appears in the local
 # receiver's file after line FROM. Prints the seconds it took.
@@ -349,28 +400,23 @@ test_monitoring() {
     -d '{"played_at":"2026-01-01T00:00:00Z","teams":[{"participants":["a"],"rank":1},{"participants":["b"],"rank":2}]}'
   curl "${c[@]}" -X POST "$api/leagues/monchess/recompute"
   curl "${c[@]}" "$api/no-such-route"
-  sleep 5   # a few 1 s scrapes after the traffic
-  if out=$(curl -fsS "$prom/api/v1/targets" | python3 -c '
-import json, sys
-t = json.load(sys.stdin)["data"]["activeTargets"]
-jobs = sorted({x["labels"]["job"] for x in t})
-down = [(x["labels"]["job"], x["scrapeUrl"], x["lastError"]) for x in t if x["health"] != "up"]
-print(f"{len(t) - len(down)}/{len(t)} targets up, jobs", "+".join(jobs), *down)
-sys.exit(1 if down or len(t) < 7 else 0)'); then
-    pass "every Prometheus target is up ($out)"
+  # Prometheus scrapes every second: poll (bounded) until the scrapes after `stack up` are in,
+  # rather than assume a fixed sleep was long enough.
+  if wait_for 60 targets_up; then
+    pass "every Prometheus target is up ($(targets_up))"
   else
-    fail "Prometheus targets: $out"
+    fail "Prometheus targets after 60 s: $(targets_up)"
   fi
-  if out=$(prom_query 'probe_success == 1 and on(instance) (probe_ssl_earliest_cert_expiry - time() > 14 * 86400)') && [ "$out" != "[]" ]; then
+  if wait_for 30 prom_has 'probe_success == 1 and on(instance) (probe_ssl_earliest_cert_expiry - time() > 14 * 86400)'; then
     pass "blackbox probes the stack's HTTPS endpoint with the stack CA (probe_success 1, certificate expiry > 14 days)"
   else
-    fail "blackbox probe: $out; $(prom_query 'probe_success')"
+    fail "blackbox probe after 30 s: $(prom_query 'probe_success'); $(prom_query 'probe_ssl_earliest_cert_expiry - time()')"
   fi
-  if out=$(prom_query 'pg_up == 1') && [ "$out" != "[]" ] \
-    && [ "$(prom_query 'podium_deploy_active_colour == 1' | grep -o '"colour": "[a-z]*"')" = "\"colour\": \"$(cat "$PODIUM_STACK_DIR/active")\"" ]; then
+  if wait_for 30 prom_has 'pg_up == 1' \
+    && wait_for 30 prom_has "podium_deploy_active_colour{colour=\"$(cat "$PODIUM_STACK_DIR/active")\"} == 1 and on() count(podium_deploy_active_colour == 1) == 1"; then
     pass "postgres exporter connects as postgres_exporter (pg_monitor); the active colour is published"
   else
-    fail "pg_up / podium_deploy_active_colour: $out"
+    fail "pg_up / podium_deploy_active_colour after 30 s: $(prom_query 'pg_up'); $(prom_query 'podium_deploy_active_colour')"
   fi
   # Recording rules on recording rules need an evaluation each: retry a few times (bounded).
   local tries
@@ -390,13 +436,14 @@ sys.exit(1 if down or len(t) < 7 else 0)'); then
   active=$(cat "$PODIUM_STACK_DIR/active")
   from=$(wc -l <"$m/alerts.jsonl")
   t0=$(date +%s)
-  kill -TERM "$(cat "$PODIUM_STACK_DIR/colours/$active/pid")"
-  if secs=$(wait_alert '[FIRING:1] PodiumInstanceDown' "$from" 150 "colour=$active"); then
+  if ! kill -TERM "$(cat "$PODIUM_STACK_DIR/colours/$active/pid")"; then
+    fail "podium-$active is not running before the alert test"
+  elif secs=$(wait_alert '[FIRING:1] PodiumInstanceDown' "$from" 150 "colour=$active"); then
     pass "PodiumInstanceDown (colour=$active) reached the webhook through Alertmanager $(($(date +%s) - t0)) s after podium-$active was stopped (rule: for 1m)"
     if tail -n +"$((from + 1))" "$m/alerts.jsonl" | grep -qF 'docs/runbooks/PodiumInstanceDown.md'; then pass "the notification links the runbook"; else fail "the notification lacks the runbook link"; fi
     from=$(wc -l <"$m/alerts.jsonl")
     t0=$(date +%s)
-    deploy/local/stack up >/dev/null 2>&1 || fail "stack up after stopping podium-$active"
+    out=$(deploy/local/stack up 2>&1) || { fail "stack up after stopping podium-$active"; echo "$out" | tail -n 15; }
     if secs=$(wait_alert '[RESOLVED] PodiumInstanceDown' "$from" 60); then
       pass "its resolution reached the webhook $(($(date +%s) - t0)) s after stack up restarted podium-$active"
     else
@@ -411,13 +458,15 @@ sys.exit(1 if down or len(t) < 7 else 0)'); then
 
   # The deploy contract: after a deploy the old colour is stopped but marked 0, so the alert
   # does not even go pending for it.
-  local old=$active new
+  local old=$active new seen
   if out=$(deploy/scripts/deploy "$PODIUM_BIN" 2>&1); then
     new=$(cat "$PODIUM_STACK_DIR/active")
-    sleep 4
+    # Once Prometheus has scraped the stopped colour as down (polled, bounded) and then evaluated
+    # the alert rules, PodiumInstanceDown would be at least pending if the contract were broken.
     if grep -qx "podium_deploy_active_colour{colour=\"$new\"} 1" "$m/textfile/podium_deploy.prom" \
       && grep -qx "podium_deploy_active_colour{colour=\"$old\"} 0" "$m/textfile/podium_deploy.prom" \
-      && [ "$(prom_query "up{job=\"podium\",colour=\"$old\"} == 0")" != "[]" ] \
+      && wait_for 30 prom_has "up{job=\"podium\",colour=\"$old\"} == 0" && seen=$(date +%s.%N) \
+      && wait_for 30 rules_evaluated_after PodiumInstanceDown "$seen" \
       && [ "$(prom_query 'ALERTS{alertname="PodiumInstanceDown"}')" = "[]" ]; then
       pass "after a deploy podium_deploy.prom marks $new 1 / $old 0; stopped $old raises no PodiumInstanceDown"
     else
@@ -478,10 +527,22 @@ EOF
   else
     fail "unknown version: $out"
   fi
-  flock "$PODIUM_STACK_DIR/deploy.lock" sleep 5 & BG_PIDS+=($!)
-  sleep 0.3
-  if ! out=$(deploy/scripts/deploy "$PODIUM_BIN" 2>&1) && grep -q "another deploy" <<<"$out"; then pass "concurrent deploy refused"; else fail "concurrent deploy: $out"; fi
-  wait "${BG_PIDS[-1]}" 2>/dev/null || true
+  # Another deploy holds the lock until told to stop (at most 60 s): no guess how long it needs.
+  local held=$WORK/lock.held holder
+  ( exec 8>"$PODIUM_STACK_DIR/deploy.lock"
+    flock 8 && : >"$held"
+    for _ in $(seq 600); do [ -e "$held" ] || exit 0; sleep 0.1; done ) &
+  holder=$!
+  BG_PIDS+=("$holder")
+  if ! wait_for 30 test -e "$held"; then
+    fail "concurrent deploy: the test could not take the deploy lock"
+  elif ! out=$(deploy/scripts/deploy "$PODIUM_BIN" 2>&1) && grep -q "another deploy" <<<"$out"; then
+    pass "concurrent deploy refused"
+  else
+    fail "concurrent deploy: $out"
+  fi
+  rm -f "$held"
+  wait "$holder" 2>/dev/null || true
   before=$(cat "$PODIUM_STACK_DIR/active")
   printf 'TLS_CERT=%s/tls/missing/fullchain.pem\n' "$PODIUM_STACK_DIR" >>"$PODIUM_STACK_ENV"
   if ! out=$(deploy/scripts/deploy "$PODIUM_BIN" 2>&1) && grep -q "nginx -t rejected" <<<"$out" && [ "$(cat "$PODIUM_STACK_DIR/active")" = "$before" ]; then
@@ -503,8 +564,8 @@ EOF
 
 test_down() {
   section down
-  deploy/local/stack down >/dev/null 2>&1
-  local left
+  local left out
+  out=$(deploy/local/stack down 2>&1) || echo "$out"
   left=$(pgrep -af "$PODIUM_STACK_DIR" || true)
   if [ -z "$left" ] && ! curl -s -m 2 "http://127.0.0.1:$HTTP_PORT/" >/dev/null 2>&1; then
     pass "stack down leaves nothing running"

@@ -30,6 +30,7 @@ def main():
     p.add_argument("--interval", type=float, default=0.01, help="pause per thread between requests")
     p.add_argument("--duration", type=float, default=0, help="seconds; 0 = until signalled")
     p.add_argument("--out", required=True)
+    p.add_argument("--ready", help="file created once the first response arrived (load is flowing)")
     a = p.parse_args()
 
     stop = threading.Event()
@@ -74,6 +75,8 @@ def main():
                 key, failed, rid, session = type(e).__name__, True, "", None
             with lock:
                 stats["requests"] += 1
+                if stats["requests"] == 1 and a.ready:
+                    open(a.ready, "w").close()
                 if failed:
                     stats["failed"] += 1
                     if len(stats["samples"]) < 20:
