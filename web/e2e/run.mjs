@@ -7,6 +7,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { adminTests, profileTests, seedProfiles } from './admin.mjs';
 
 const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:4173';
 const API = process.env.API_URL ?? BASE;
@@ -83,6 +84,13 @@ for (let i = 0; i < 24; i++) {
   matches.push({ played_at: new Date(Date.UTC(2026, 0, 1 + i, 18)).toISOString(), teams: [{ participants: [a], rank: 1 }, { participants: [b], rank: i % 7 === 0 ? 1 : 2 }] });
 }
 await call('POST', `/api/v1/leagues/${league}/matches`, matches);
+// Profiles: display names and avatars on leaderboard rows and league standings.
+await seedProfiles({ API, call, token: process.env.E2E_TOKEN }, [
+  ['ann-0', 'Ann Lee', [200, 60, 60]],
+  ['bob-0', 'Bob Stone', [40, 110, 200]],
+  ['ann', 'Ann Lee', [200, 60, 60]],
+  ['bob', 'Bob Stone', [40, 110, 200]],
+]);
 
 await test('home lists and searches leaderboards and leagues', async () => {
   const { ctx, page } = await newPage();
@@ -153,6 +161,8 @@ await test('league standings, participant history, head-to-head and win probabil
   await ctx.close();
 });
 
+await profileTests({ test, newPage, shot, expect, BASE, board, league });
+
 await test('the embed page renders in an iframe', async () => {
   const { ctx, page } = await newPage();
   await page.goto(`${BASE}/leaderboards/${board}`);
@@ -220,6 +230,11 @@ await test('admin logs in, creates a league, imports a CSV and sees the standing
   await shot(page, 'admin-standings');
   await ctx.close();
 }, { waitingOn: noAccounts });
+
+await adminTests({
+  test, newPage, shot, expect, call, BASE, API, run, waitingOn: noAccounts,
+  login: (page) => login(page, adminEmail, adminPass),
+});
 
 await test('a viewer cannot reach admin pages', async () => {
   const { ctx, page } = await newPage();
