@@ -23,6 +23,27 @@ pub struct HistoryRow {
     pub after: Standing,
 }
 
+impl HistoryRow {
+    /// The row as it reads back from the table.
+    pub fn entry(&self) -> HistoryEntry {
+        let a = &self.after;
+        HistoryEntry {
+            match_id: self.match_id,
+            num: self.num as i32,
+            season: self.season,
+            played_at: from_micros(self.played_at),
+            display_before: self.display_before,
+            display_after: self.display_after,
+            rating_after: a.rating,
+            deviation_after: a.deviation,
+            volatility_after: a.volatility,
+            mu_after: a.mu,
+            sigma_after: a.sigma,
+            points_after: a.points,
+        }
+    }
+}
+
 /// Rows beyond this go through COPY.
 const CHUNK: usize = 5_000;
 

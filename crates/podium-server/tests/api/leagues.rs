@@ -600,6 +600,48 @@ async fn a_recompute_runs_as_a_job_with_progress() {
     assert_eq!(status, 404);
 }
 
+/// The answer to a recording is built from what the writer computed, not read back: it must be
+/// exactly what reading the match back shows, on the in-order path, the late-match replay path
+/// and for a retry mixed with a new match.
+#[tokio::test]
+async fn the_recording_answer_equals_the_match_read_back() {
+    let app = TestApp::spawn().await;
+    league(&app, "g2", "glicko2", json!(null)).await;
+    let a = record(&app, "g2", duel("2026-03-01T10:00:00Z", "ann", "bob")).await;
+    let b = record(&app, "g2", duel("2026-03-01T12:00:00Z", "bob", "cat")).await;
+    // Late: rated before b, so b's history is rewritten by the replay.
+    let c = record(&app, "g2", duel("2026-03-01T11:00:00Z", "cat", "ann")).await;
+    let mut retry = duel("2026-03-01T13:00:00Z", "ann", "cat");
+    retry["external_id"] = json!("r-1");
+    let d = record(&app, "g2", retry.clone()).await;
+    let both = record(
+        &app,
+        "g2",
+        json!([duel("2026-03-01T14:00:00Z", "dan", "bob"), retry]),
+    )
+    .await;
+    assert_eq!(
+        both[1], d,
+        "the retry in the array answers with the first result"
+    );
+    let (status, page) = app.get("/api/v1/leagues/g2/matches?limit=100").await;
+    assert_eq!(status, 200, "{page}");
+    let stored = |id: &Value| {
+        page["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == *id)
+            .cloned()
+            .unwrap_or_else(|| panic!("match {id} not listed: {page}"))
+    };
+    for answer in [&a, &c, &d, &both[0]] {
+        assert_eq!(*answer, stored(&answer["id"]));
+        assert!(answer["teams"][0]["participants"][0]["rating_after"].is_f64());
+    }
+    assert_ne!(b, stored(&b["id"]), "b was replayed after the late match");
+}
+
 #[tokio::test]
 async fn concurrent_requests_are_grouped_and_each_stands_or_falls_alone() {
     let app = std::sync::Arc::new(TestApp::spawn().await);
