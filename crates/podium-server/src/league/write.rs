@@ -339,6 +339,7 @@ async fn record_batch(
         let rows = replay_from(&mut tx, id, locked.season, &mut ratings, min_key).await?;
         (true, rows)
     };
+    ratings.checkpoint_here();
     observe(league, "incremental", started);
     let version = db::bump(&mut tx, id, next_num, now).await?;
     changes::append(&mut tx, &[db::league_change(id, version, Some(min_key))]).await?;
