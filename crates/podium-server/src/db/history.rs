@@ -69,10 +69,80 @@ pub async fn delete_after(
 }
 
 /// Deletes the history of one match (a voided match).
-pub async fn delete_match(tx: &mut PgConnection, match_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!("delete from rating_history where match_id = $1", match_id)
-        .execute(tx)
+pub async fn delete_match(
+    tx: &mut PgConnection,
+    league_id: i64,
+    season: i32,
+    played_at: DateTime<Utc>,
+    match_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"delete from rating_history
+           where league_id = $1 and season = $2 and played_at = $3 and match_id = $4"#,
+        league_id,
+        season,
+        played_at,
+        match_id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Makes sure the tables for a league's season exist (a new league, a new season).
+pub async fn add_season(
+    tx: &mut PgConnection,
+    league_id: i64,
+    season: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "select podium_history_partition($1, $2) as done",
+        league_id,
+        season
+    )
+    .fetch_one(tx)
+    .await?;
+    Ok(())
+}
+
+/// Drops a league's whole history (the league is being deleted).
+pub async fn drop_league(tx: &mut PgConnection, league_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("select podium_history_drop($1) as done", league_id)
+        .fetch_one(tx)
         .await?;
+    Ok(())
+}
+
+/// Replaces a season's whole history (a full recompute): loads the rows into a fresh table
+/// without indexes, indexes it in one pass and swaps it in for the season's table, all inside
+/// the caller's transaction.
+pub async fn replace_season(
+    tx: &mut PgConnection,
+    league_id: i64,
+    season: i32,
+    rows: &[HistoryRow],
+) -> Result<(), sqlx::Error> {
+    let stage = sqlx::query_scalar!(
+        r#"select podium_history_stage($1, $2) as "stage!""#,
+        league_id,
+        season
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    // The name is made of two integers; checked anyway, since it goes into the statement.
+    if stage != format!("rating_history_{league_id}_{season}_new") {
+        return Err(sqlx::Error::Protocol(format!(
+            "unexpected history stage table {stage:?}"
+        )));
+    }
+    copy(tx, &stage, league_id, rows).await?;
+    sqlx::query!(
+        "select podium_history_swap($1, $2) as done",
+        league_id,
+        season
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -83,7 +153,7 @@ pub async fn insert(
     rows: &[HistoryRow],
 ) -> Result<(), sqlx::Error> {
     if rows.len() > CHUNK {
-        return copy(tx, league_id, rows).await;
+        return copy(tx, "rating_history", league_id, rows).await;
     }
     let n = rows.len();
     let mut match_id = Vec::with_capacity(n);
@@ -137,19 +207,21 @@ pub async fn insert(
     Ok(())
 }
 
-/// Streams rows with `COPY … FROM STDIN` (text format), about a megabyte per message.
+/// Streams rows into `table` with `COPY … FROM STDIN` (text format), about a megabyte per
+/// message.
 async fn copy(
     tx: &mut PgConnection,
+    table: &str,
     league_id: i64,
     rows: &[HistoryRow],
 ) -> Result<(), sqlx::Error> {
     use std::fmt::Write;
     let mut copy = tx
-        .copy_in_raw(
-            "copy rating_history (league_id, match_id, num, season, played_at, display_before, \
+        .copy_in_raw(&format!(
+            "copy {table} (league_id, match_id, num, season, played_at, display_before, \
              display_after, rating_after, deviation_after, volatility_after, mu_after, \
-             sigma_after, points_after) from stdin",
-        )
+             sigma_after, points_after) from stdin"
+        ))
         .await?;
     let mut buf = String::with_capacity(1 << 21);
     for r in rows {
@@ -226,17 +298,25 @@ pub async fn of_participant(
     .await
 }
 
-/// History rows of the given matches (to show before/after with each match).
+/// History rows of the given matches (to show before/after with each match), found by their
+/// position in rating order (played_at, id), which the league's history is indexed on.
 pub async fn of_matches(
     pool: &PgPool,
-    match_ids: &[i64],
+    league_id: i64,
+    matches: &[(DateTime<Utc>, i64)],
 ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    let (at, ids): (Vec<DateTime<Utc>>, Vec<i64>) = matches.iter().copied().unzip();
     sqlx::query_as!(
         HistoryEntry,
-        r#"select match_id, num, season, played_at, display_before, display_after, rating_after,
-                  deviation_after, volatility_after, mu_after, sigma_after, points_after
-           from rating_history where match_id = any($1)"#,
-        match_ids
+        r#"select h.match_id, h.num, h.season, h.played_at, h.display_before, h.display_after,
+                  h.rating_after, h.deviation_after, h.volatility_after, h.mu_after, h.sigma_after,
+                  h.points_after
+           from unnest($2::timestamptz[], $3::bigint[]) as m(played_at, id)
+           join rating_history h
+             on h.league_id = $1 and h.played_at = m.played_at and h.match_id = m.id"#,
+        league_id,
+        &at as &[DateTime<Utc>],
+        &ids
     )
     .fetch_all(pool)
     .await

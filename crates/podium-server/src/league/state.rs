@@ -428,7 +428,11 @@ mod tests {
         let after = late
             .rewind_before(matches[9_950].key())
             .expect("a checkpoint");
-        assert_eq!(after, matches[9_919].key(), "the end of the write holding #9,920");
+        assert_eq!(
+            after,
+            matches[9_919].key(),
+            "the end of the write holding #9,920"
+        );
         for m in matches.iter().filter(|m| m.key() > after) {
             late.apply(m).expect("rated");
         }

@@ -624,7 +624,7 @@ pub async fn amend(
             )
             .execute(&mut *tx)
             .await?;
-            history::delete_match(&mut tx, match_id).await?;
+            history::delete_match(&mut tx, id, old.season, old.played_at, match_id).await?;
             old_key
         }
     };
@@ -727,8 +727,7 @@ pub async fn recompute(
         },
     )
     .await?;
-    history::delete_after(&mut tx, id, locked.season, None).await?;
-    history::insert(&mut tx, id, &rows).await?;
+    history::replace_season(&mut tx, id, locked.season, &rows).await?;
     crate::audit::record(
         &mut tx,
         ctx,
@@ -822,6 +821,7 @@ pub async fn new_season(
     .execute(&mut *tx)
     .await?;
     let next = locked.season + 1;
+    history::add_season(&mut tx, id, next).await?;
     sqlx::query!(
         "insert into league_season (league_id, season, started_at) values ($1, $2, $3)",
         id,
