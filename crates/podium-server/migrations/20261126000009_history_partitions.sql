@@ -68,7 +68,9 @@ end $$;
 -- league's history table exclusively until the transaction ends (readers of that league's
 -- history wait for the commit; other leagues are not touched).
 create function podium_history_swap(p_league bigint, p_season integer) returns void
-language plpgsql security definer set search_path from current as $$
+language plpgsql security definer set search_path from current
+-- Room to sort a few million index entries in memory.
+set maintenance_work_mem = '256MB' as $$
 declare
     parent text := format('rating_history_%s', p_league);
     part text := format('rating_history_%s_%s', p_league, p_season);
@@ -76,7 +78,6 @@ declare
 begin
     execute format('create index %I on %I (played_at, match_id)', stage || '_pos', stage);
     execute format('create index %I on %I (num, played_at, match_id)', stage || '_num', stage);
-    execute format('analyze %I', stage);
     if to_regclass(part) is not null then
         execute format('alter table %I detach partition %I', parent, part);
         execute format('drop table %I', part);
@@ -88,11 +89,27 @@ begin
     execute format('alter table %I attach partition %I for values in (%s)', parent, part, p_season);
 end $$;
 
--- Drops a league's history (the league is being deleted).
-create function podium_history_drop(p_league bigint) returns void
+-- Drops a season's stage table (a recompute failed after loading it).
+create function podium_history_unstage(p_league bigint, p_season integer) returns void
 language plpgsql security definer set search_path from current as $$
 begin
+    execute format('drop table if exists %I', format('rating_history_%s_%s_new', p_league, p_season));
+end $$;
+
+-- Drops a league's history (the league is being deleted), stage tables included.
+create function podium_history_drop(p_league bigint) returns void
+language plpgsql security definer set search_path from current as $$
+declare
+    stage text;
+begin
     execute format('drop table if exists %I', format('rating_history_%s', p_league));
+    for stage in
+        select c.relname from pg_class c
+        where c.relkind = 'r' and c.relnamespace = current_schema()::regnamespace
+          and c.relname ~ format('^rating_history_%s_[0-9]+_new$', p_league)
+    loop
+        execute format('drop table %I', stage);
+    end loop;
 end $$;
 
 do $$
@@ -119,4 +136,5 @@ drop table rating_history_unpartitioned;
 revoke execute on function podium_history_partition(bigint, integer) from public;
 revoke execute on function podium_history_stage(bigint, integer) from public;
 revoke execute on function podium_history_swap(bigint, integer) from public;
+revoke execute on function podium_history_unstage(bigint, integer) from public;
 revoke execute on function podium_history_drop(bigint) from public;

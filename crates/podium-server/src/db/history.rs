@@ -113,35 +113,173 @@ pub async fn drop_league(tx: &mut PgConnection, league_id: i64) -> Result<(), sq
     Ok(())
 }
 
-/// Replaces a season's whole history (a full recompute): loads the rows into a fresh table
-/// without indexes, indexes it in one pass and swaps it in for the season's table, all inside
-/// the caller's transaction.
-pub async fn replace_season(
+/// Loads a season's recomputed history (a full recompute) on a connection of its own while
+/// the caller is still replaying: rows are encoded in PostgreSQL's binary COPY format and sent
+/// a megabyte at a time into a fresh table without indexes, which [`swap_season`] then indexes
+/// and puts in place of the season's table. The load commits on its own (the table is not yet
+/// part of the history, so nobody reads it); the swap happens in the caller's transaction.
+pub struct SeasonLoader {
+    league_id: i64,
+    season: i32,
+    buf: Vec<u8>,
+    rows: u64,
+    chunks: tokio::sync::mpsc::UnboundedSender<LoadMessage>,
+    task: tokio::task::JoinHandle<Result<(), sqlx::Error>>,
+}
+
+impl std::fmt::Debug for SeasonLoader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeasonLoader")
+            .field("league_id", &self.league_id)
+            .field("season", &self.season)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+enum LoadMessage {
+    Data(Vec<u8>),
+    Done,
+}
+
+/// Bytes of encoded rows per COPY message.
+const LOAD_CHUNK: usize = 1 << 20;
+/// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+impl SeasonLoader {
+    /// Creates the season's stage table and starts the COPY into it.
+    pub async fn start(pool: &PgPool, league_id: i64, season: i32) -> Result<Self, sqlx::Error> {
+        let mut conn = pool.begin().await?;
+        let stage = sqlx::query_scalar!(
+            r#"select podium_history_stage($1, $2) as "stage!""#,
+            league_id,
+            season
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        // The name is made of two integers; checked anyway, since it goes into the statement.
+        if stage != format!("rating_history_{league_id}_{season}_new") {
+            return Err(sqlx::Error::Protocol(format!(
+                "unexpected history stage table {stage:?}"
+            )));
+        }
+        let (chunks, mut incoming) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            let mut copy = conn
+                .copy_in_raw(&format!(
+                    "copy {stage} (league_id, match_id, num, season, played_at, display_before, \
+                     display_after, rating_after, deviation_after, volatility_after, mu_after, \
+                     sigma_after, points_after) from stdin with (format binary)"
+                ))
+                .await?;
+            loop {
+                match incoming.recv().await {
+                    Some(LoadMessage::Data(bytes)) => {
+                        copy.send(bytes).await?;
+                    }
+                    Some(LoadMessage::Done) => break,
+                    // The recompute gave up: nothing of this load may stay.
+                    None => {
+                        copy.abort("the recompute stopped").await?;
+                        return Ok(());
+                    }
+                }
+            }
+            copy.finish().await?;
+            conn.commit().await
+        });
+        let mut buf = Vec::with_capacity(LOAD_CHUNK + 256);
+        // Signature, flags, header extension length.
+        buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+        buf.extend_from_slice(&0i32.to_be_bytes());
+        buf.extend_from_slice(&0i32.to_be_bytes());
+        Ok(SeasonLoader {
+            league_id,
+            season,
+            buf,
+            rows: 0,
+            chunks,
+            task,
+        })
+    }
+
+    /// Adds one row; sends a chunk when enough are buffered.
+    pub fn push(&mut self, r: &HistoryRow) {
+        let b = &mut self.buf;
+        let a = &r.after;
+        b.extend_from_slice(&13i16.to_be_bytes());
+        let mut field = |bytes: &[u8]| {
+            b.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+            b.extend_from_slice(bytes);
+        };
+        field(&self.league_id.to_be_bytes());
+        field(&r.match_id.to_be_bytes());
+        field(&(r.num as i32).to_be_bytes());
+        field(&r.season.to_be_bytes());
+        field(&(r.played_at - PG_EPOCH_MICROS).to_be_bytes());
+        for v in [
+            r.display_before,
+            r.display_after,
+            a.rating,
+            a.deviation,
+            a.volatility,
+            a.mu,
+            a.sigma,
+        ] {
+            field(&v.to_be_bytes());
+        }
+        field(&a.points.to_be_bytes());
+        self.rows += 1;
+        if self.buf.len() >= LOAD_CHUNK {
+            let full = std::mem::replace(&mut self.buf, Vec::with_capacity(LOAD_CHUNK + 256));
+            // A closed channel means the load failed: `finish` reports why.
+            let _ = self.chunks.send(LoadMessage::Data(full));
+        }
+    }
+
+    /// Sends the rest and waits for the load to commit; returns the rows loaded.
+    pub async fn finish(mut self) -> Result<u64, sqlx::Error> {
+        self.buf.extend_from_slice(&(-1i16).to_be_bytes());
+        let rest = std::mem::take(&mut self.buf);
+        let _ = self.chunks.send(LoadMessage::Data(rest));
+        let _ = self.chunks.send(LoadMessage::Done);
+        match self.task.await {
+            Ok(result) => result.map(|()| self.rows),
+            Err(e) => Err(sqlx::Error::Protocol(format!("history load stopped: {e}"))),
+        }
+    }
+
+    pub fn league_season(&self) -> (i64, i32) {
+        (self.league_id, self.season)
+    }
+}
+
+/// Indexes the loaded stage table and swaps it in for the season's history, inside the
+/// caller's transaction.
+pub async fn swap_season(
     tx: &mut PgConnection,
     league_id: i64,
     season: i32,
-    rows: &[HistoryRow],
 ) -> Result<(), sqlx::Error> {
-    let stage = sqlx::query_scalar!(
-        r#"select podium_history_stage($1, $2) as "stage!""#,
-        league_id,
-        season
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    // The name is made of two integers; checked anyway, since it goes into the statement.
-    if stage != format!("rating_history_{league_id}_{season}_new") {
-        return Err(sqlx::Error::Protocol(format!(
-            "unexpected history stage table {stage:?}"
-        )));
-    }
-    copy(tx, &stage, league_id, rows).await?;
     sqlx::query!(
         "select podium_history_swap($1, $2) as done",
         league_id,
         season
     )
     .fetch_one(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Drops a season's stage table left by a recompute that failed after loading it.
+pub async fn drop_stage(pool: &PgPool, league_id: i64, season: i32) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "select podium_history_unstage($1, $2) as done",
+        league_id,
+        season
+    )
+    .fetch_one(pool)
     .await?;
     Ok(())
 }
@@ -153,7 +291,7 @@ pub async fn insert(
     rows: &[HistoryRow],
 ) -> Result<(), sqlx::Error> {
     if rows.len() > CHUNK {
-        return copy(tx, "rating_history", league_id, rows).await;
+        return copy(tx, league_id, rows).await;
     }
     let n = rows.len();
     let mut match_id = Vec::with_capacity(n);
@@ -207,21 +345,19 @@ pub async fn insert(
     Ok(())
 }
 
-/// Streams rows into `table` with `COPY … FROM STDIN` (text format), about a megabyte per
-/// message.
+/// Streams rows with `COPY … FROM STDIN` (text format), about a megabyte per message.
 async fn copy(
     tx: &mut PgConnection,
-    table: &str,
     league_id: i64,
     rows: &[HistoryRow],
 ) -> Result<(), sqlx::Error> {
     use std::fmt::Write;
     let mut copy = tx
-        .copy_in_raw(&format!(
-            "copy {table} (league_id, match_id, num, season, played_at, display_before, \
+        .copy_in_raw(
+            "copy rating_history (league_id, match_id, num, season, played_at, display_before, \
              display_after, rating_after, deviation_after, volatility_after, mu_after, \
-             sigma_after, points_after) from stdin"
-        ))
+             sigma_after, points_after) from stdin",
+        )
         .await?;
     let mut buf = String::with_capacity(1 << 21);
     for r in rows {

@@ -712,22 +712,41 @@ pub async fn recompute(
         next_num,
     };
     let (fresh_def, _) = db::load_one(&mut tx, id).await?.ok_or(WriteError::Gone)?;
-    let mut rows = Vec::new();
+    // The history goes to PostgreSQL on another connection while this one reads and replays.
+    let mut loader = history::SeasonLoader::start(pool, id, locked.season).await?;
     let mut total = 0;
-    let mut fresh = super::load_with(
+    let replayed = super::load_with(
         &mut tx,
         fresh_def,
         locked.version,
         |ratings, m, outcome, i, n| {
-            rows.extend(history_rows(ratings, m, outcome));
+            for row in history_rows(ratings, m, outcome) {
+                loader.push(&row);
+            }
             total = n;
             if i % 10_000 == 0 || i == n {
                 progress(i, n);
             }
         },
     )
-    .await?;
-    history::replace_season(&mut tx, id, locked.season, &rows).await?;
+    .await;
+    let mut fresh = match replayed {
+        Ok(fresh) => fresh,
+        Err(e) => {
+            // Dropping the loader aborts its COPY: nothing of it stays.
+            drop(loader);
+            return Err(e.into());
+        }
+    };
+    let (_, season) = loader.league_season();
+    if let Err(e) = loader.finish().await {
+        return Err(e.into());
+    }
+    if let Err(e) = history::swap_season(&mut tx, id, season).await {
+        drop(tx);
+        let _ = history::drop_stage(pool, id, season).await;
+        return Err(e.into());
+    }
     crate::audit::record(
         &mut tx,
         ctx,
