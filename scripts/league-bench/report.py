@@ -60,11 +60,15 @@ CLASSES = [
     ("read", "read matches (SQL)", re.compile(r"from league_match", re.I)),
     ("delete", "delete rating history (SQL)", re.compile(r"^delete from rating_history", re.I)),
     ("insert", "insert rating history (SQL)", re.compile(r"^(insert into rating_history|copy rating_history)", re.I)),
+    ("swap", "index the loaded history, swap it in (SQL)", re.compile(r"podium_history_swap", re.I)),
     ("commit", "commit (SQL)", re.compile(r"^commit", re.I)),
 ]
+# Statements of the connection that loads the recomputed history while the main one replays.
+LOADER = re.compile(r"podium_history_stage|^copy rating_history_\d+_\d+_new", re.I)
+LOAD_LABEL = "history load on a 2nd connection: stage table, binary COPY, commit (overlaps the rows above)"
 OTHER_SQL = ("other", "other SQL (bump version, change log, …)")
 GAP_LABELS = {
-    "read": ("compute", "Podium: decode + replay ratings (between SQL)"),
+    "read": ("compute", "Podium: decode + replay ratings, streaming the history to the 2nd connection (between SQL)"),
     "insert": ("encode", "Podium: build next history chunk (between SQL)"),
 }
 GAP_DEFAULT = ("client", "Podium: other client time (between SQL)")
@@ -78,6 +82,8 @@ COLORS = {
     "insert": "#2ca02c",
     "encode": "#98df8a",
     "commit": "#9467bd",
+    "swap": "#17becf",
+    "load": "#2ca02c",
     "other": "#7f7f7f",
     "client": "#c7c7c7",
 }
@@ -323,6 +329,12 @@ def svg_chart(results):
             w = max((seg["to_s"] - seg["from_s"]) * scale, 0.5)
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 8}" fill="{COLORS.get(seg["class"], "#000")}">'
                          f'<title>{html.escape(LABELS.get(seg["class"], seg["class"]))}: {seg["to_s"] - seg["from_s"]:.2f} s</title></rect>')
+        if r.get("load"):
+            ld = r["load"]
+            x = left + ld["from_s"] * scale
+            w = max((ld["to_s"] - ld["from_s"]) * scale, 0.5)
+            parts.append(f'<rect x="{x:.1f}" y="{y + row_h - 7}" width="{w:.1f}" height="5" fill="{COLORS["load"]}" opacity="0.6">'
+                         f'<title>{html.escape(LOAD_LABEL)}: {ld["seconds"]:.2f} s</title></rect>')
         if r.get("timed_from_s") is not None:
             x = left + r["timed_from_s"] * scale
             parts.append(f'<line x1="{x:.1f}" y1="{y - 2}" x2="{x:.1f}" y2="{y + row_h - 6}" stroke="#000" stroke-width="1.5"/>')
@@ -345,7 +357,7 @@ def svg_chart(results):
                  f'(before it, the CLI loads and replays the league once).</text>')
     y += 14
     parts.append(f'<text x="{left}" y="{y}" font-size="11">Phases from PostgreSQL\'s statement log; gaps between '
-                 f'statements are Podium\'s time.</text>')
+                 f'statements are Podium\'s time. Thin bar under a run: the history load on a 2nd connection.</text>')
     used = []
     for r in runs:
         for seg in r["timeline"]:
@@ -405,7 +417,10 @@ def main():
                 raise SystemExit(f"report: no result line in {name}.out.txt")
             t0, t1 = num(facts, f"{name}_start_epoch"), num(facts, f"{name}_end_epoch")
             stmts = parse_pglog(raw / f"{name}.pglog")
-            segs, timed_from = timeline(stmts, t0, t1)
+            loader_pids = {x["pid"] for x in stmts if LOADER.search(x["text"])}
+            loader = [x for x in stmts if x["pid"] in loader_pids]
+            load = (min(x["start"] for x in loader), max(x["end"] for x in loader)) if loader else None
+            segs, timed_from = timeline([x for x in stmts if x["pid"] not in loader_pids], t0, t1)
             top, frames = parse_top(raw / f"{name}.top.txt")
             tot_all = totals(segs)
             tot_timed = totals(segs, timed_from)
@@ -428,6 +443,8 @@ def main():
                 "phases_s": {k: round(v, 3) for k, v in tot_all.items()},
                 "phases_timed_s": {k: round(v, 3) for k, v in tot_timed.items()},
                 "timeline": [{"class": c, "from_s": round(a - t0, 4), "to_s": round(b - t0, 4)} for c, a, b in segs],
+                "load": {"from_s": round(load[0] - t0, 4), "to_s": round(load[1] - t0, 4),
+                         "seconds": round(load[1] - load[0], 3)} if load else None,
                 "statements": statement_summary(stmts),
                 "top_threads_pct": {k: round(v, 1) for k, v in list(top.items())[:8]},
                 "top_frames": frames,
@@ -602,13 +619,15 @@ def markdown(r):
         for k in x["phases_s"]:
             if k not in classes:
                 classes.append(k)
-    order = ["start", "lock", "participants", "read", "compute", "delete", "insert", "encode", "other", "commit", "client"]
+    order = ["start", "lock", "participants", "read", "compute", "delete", "insert", "encode", "swap", "other", "commit", "client"]
     classes.sort(key=lambda k: order.index(k) if k in order else 99)
     head = "| Phase | " + " | ".join(f"{x['system']} {x['run']}" for x in r["recompute"]) + " |"
     L.append(head)
     L.append("|---|" + "---|" * len(r["recompute"]))
     for k in classes:
         L.append(f"| {LABELS.get(k, k)} | " + " | ".join(f"{x['phases_s'].get(k, 0):.2f}" for x in r["recompute"]) + " |")
+    if any(x.get("load") for x in r["recompute"]):
+        L.append(f"| {LOAD_LABEL} | " + " | ".join(f"{x['load']['seconds']:.2f}" if x.get("load") else "–" for x in r["recompute"]) + " |")
     L.append("| **wall** | " + " | ".join(f"**{x['wall_s']:.2f}**" for x in r["recompute"]) + " |")
     L.append("| of which inside Podium's timer | " + " | ".join(f"{sum(x['phases_timed_s'].values()):.2f}" for x in r["recompute"]) + " |")
     L.append("")

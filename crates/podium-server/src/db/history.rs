@@ -23,6 +23,27 @@ pub struct HistoryRow {
     pub after: Standing,
 }
 
+impl HistoryRow {
+    /// The row as it reads back from the table.
+    pub fn entry(&self) -> HistoryEntry {
+        let a = &self.after;
+        HistoryEntry {
+            match_id: self.match_id,
+            num: self.num as i32,
+            season: self.season,
+            played_at: from_micros(self.played_at),
+            display_before: self.display_before,
+            display_after: self.display_after,
+            rating_after: a.rating,
+            deviation_after: a.deviation,
+            volatility_after: a.volatility,
+            mu_after: a.mu,
+            sigma_after: a.sigma,
+            points_after: a.points,
+        }
+    }
+}
+
 /// Rows beyond this go through COPY.
 const CHUNK: usize = 5_000;
 
@@ -48,10 +69,218 @@ pub async fn delete_after(
 }
 
 /// Deletes the history of one match (a voided match).
-pub async fn delete_match(tx: &mut PgConnection, match_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!("delete from rating_history where match_id = $1", match_id)
-        .execute(tx)
+pub async fn delete_match(
+    tx: &mut PgConnection,
+    league_id: i64,
+    season: i32,
+    played_at: DateTime<Utc>,
+    match_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"delete from rating_history
+           where league_id = $1 and season = $2 and played_at = $3 and match_id = $4"#,
+        league_id,
+        season,
+        played_at,
+        match_id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Makes sure the tables for a league's season exist (a new league, a new season).
+pub async fn add_season(
+    tx: &mut PgConnection,
+    league_id: i64,
+    season: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "select podium_history_partition($1, $2) as done",
+        league_id,
+        season
+    )
+    .fetch_one(tx)
+    .await?;
+    Ok(())
+}
+
+/// Drops a league's whole history (the league is being deleted).
+pub async fn drop_league(tx: &mut PgConnection, league_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("select podium_history_drop($1) as done", league_id)
+        .fetch_one(tx)
         .await?;
+    Ok(())
+}
+
+/// Loads a season's recomputed history (a full recompute) on a connection of its own while
+/// the caller is still replaying: rows are encoded in PostgreSQL's binary COPY format and sent
+/// a megabyte at a time into a fresh table without indexes, which [`swap_season`] then indexes
+/// and puts in place of the season's table. The load commits on its own (the table is not yet
+/// part of the history, so nobody reads it); the swap happens in the caller's transaction.
+pub struct SeasonLoader {
+    league_id: i64,
+    season: i32,
+    buf: Vec<u8>,
+    rows: u64,
+    chunks: tokio::sync::mpsc::UnboundedSender<LoadMessage>,
+    task: tokio::task::JoinHandle<Result<(), sqlx::Error>>,
+}
+
+impl std::fmt::Debug for SeasonLoader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeasonLoader")
+            .field("league_id", &self.league_id)
+            .field("season", &self.season)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+enum LoadMessage {
+    Data(Vec<u8>),
+    Done,
+}
+
+/// Bytes of encoded rows per COPY message.
+const LOAD_CHUNK: usize = 1 << 20;
+/// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+impl SeasonLoader {
+    /// Creates the season's stage table and starts the COPY into it.
+    pub async fn start(pool: &PgPool, league_id: i64, season: i32) -> Result<Self, sqlx::Error> {
+        let mut conn = pool.begin().await?;
+        let stage = sqlx::query_scalar!(
+            r#"select podium_history_stage($1, $2) as "stage!""#,
+            league_id,
+            season
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        // The name is made of two integers; checked anyway, since it goes into the statement.
+        if stage != format!("rating_history_{league_id}_{season}_new") {
+            return Err(sqlx::Error::Protocol(format!(
+                "unexpected history stage table {stage:?}"
+            )));
+        }
+        let (chunks, mut incoming) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            let mut copy = conn
+                .copy_in_raw(&format!(
+                    "copy {stage} (league_id, match_id, num, season, played_at, display_before, \
+                     display_after, rating_after, deviation_after, volatility_after, mu_after, \
+                     sigma_after, points_after) from stdin with (format binary)"
+                ))
+                .await?;
+            loop {
+                match incoming.recv().await {
+                    Some(LoadMessage::Data(bytes)) => {
+                        copy.send(bytes).await?;
+                    }
+                    Some(LoadMessage::Done) => break,
+                    // The recompute gave up: nothing of this load may stay.
+                    None => {
+                        copy.abort("the recompute stopped").await?;
+                        return Ok(());
+                    }
+                }
+            }
+            copy.finish().await?;
+            conn.commit().await
+        });
+        let mut buf = Vec::with_capacity(LOAD_CHUNK + 256);
+        // Signature, flags, header extension length.
+        buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+        buf.extend_from_slice(&0i32.to_be_bytes());
+        buf.extend_from_slice(&0i32.to_be_bytes());
+        Ok(SeasonLoader {
+            league_id,
+            season,
+            buf,
+            rows: 0,
+            chunks,
+            task,
+        })
+    }
+
+    /// Adds one row; sends a chunk when enough are buffered.
+    pub fn push(&mut self, r: &HistoryRow) {
+        let b = &mut self.buf;
+        let a = &r.after;
+        b.extend_from_slice(&13i16.to_be_bytes());
+        let mut field = |bytes: &[u8]| {
+            b.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+            b.extend_from_slice(bytes);
+        };
+        field(&self.league_id.to_be_bytes());
+        field(&r.match_id.to_be_bytes());
+        field(&(r.num as i32).to_be_bytes());
+        field(&r.season.to_be_bytes());
+        field(&(r.played_at - PG_EPOCH_MICROS).to_be_bytes());
+        for v in [
+            r.display_before,
+            r.display_after,
+            a.rating,
+            a.deviation,
+            a.volatility,
+            a.mu,
+            a.sigma,
+        ] {
+            field(&v.to_be_bytes());
+        }
+        field(&a.points.to_be_bytes());
+        self.rows += 1;
+        if self.buf.len() >= LOAD_CHUNK {
+            let full = std::mem::replace(&mut self.buf, Vec::with_capacity(LOAD_CHUNK + 256));
+            // A closed channel means the load failed: `finish` reports why.
+            let _ = self.chunks.send(LoadMessage::Data(full));
+        }
+    }
+
+    /// Sends the rest and waits for the load to commit; returns the rows loaded.
+    pub async fn finish(mut self) -> Result<u64, sqlx::Error> {
+        self.buf.extend_from_slice(&(-1i16).to_be_bytes());
+        let rest = std::mem::take(&mut self.buf);
+        let _ = self.chunks.send(LoadMessage::Data(rest));
+        let _ = self.chunks.send(LoadMessage::Done);
+        match self.task.await {
+            Ok(result) => result.map(|()| self.rows),
+            Err(e) => Err(sqlx::Error::Protocol(format!("history load stopped: {e}"))),
+        }
+    }
+
+    pub fn league_season(&self) -> (i64, i32) {
+        (self.league_id, self.season)
+    }
+}
+
+/// Indexes the loaded stage table and swaps it in for the season's history, inside the
+/// caller's transaction.
+pub async fn swap_season(
+    tx: &mut PgConnection,
+    league_id: i64,
+    season: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "select podium_history_swap($1, $2) as done",
+        league_id,
+        season
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Drops a season's stage table left by a recompute that failed after loading it.
+pub async fn drop_stage(pool: &PgPool, league_id: i64, season: i32) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "select podium_history_unstage($1, $2) as done",
+        league_id,
+        season
+    )
+    .fetch_one(pool)
+    .await?;
     Ok(())
 }
 
@@ -205,17 +434,25 @@ pub async fn of_participant(
     .await
 }
 
-/// History rows of the given matches (to show before/after with each match).
+/// History rows of the given matches (to show before/after with each match), found by their
+/// position in rating order (played_at, id), which the league's history is indexed on.
 pub async fn of_matches(
     pool: &PgPool,
-    match_ids: &[i64],
+    league_id: i64,
+    matches: &[(DateTime<Utc>, i64)],
 ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    let (at, ids): (Vec<DateTime<Utc>>, Vec<i64>) = matches.iter().copied().unzip();
     sqlx::query_as!(
         HistoryEntry,
-        r#"select match_id, num, season, played_at, display_before, display_after, rating_after,
-                  deviation_after, volatility_after, mu_after, sigma_after, points_after
-           from rating_history where match_id = any($1)"#,
-        match_ids
+        r#"select h.match_id, h.num, h.season, h.played_at, h.display_before, h.display_after,
+                  h.rating_after, h.deviation_after, h.volatility_after, h.mu_after, h.sigma_after,
+                  h.points_after
+           from unnest($2::timestamptz[], $3::bigint[]) as m(played_at, id)
+           join rating_history h
+             on h.league_id = $1 and h.played_at = m.played_at and h.match_id = m.id"#,
+        league_id,
+        &at as &[DateTime<Utc>],
+        &ids
     )
     .fetch_all(pool)
     .await

@@ -96,6 +96,7 @@ pub async fn create(
     )
     .execute(&mut *tx)
     .await?;
+    super::history::add_season(&mut tx, row.id, 1).await?;
     let (def, version): (LeagueDef, i64) = row.into();
     crate::audit::record(
         &mut tx,
@@ -199,6 +200,7 @@ pub async fn delete(
     else {
         return Ok(false);
     };
+    super::history::drop_league(&mut tx, id).await?;
     crate::audit::record(
         &mut tx,
         ctx,

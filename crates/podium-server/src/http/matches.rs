@@ -20,6 +20,7 @@ use crate::{
     db::matches as db,
     error::{ApiError, ApiResult, ErrorCode, Problem},
     league::write::{self, MatchSpec},
+    rank::read,
 };
 
 /// Most matches in one request.
@@ -222,9 +223,25 @@ async fn record_matches(
         .map_err(write_error)?;
     let all_existing = recorded.iter().all(|r| r.existing);
     let ids: Vec<i64> = recorded.iter().map(|r| r.match_id).collect();
-    let mut records = db::by_ids(&state.pool, league.id(), &ids).await?;
-    records.sort_by_key(|m| ids.iter().position(|id| *id == m.id));
-    let mut out = views(&state, &league, records).await?;
+    // Matches recorded by this call come back from the writer; only retries are read back.
+    let mut out = Vec::with_capacity(recorded.len());
+    let mut read_back = Vec::new();
+    {
+        let data = read(&league.data);
+        for r in &recorded {
+            match &r.stored {
+                Some((record, entries)) => {
+                    let by = entries.iter().map(|h| ((h.match_id, h.num), h)).collect();
+                    out.push(MatchView::new(&data, record, &by));
+                }
+                None => read_back.push(r.match_id),
+            }
+        }
+    }
+    if !read_back.is_empty() {
+        let records = db::by_ids(&state.pool, league.id(), &read_back).await?;
+        out.extend(views(&state, &league, records).await?);
+    }
     // Keep the request's order, repeats included.
     let by_id: std::collections::HashMap<i64, usize> =
         out.iter().enumerate().map(|(i, m)| (m.id, i)).collect();

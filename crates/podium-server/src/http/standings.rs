@@ -352,8 +352,8 @@ pub(super) async fn views(
     data_of: &crate::league::League,
     records: Vec<MatchRecord>,
 ) -> ApiResult<Vec<MatchView>> {
-    let ids: Vec<i64> = records.iter().map(|m| m.id).collect();
-    let rows = history::of_matches(&state.pool, &ids).await?;
+    let keys: Vec<_> = records.iter().map(|m| (m.played_at, m.id)).collect();
+    let rows = history::of_matches(&state.pool, data_of.id(), &keys).await?;
     let by: HashMap<(i64, i32), &HistoryEntry> =
         rows.iter().map(|h| ((h.match_id, h.num), h)).collect();
     let data = read(&data_of.data);

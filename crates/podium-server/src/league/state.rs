@@ -132,6 +132,20 @@ impl Ratings {
         Ok(outcome)
     }
 
+    /// Takes a checkpoint at the current position (the end of a write), so a slightly late
+    /// match in one of the next writes replays only the matches after it, not up to
+    /// `CHECKPOINT_EVERY` of them. Such a checkpoint counts among the recent ones and is
+    /// dropped as newer ones come.
+    pub fn checkpoint_here(&mut self) {
+        let Some(last) = self.last else { return };
+        if self.is_points() || self.checkpoints.last().is_some_and(|(k, _, _)| *k == last) {
+            return;
+        }
+        self.checkpoints
+            .push((last, self.matches, self.engine.checkpoint()));
+        self.thin();
+    }
+
     /// Keeps the recent checkpoints and those on the current spacing, doubling the spacing when
     /// there are too many.
     fn thin(&mut self) {
@@ -386,5 +400,44 @@ mod tests {
             early.apply(m).expect("rated");
         }
         assert_eq!(early.engine.standing(42), straight.engine.standing(42));
+    }
+
+    #[test]
+    fn a_checkpoint_at_the_end_of_each_write_bounds_the_replay_of_a_slightly_late_match() {
+        let matches: Vec<StoredMatch> = (1..=10_000)
+            .map(|i| duel(i, (i * 7 % 97) as u32, (i * 13 % 89 + 97) as u32))
+            .collect();
+        let mut straight = elo();
+        let mut written = elo();
+        // Writes of 40 matches, each ending with a checkpoint, as the recording path does.
+        for chunk in matches.chunks(40) {
+            for m in chunk {
+                straight.apply(m).expect("rated");
+                written.apply(m).expect("rated");
+            }
+            written.checkpoint_here();
+            written.checkpoint_here(); // twice at one position keeps one
+        }
+        assert!(written.checkpoints.len() <= SPACED_CHECKPOINTS + RECENT_CHECKPOINTS);
+        let keys: Vec<Key> = written.checkpoints.iter().map(|c| c.0).collect();
+        let mut unique = keys.clone();
+        unique.dedup();
+        assert_eq!(keys, unique);
+        // A match late by 50 positions replays from the end of the write before it.
+        let mut late = written.clone();
+        let after = late
+            .rewind_before(matches[9_950].key())
+            .expect("a checkpoint");
+        assert_eq!(
+            after,
+            matches[9_919].key(),
+            "the end of the write holding #9,920"
+        );
+        for m in matches.iter().filter(|m| m.key() > after) {
+            late.apply(m).expect("rated");
+        }
+        for p in [0, 50, 96, 150] {
+            assert_eq!(late.engine.standing(p), straight.engine.standing(p));
+        }
     }
 }

@@ -13,8 +13,9 @@ use super::{League, Ratings, StoredMatch, load, state::Key};
 use crate::{
     db::{
         changes,
-        history::{self, HistoryRow},
+        history::{self, HistoryEntry, HistoryRow},
         leagues::{self as db, MatchRow},
+        matches::MatchRecord,
     },
     model::to_micros,
     rank::{read, write},
@@ -36,6 +37,9 @@ pub struct Recorded {
     pub match_id: i64,
     /// An earlier request with the same external id recorded it.
     pub existing: bool,
+    /// A match this call recorded: the row as stored and its participants' history entries,
+    /// so the answer needs no read back (None for an earlier request's match).
+    pub stored: Option<(MatchRecord, Vec<HistoryEntry>)>,
 }
 
 /// Why a write was refused or failed.
@@ -110,8 +114,19 @@ pub async fn record(
         audit,
         reply,
     });
+    let mut answer = answer;
     {
         let _writer = league.writer.lock().await;
+        // Whoever held the writer before us may have recorded our request with its batch:
+        // then there is nothing to do, and the next holder gathers what arrived meanwhile.
+        // (Taking the queue anyway would pass the lock along the waiters in batches of one.)
+        match answer.try_recv() {
+            Ok(done) => return done,
+            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => {
+                return Err(WriteError::Failed("the writer stopped".into()));
+            }
+            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
+        }
         let batch = std::mem::take(&mut *crate::rank::write(&league.queue));
         if !batch.is_empty() {
             let n = batch.len();
@@ -270,6 +285,7 @@ async fn record_batch(
                 Some(mid) => Recorded {
                     match_id: *mid,
                     existing: false,
+                    stored: None,
                 },
                 None => {
                     let e = spec.external_id.as_deref().unwrap_or_default();
@@ -281,6 +297,7 @@ async fn record_batch(
                     Recorded {
                         match_id: mid,
                         existing: true,
+                        stored: None,
                     }
                 }
             })
@@ -313,15 +330,16 @@ async fn record_batch(
     }
     let min_key = fresh.iter().map(StoredMatch::key).min().unwrap_or_default();
     let started = std::time::Instant::now();
-    let replayed = if ratings.last.is_none_or(|last| min_key > last) {
+    let (replayed, rows) = if ratings.last.is_none_or(|last| min_key > last) {
         fresh.sort_by_key(StoredMatch::key);
         let rows = apply_all(&mut ratings, &fresh)?;
         history::insert(&mut tx, id, &rows).await?;
-        false
+        (false, rows)
     } else {
-        replay_from(&mut tx, id, locked.season, &mut ratings, min_key).await?;
-        true
+        let rows = replay_from(&mut tx, id, locked.season, &mut ratings, min_key).await?;
+        (true, rows)
     };
+    ratings.checkpoint_here();
     observe(league, "incremental", started);
     let version = db::bump(&mut tx, id, next_num, now).await?;
     changes::append(&mut tx, &[db::league_change(id, version, Some(min_key))]).await?;
@@ -332,27 +350,71 @@ async fn record_batch(
         .flat_map(|m| m.teams.iter().flat_map(|t| t.0.clone()))
         .collect();
     swap(league, ratings, version, &new_names, replayed, changed);
+    attach_stored(&mut answers, &accepted, &match_ids, locked.season, &rows);
     Ok(answers
         .into_iter()
         .map(|a| a.unwrap_or_else(|| Ok(Vec::new())))
         .collect())
 }
 
+/// Gives each newly recorded match of the answers its stored row and history entries.
+fn attach_stored(
+    answers: &mut [Option<Result<Vec<Recorded>, WriteError>>],
+    accepted: &[(usize, Vec<NewMatch>)],
+    match_ids: &HashMap<(usize, usize), i64>,
+    season: i32,
+    rows: &[HistoryRow],
+) {
+    let mut entries: HashMap<i64, Vec<HistoryEntry>> = HashMap::new();
+    let ids: std::collections::HashSet<i64> = match_ids.values().copied().collect();
+    for r in rows.iter().filter(|r| ids.contains(&r.match_id)) {
+        entries.entry(r.match_id).or_default().push(r.entry());
+    }
+    for (r, mine) in accepted {
+        let Some(Some(Ok(recorded))) = answers.get_mut(*r) else {
+            continue;
+        };
+        for (i, _, row) in mine {
+            let Some(id) = match_ids.get(&(*r, *i)) else {
+                continue;
+            };
+            if let Some(rec) = recorded.get_mut(*i) {
+                rec.stored = Some((
+                    MatchRecord {
+                        id: *id,
+                        season,
+                        played_at: row.played_at,
+                        external_id: row.external_id.clone(),
+                        participants: row.participants.clone(),
+                        team_of: row.team_of.clone(),
+                        team_rank: row.team_rank.clone(),
+                        team_score: row.team_score.clone(),
+                        metadata: row.metadata.clone(),
+                        voided_at: None,
+                    },
+                    entries.remove(id).unwrap_or_default(),
+                ));
+            }
+        }
+    }
+}
+
 /// Rewinds `ratings` to the checkpoint before `from`, replays the season's stored matches after
-/// it and rewrites their history. Runs inside the writer's transaction, so it sees its inserts.
+/// it and rewrites their history, which it returns. Runs inside the writer's transaction, so it
+/// sees its inserts.
 async fn replay_from(
     tx: &mut PgConnection,
     league_id: i64,
     season: i32,
     ratings: &mut Ratings,
     from: Key,
-) -> Result<(), WriteError> {
+) -> Result<Vec<HistoryRow>, WriteError> {
     let after = ratings.rewind_before(from);
     let matches = db::matches_after(tx, league_id, season, after).await?;
     let rows = apply_all(ratings, &matches)?;
     history::delete_after(tx, league_id, season, after).await?;
     history::insert(tx, league_id, &rows).await?;
-    Ok(())
+    Ok(rows)
 }
 
 /// Applies matches in order and returns their history rows.
@@ -562,7 +624,7 @@ pub async fn amend(
             )
             .execute(&mut *tx)
             .await?;
-            history::delete_match(&mut tx, match_id).await?;
+            history::delete_match(&mut tx, id, old.season, old.played_at, match_id).await?;
             old_key
         }
     };
@@ -650,23 +712,41 @@ pub async fn recompute(
         next_num,
     };
     let (fresh_def, _) = db::load_one(&mut tx, id).await?.ok_or(WriteError::Gone)?;
-    let mut rows = Vec::new();
+    // The history goes to PostgreSQL on another connection while this one reads and replays.
+    let mut loader = history::SeasonLoader::start(pool, id, locked.season).await?;
     let mut total = 0;
-    let mut fresh = super::load_with(
+    let replayed = super::load_with(
         &mut tx,
         fresh_def,
         locked.version,
         |ratings, m, outcome, i, n| {
-            rows.extend(history_rows(ratings, m, outcome));
+            for row in history_rows(ratings, m, outcome) {
+                loader.push(&row);
+            }
             total = n;
             if i % 10_000 == 0 || i == n {
                 progress(i, n);
             }
         },
     )
-    .await?;
-    history::delete_after(&mut tx, id, locked.season, None).await?;
-    history::insert(&mut tx, id, &rows).await?;
+    .await;
+    let mut fresh = match replayed {
+        Ok(fresh) => fresh,
+        Err(e) => {
+            // Dropping the loader aborts its COPY: nothing of it stays.
+            drop(loader);
+            return Err(e.into());
+        }
+    };
+    let (_, season) = loader.league_season();
+    if let Err(e) = loader.finish().await {
+        return Err(e.into());
+    }
+    if let Err(e) = history::swap_season(&mut tx, id, season).await {
+        drop(tx);
+        let _ = history::drop_stage(pool, id, season).await;
+        return Err(e.into());
+    }
     crate::audit::record(
         &mut tx,
         ctx,
@@ -760,6 +840,7 @@ pub async fn new_season(
     .execute(&mut *tx)
     .await?;
     let next = locked.season + 1;
+    history::add_season(&mut tx, id, next).await?;
     sqlx::query!(
         "insert into league_season (league_id, season, started_at) values ($1, $2, $3)",
         id,

@@ -458,6 +458,113 @@ async fn a_new_season_keeps_the_old_standings_and_softly_resets_ratings() {
     assert_eq!(status, 400);
 }
 
+/// Each season's history lives in a table of its own: a full recompute swaps in a freshly
+/// loaded table for the current season and leaves closed seasons alone; deleting the league
+/// drops its tables.
+#[tokio::test]
+async fn a_recompute_swaps_the_current_seasons_history_and_a_deleted_league_leaves_none() {
+    let app = TestApp::spawn().await;
+    league(&app, "chess", "elo", json!({"k": 32})).await;
+    league(&app, "other", "elo", json!(null)).await;
+    record(&app, "other", duel("2026-01-01T09:00:00Z", "zed", "yan")).await;
+    record(&app, "chess", duel("2026-01-01T10:00:00Z", "ann", "bob")).await;
+    let (status, _) = app.post("/api/v1/leagues/chess/seasons", json!({})).await;
+    assert_eq!(status, 201);
+    // Enough matches that the history goes through COPY.
+    let games: Vec<Value> = (0..3000)
+        .map(|i| {
+            duel(
+                &format!("2026-02-01T10:00:{:02}.{:03}Z", i / 1000, i % 1000),
+                if i % 3 == 0 { "ann" } else { "bob" },
+                if i % 3 == 0 { "bob" } else { "cat" },
+            )
+        })
+        .collect();
+    let (status, _) = app
+        .post("/api/v1/leagues/chess/matches", json!(games))
+        .await;
+    assert_eq!(status, 201);
+    let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+    let id: i64 = sqlx::query_scalar("select id from league where slug = 'chess'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let rows = |season: i32| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from rating_history where league_id = $1 and season = $2",
+            )
+            .bind(id)
+            .bind(season)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!((rows(1).await, rows(2).await), (2, 6000));
+    let table_oid = |name: String| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, Option<i64>>("select to_regclass($1)::oid::bigint")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let season2 = table_oid(format!("rating_history_{id}_2")).await;
+    let season1 = table_oid(format!("rating_history_{id}_1")).await;
+    assert!(season1.is_some() && season2.is_some());
+
+    let (status, l) = app
+        .patch("/api/v1/leagues/chess", json!({"params": {"k": 16}}))
+        .await;
+    assert_eq!(status, 200, "{l}");
+    assert_eq!((rows(1).await, rows(2).await), (2, 6000));
+    assert_ne!(
+        table_oid(format!("rating_history_{id}_2")).await,
+        season2,
+        "the current season's table was replaced"
+    );
+    assert_eq!(table_oid(format!("rating_history_{id}_1")).await, season1);
+    assert_eq!(table_oid(format!("rating_history_{id}_2_new")).await, None);
+    // The new table answers through the parent's indexes, in rating order.
+    let (_, h) = app
+        .get("/api/v1/leagues/chess/participants/cat/history?limit=1000")
+        .await;
+    assert_eq!(h["history"].as_array().unwrap().len(), 1000);
+    let (_, m) = app.get("/api/v1/leagues/chess/matches?limit=2").await;
+    assert!(m["matches"][0]["teams"][0]["participants"][0]["rating_after"].is_f64());
+    // What k = 16 gives, history included: the newest match (bob beat cat) ends at bob's rating.
+    let bob = standing(&app, "chess", "bob").await["display_rating"]
+        .as_f64()
+        .unwrap();
+    let (_, newest) = app.get("/api/v1/leagues/chess/matches?limit=1").await;
+    let winner = &newest["matches"][0]["teams"][0]["participants"][0];
+    assert_eq!(winner["participant"], "bob", "{newest}");
+    assert!(
+        close(winner["rating_after"].as_f64().unwrap(), bob),
+        "{newest}"
+    );
+
+    let (status, _) = app.delete("/api/v1/leagues/chess").await;
+    assert_eq!(status, 204);
+    let left: i64 = sqlx::query_scalar(
+        "select count(*) from pg_class where relname like 'rating_history\\_' || $1 || '%'",
+    )
+    .bind(id.to_string())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "the league's history tables are gone");
+    assert_eq!(rows(2).await, 0);
+    let (_, other) = app
+        .get("/api/v1/leagues/other/participants/zed/history")
+        .await;
+    assert_eq!(other["history"].as_array().unwrap().len(), 1, "{other}");
+}
+
 #[tokio::test]
 async fn a_points_table_orders_by_points_then_tiebreakers() {
     let app = TestApp::spawn().await;
@@ -598,6 +705,48 @@ async fn a_recompute_runs_as_a_job_with_progress() {
         .get("/api/v1/jobs/00000000-0000-0000-0000-000000000000")
         .await;
     assert_eq!(status, 404);
+}
+
+/// The answer to a recording is built from what the writer computed, not read back: it must be
+/// exactly what reading the match back shows, on the in-order path, the late-match replay path
+/// and for a retry mixed with a new match.
+#[tokio::test]
+async fn the_recording_answer_equals_the_match_read_back() {
+    let app = TestApp::spawn().await;
+    league(&app, "g2", "glicko2", json!(null)).await;
+    let a = record(&app, "g2", duel("2026-03-01T10:00:00Z", "ann", "bob")).await;
+    let b = record(&app, "g2", duel("2026-03-01T12:00:00Z", "bob", "cat")).await;
+    // Late: rated before b, so b's history is rewritten by the replay.
+    let c = record(&app, "g2", duel("2026-03-01T11:00:00Z", "cat", "ann")).await;
+    let mut retry = duel("2026-03-01T13:00:00Z", "ann", "cat");
+    retry["external_id"] = json!("r-1");
+    let d = record(&app, "g2", retry.clone()).await;
+    let both = record(
+        &app,
+        "g2",
+        json!([duel("2026-03-01T14:00:00Z", "dan", "bob"), retry]),
+    )
+    .await;
+    assert_eq!(
+        both[1], d,
+        "the retry in the array answers with the first result"
+    );
+    let (status, page) = app.get("/api/v1/leagues/g2/matches?limit=100").await;
+    assert_eq!(status, 200, "{page}");
+    let stored = |id: &Value| {
+        page["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == *id)
+            .cloned()
+            .unwrap_or_else(|| panic!("match {id} not listed: {page}"))
+    };
+    for answer in [&a, &c, &d, &both[0]] {
+        assert_eq!(*answer, stored(&answer["id"]));
+        assert!(answer["teams"][0]["participants"][0]["rating_after"].is_f64());
+    }
+    assert_ne!(b, stored(&b["id"]), "b was replayed after the late match");
 }
 
 #[tokio::test]
@@ -741,4 +890,196 @@ async fn a_csv_import_records_every_match_or_reports_every_bad_row() {
 
     let (status, _) = import(&app, "ts", "application/json", good).await;
     assert_eq!(status, 415);
+}
+
+/// Upgrading a database whose history predates per-season tables keeps every row.
+#[tokio::test]
+async fn the_history_partitions_migration_keeps_existing_history() {
+    use sqlx::{Connection, Executor};
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&crate::support::admin_url())
+        .await
+        .unwrap();
+    admin
+        .execute(format!("create database {name}").as_str())
+        .await
+        .unwrap();
+    let mut conn = sqlx::PgConnection::connect(&crate::support::database_url(&name))
+        .await
+        .unwrap();
+    // The schema as it was before the migration, from the same files.
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = std::fs::read_dir(&migrations)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let before: Vec<_> = files
+        .iter()
+        .take_while(|f| !f.to_string_lossy().contains("history_partitions"))
+        .collect();
+    assert!(
+        before.len() < files.len(),
+        "the migration is among the files"
+    );
+    for f in &before {
+        std::fs::copy(f, dir.path().join(f.file_name().unwrap())).unwrap();
+    }
+    sqlx::migrate::Migrator::new(dir.path())
+        .await
+        .unwrap()
+        .run(&mut conn)
+        .await
+        .unwrap();
+    conn.execute(
+        r#"insert into league (slug, name, system, params, season) values ('old', 'Old', 'elo', '{}', 2);
+           insert into league_season (league_id, season, started_at)
+             select id, s, now() from league, generate_series(1, 2) s;
+           insert into league_match (league_id, season, played_at, participants, team_of, team_rank)
+             select id, 1 + (g % 2), timestamptz '2026-01-01' + g * interval '1 minute',
+                    '{0,1}', '{0,1}', '{1,2}'
+             from league, generate_series(1, 50) g;
+           insert into rating_history (league_id, match_id, num, season, played_at, display_before,
+                  display_after, rating_after, deviation_after, volatility_after, mu_after,
+                  sigma_after, points_after)
+             select m.league_id, m.id, n, m.season, m.played_at, 1500 + m.id, 1501 + m.id + n,
+                    1501 + m.id + n, 0, 0, 0, 0, 0
+             from league_match m, generate_series(0, 1) n;"#,
+    )
+    .await
+    .unwrap();
+    let summary = "select season, count(*), sum(display_after)::float8 from rating_history \
+                   group by season order by season";
+    let old: Vec<(i32, i64, f64)> = sqlx::query_as(summary).fetch_all(&mut conn).await.unwrap();
+    assert_eq!(old.iter().map(|r| r.1).sum::<i64>(), 100);
+
+    podium::db::MIGRATOR.run(&mut conn).await.unwrap();
+    let new: Vec<(i32, i64, f64)> = sqlx::query_as(summary).fetch_all(&mut conn).await.unwrap();
+    assert_eq!(new, old);
+    let (id,): (i64,) = sqlx::query_as("select id from league")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    for season in [1, 2] {
+        let (n,): (i64,) = sqlx::query_as(&format!(
+            "select count(*) from rating_history_{id}_{season}"
+        ))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(n, 50, "season {season} in its own table");
+    }
+    conn.close().await.unwrap();
+    admin
+        .execute(format!("drop database {name} with (force)").as_str())
+        .await
+        .unwrap();
+}
+
+/// Production runs the server as a role that may read and write rows but create no table; the
+/// history's per-season tables are made by functions that run as the migrations' owner. Every
+/// league operation that touches them must work as that role.
+#[tokio::test]
+async fn leagues_work_as_the_least_privileged_application_role() {
+    use sqlx::{Connection, Executor};
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let (owner, app_role, name) = (
+        format!("owner_{}", &tag[..12]),
+        format!("app_{}", &tag[..12]),
+        format!("t_{tag}"),
+    );
+    let mut admin = sqlx::PgConnection::connect(&crate::support::admin_url())
+        .await
+        .unwrap();
+    for sql in [
+        format!("create role {owner} login"),
+        format!("create role {app_role} login"),
+        format!("create database {name} owner {owner}"),
+    ] {
+        admin.execute(sql.as_str()).await.unwrap();
+    }
+    let url = crate::support::database_url(&name);
+    let as_role = |role: &str| url.replacen("postgres@", &format!("{role}@"), 1);
+    let mut db_admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    // The grants of deploy/postgres/init/10-roles.sh.
+    db_admin
+        .execute(
+            format!(
+                "revoke all on database {name} from public;
+                 grant connect, temporary on database {name} to {app_role};
+                 alter schema public owner to {owner};
+                 revoke create on schema public from public;
+                 grant usage on schema public to {app_role};
+                 alter default privileges for role {owner} in schema public
+                   grant select, insert, update, delete on tables to {app_role};
+                 alter default privileges for role {owner} in schema public
+                   grant usage, select on sequences to {app_role};
+                 alter default privileges for role {owner} in schema public
+                   grant execute on functions to {app_role};"
+            )
+            .as_str(),
+        )
+        .await
+        .unwrap();
+    db_admin.close().await.unwrap();
+    let mut as_owner = sqlx::PgConnection::connect(&as_role(&owner)).await.unwrap();
+    podium::db::MIGRATOR.run(&mut as_owner).await.unwrap();
+    as_owner.close().await.unwrap();
+
+    let app = TestApp::start(as_role(&app_role), podium::clock::Clock::System, |_| {}).await;
+    let mut plain = sqlx::PgConnection::connect(&as_role(&app_role))
+        .await
+        .unwrap();
+    let err = plain
+        .execute("create table sneaky (x int)")
+        .await
+        .expect_err("the application role creates no table");
+    assert!(err.to_string().contains("permission denied"), "{err}");
+    plain.close().await.unwrap();
+
+    league(&app, "chess", "glicko2", json!(null)).await;
+    let games: Vec<Value> = (0..6000)
+        .map(|i| {
+            duel(
+                &format!("2026-02-01T10:00:{:02}.{:03}Z", i / 1000, i % 1000),
+                if i % 2 == 0 { "ann" } else { "bob" },
+                if i % 2 == 0 { "bob" } else { "ann" },
+            )
+        })
+        .collect();
+    let (status, out) = app
+        .post("/api/v1/leagues/chess/matches", json!(games))
+        .await;
+    assert_eq!(status, 201, "{out}");
+    let first = out[0]["id"].as_i64().unwrap();
+    let (status, l) = app
+        .patch("/api/v1/leagues/chess", json!({"params": {"tau": 0.4}}))
+        .await;
+    assert_eq!(status, 200, "full recompute: {l}");
+    let (status, _) = app
+        .delete(&format!("/api/v1/leagues/chess/matches/{first}"))
+        .await;
+    assert_eq!(status, 204, "void");
+    let (status, s) = app.post("/api/v1/leagues/chess/seasons", json!({})).await;
+    assert_eq!(status, 201, "new season: {s}");
+    record(&app, "chess", duel("2026-03-01T10:00:00Z", "ann", "bob")).await;
+    let (_, h) = app
+        .get("/api/v1/leagues/chess/participants/ann/history?limit=10")
+        .await;
+    assert_eq!(h["history"].as_array().unwrap().len(), 10, "{h}");
+    let (status, _) = app.delete("/api/v1/leagues/chess").await;
+    assert_eq!(status, 204, "delete");
+    app.stop().await;
+
+    admin
+        .execute(format!("drop database {name} with (force)").as_str())
+        .await
+        .unwrap();
+    for role in [&app_role, &owner] {
+        admin
+            .execute(format!("drop role {role}").as_str())
+            .await
+            .unwrap();
+    }
 }
