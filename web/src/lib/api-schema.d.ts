@@ -1045,10 +1045,10 @@ export interface components {
             entries: number;
             /**
              * Format: int64
-             * @description Approximate memory of the index: entries × the measured bytes per entry
-             *     (`INDEX_BYTES_PER_ENTRY`, 133).
+             * @description Heap bytes the index holds (entries, participant ids, hash table, tree; allocated
+             *     capacity), counted from the index itself.
              */
-            approx_bytes: number;
+            index_bytes: number;
         };
         /** @description The leaderboards of this Podium. */
         LeaderboardList: {
@@ -1087,6 +1087,11 @@ export interface components {
              * @description Matches rated this season.
              */
             matches: number;
+            /**
+             * Format: int64
+             * @description Heap bytes of its two standings indexes (everyone, established participants).
+             */
+            index_bytes: number;
         };
         /** @description The leagues of this Podium. */
         LeagueList: {

@@ -84,6 +84,18 @@ pub struct Board {
 }
 
 impl Board {
+    /// Heap bytes the index holds: the entry slab with the participant ids it owns, the free
+    /// list, the hash table and the tree's nodes (allocated capacity, not just what is used).
+    /// Walks the slab, so O(n): for an operator's page, not a hot path.
+    pub fn heap_bytes(&self) -> usize {
+        let ids: usize = self.slab.iter().map(|e| e.participant.len()).sum();
+        self.slab.capacity() * std::mem::size_of::<Entry>()
+            + ids
+            + self.free.capacity() * std::mem::size_of::<u32>()
+            + self.by_participant.allocation_size()
+            + self.tree.heap_bytes()
+    }
+
     /// An empty board.
     pub fn new(order: Order) -> Board {
         Board {

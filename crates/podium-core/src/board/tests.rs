@@ -203,3 +203,26 @@ fn a_large_board_survives_heavy_churn() {
         assert_eq!(board.rank(&e.participant), Some(rank));
     }
 }
+
+#[test]
+fn heap_bytes_counts_what_the_index_holds() {
+    let empty = Board::new(Order::Desc).heap_bytes();
+    let entries: Vec<Entry> = (0..100_000)
+        .map(|i| entry(&format!("player-{i:07}"), i * 37 % 1000, 0, i))
+        .collect();
+    let ids: usize = entries.iter().map(|e| e.participant.len()).sum();
+    let mut board = Board::bulk_load(Order::Desc, entries);
+    let loaded = board.heap_bytes();
+    // At least the entries and their ids; within the measured whole-process figure's range.
+    assert!(
+        loaded >= 100_000 * std::mem::size_of::<Entry>() + ids,
+        "{loaded}"
+    );
+    let per_entry = loaded / 100_000;
+    assert!((60..=200).contains(&per_entry), "{per_entry} B per entry");
+    assert!(empty < loaded / 100);
+    for i in 100_000..110_000 {
+        board.upsert(entry(&format!("player-{i:07}"), i, 0, i));
+    }
+    assert!(board.heap_bytes() > loaded);
+}

@@ -38,6 +38,16 @@ pub(crate) struct Tree {
     len: usize,
 }
 
+impl Tree {
+    /// Heap bytes of the node arrays and free lists (allocated capacity).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.leaves.capacity() * std::mem::size_of::<Leaf>()
+            + self.nodes.capacity() * std::mem::size_of::<Node>()
+            + (self.free_leaves.capacity() + self.free_nodes.capacity())
+                * std::mem::size_of::<u32>()
+    }
+}
+
 impl Default for Tree {
     fn default() -> Self {
         Tree {

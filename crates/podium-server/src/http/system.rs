@@ -12,11 +12,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{app::AppState, error::ApiResult, rank::read};
 
-/// Resident bytes per entry of a leaderboard's rank index, as measured at 1M entries with
-/// 14-character participant ids (`cargo run --release -p podium-core --example memory`, after
-/// random upserts; docs/architecture.md). Longer ids and entry metadata cost more.
-pub const INDEX_BYTES_PER_ENTRY: u64 = 133;
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_system))
 }
@@ -80,9 +75,9 @@ pub struct LeaderboardIndex {
     pub name: String,
     /// Entries of the current period.
     pub entries: usize,
-    /// Approximate memory of the index: entries × the measured bytes per entry
-    /// (`INDEX_BYTES_PER_ENTRY`, 133).
-    pub approx_bytes: u64,
+    /// Heap bytes the index holds (entries, participant ids, hash table, tree; allocated
+    /// capacity), counted from the index itself.
+    pub index_bytes: u64,
 }
 
 /// A league's current season in memory.
@@ -94,6 +89,8 @@ pub struct LeagueIndex {
     pub participants: usize,
     /// Matches rated this season.
     pub matches: u64,
+    /// Heap bytes of its two standings indexes (everyone, established participants).
+    pub index_bytes: u64,
 }
 
 /// Whether backups report to Podium.
@@ -180,14 +177,17 @@ fn leaderboard_indexes(state: &AppState) -> Vec<LeaderboardIndex> {
         .definitions()
         .into_iter()
         .map(|def| {
-            let entries = state.ranks.by_id(def.id).map_or(0, |lb| {
-                read(&lb).current.as_ref().map_or(0, |b| b.board.len())
+            let (entries, bytes) = state.ranks.by_id(def.id).map_or((0, 0), |lb| {
+                read(&lb)
+                    .current
+                    .as_ref()
+                    .map_or((0, 0), |b| (b.board.len(), b.board.heap_bytes()))
             });
             LeaderboardIndex {
                 slug: def.slug.clone(),
                 name: def.name.clone(),
                 entries,
-                approx_bytes: entries as u64 * INDEX_BYTES_PER_ENTRY,
+                index_bytes: bytes as u64,
             }
         })
         .collect()
@@ -205,6 +205,7 @@ fn league_indexes(state: &AppState) -> Vec<LeagueIndex> {
                 name: d.def.name.clone(),
                 participants: d.all.len(),
                 matches: d.ratings.matches,
+                index_bytes: (d.all.heap_bytes() + d.established.heap_bytes()) as u64,
             }
         })
         .collect()

@@ -251,7 +251,7 @@ export const en = {
   'system.league_indexes': 'League indexes (current season)',
   'system.entries': 'Entries',
   'system.memory': 'Memory (approx.)',
-  'system.memory_note': 'Memory is estimated from the measured cost of an index entry (133 bytes); long participant ids and entry metadata take more.',
+  'system.memory_note': 'Memory counted from each index: its entries, participant ids, hash table and tree, as allocated.',
   'system.participants': 'Participants',
   'system.matches': 'Matches',
   'system.none': 'None yet.',

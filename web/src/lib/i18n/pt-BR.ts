@@ -253,7 +253,7 @@ export const ptBR: Record<MessageKey, string> = {
   'system.league_indexes': 'Índices das ligas (temporada atual)',
   'system.entries': 'Entradas',
   'system.memory': 'Memória (aprox.)',
-  'system.memory_note': 'A memória é estimada pelo custo medido de uma entrada do índice (133 bytes); ids de participante longos e metadados ocupam mais.',
+  'system.memory_note': 'Memória contada em cada índice: entradas, ids de participante, tabela de hash e árvore, como alocadas.',
   'system.participants': 'Participantes',
   'system.matches': 'Partidas',
   'system.none': 'Nenhum ainda.',

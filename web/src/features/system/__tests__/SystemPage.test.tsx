@@ -8,8 +8,8 @@ const view: SystemView = {
   version: '0.4.0', git_commit: '0123456789abcdef', build_time: '2026-01-01T00:00:00Z',
   readiness: { ready: true, database: true, migrations: true, index_warm: true, draining: false, applied_sequence: 123456 },
   database: { server_version: '15.8', size_bytes: 12_345_678, pool: { open: 5, idle: 3, in_use: 2, max: 16 } },
-  leaderboards: [{ slug: 'speed', name: 'Speed', entries: 1_234_567, approx_bytes: 1_234_567 * 133 }],
-  leagues: [{ slug: 'chess', name: 'Chess', participants: 4321, matches: 98765 }],
+  leaderboards: [{ slug: 'speed', name: 'Speed', entries: 1_234_567, index_bytes: 1_234_567 * 133 }],
+  leagues: [{ slug: 'chess', name: 'Chess', participants: 4321, matches: 98765, index_bytes: 2_500_000 }],
   last_backup_at: null,
   backup: { status: 'not_reported', detail: 'backups are not reported to Podium yet' },
 };
@@ -30,6 +30,7 @@ describe('SystemPage', () => {
     const lg = within(screen.getByTestId('league-indexes')).getByText('Chess').closest('tr')!;
     expect(lg).toHaveTextContent('4,321');
     expect(lg).toHaveTextContent('98,765');
+    expect(lg).toHaveTextContent('2.5 MB');
     expect(screen.getByTestId('last-backup')).toHaveTextContent('not reported to Podium yet');
   });
 

@@ -59,7 +59,7 @@ export function SystemPage() {
                 <tr key={l.slug} data-slug={l.slug}>
                   <td>{l.name} <code className="muted">{l.slug}</code></td>
                   <td className="num">{number(l.entries)}</td>
-                  <td className="num">{bytes(l.approx_bytes)}</td>
+                  <td className="num">{bytes(l.index_bytes)}</td>
                 </tr>
               ))}
             </tbody>
@@ -73,13 +73,14 @@ export function SystemPage() {
         <div className="table-wrap">
           <table className="admin-table" data-testid="league-indexes">
             <caption className="visually-hidden">{t('system.league_indexes')}</caption>
-            <thead><tr><th scope="col">{t('admin.name')}</th><th scope="col" className="num">{t('system.participants')}</th><th scope="col" className="num">{t('system.matches')}</th></tr></thead>
+            <thead><tr><th scope="col">{t('admin.name')}</th><th scope="col" className="num">{t('system.participants')}</th><th scope="col" className="num">{t('system.matches')}</th><th scope="col" className="num">{t('system.memory')}</th></tr></thead>
             <tbody>
               {s.leagues.map((l) => (
                 <tr key={l.slug} data-slug={l.slug}>
                   <td>{l.name} <code className="muted">{l.slug}</code></td>
                   <td className="num">{number(l.participants)}</td>
                   <td className="num">{number(l.matches)}</td>
+                  <td className="num">{bytes(l.index_bytes)}</td>
                 </tr>
               ))}
             </tbody>
