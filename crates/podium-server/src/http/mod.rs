@@ -215,22 +215,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
     )
     .await
     .is_ok_and(|r| r.is_ok());
-    let migrations = database
-        && crate::db::pending_migrations(&state.pool)
-            .await
-            .is_ok_and(|p| p.is_empty());
-    let warm = state.is_warm();
-    let draining = state.is_draining();
-    let ready = database && migrations && warm && !draining;
-    let body = json!({
-        "ready": ready,
-        "database": database,
-        "migrations": migrations,
-        "index_warm": warm,
-        "draining": draining,
-        "applied_sequence": state.feed.applied_seq(),
-        "indexed_entries": state.ranks.total_entries(),
-    });
+    let checks = system::Readiness::check(&state, database).await;
+    let ready = checks.ready;
+    let mut body = serde_json::to_value(&checks).unwrap_or_default();
+    body["indexed_entries"] = json!(state.ranks.total_entries());
     let status = if ready {
         StatusCode::OK
     } else {

@@ -55,6 +55,26 @@ pub struct DatabaseView {
     pub pool: PoolView,
 }
 
+impl Readiness {
+    /// The checks `/readyz` answers with, given whether the database answered.
+    pub async fn check(state: &AppState, database: bool) -> Readiness {
+        let migrations = database
+            && crate::db::pending_migrations(&state.pool)
+                .await
+                .is_ok_and(|p| p.is_empty());
+        let index_warm = state.is_warm();
+        let draining = state.is_draining();
+        Readiness {
+            ready: database && migrations && index_warm && !draining,
+            database,
+            migrations,
+            index_warm,
+            draining,
+            applied_sequence: state.feed.applied_seq(),
+        }
+    }
+}
+
 /// The connection pool of this process.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PoolView {
@@ -132,24 +152,12 @@ async fn get_system(State(state): State<AppState>) -> ApiResult<Json<SystemView>
         Ok(Ok(r)) => (true, r.version, r.size),
         _ => (false, String::new(), 0),
     };
-    let migrations = database
-        && crate::db::pending_migrations(pool)
-            .await
-            .is_ok_and(|p| p.is_empty());
-    let warm = state.is_warm();
-    let draining = state.is_draining();
+    let readiness = Readiness::check(&state, database).await;
     Ok(Json(SystemView {
         version: crate::VERSION.to_owned(),
         git_commit: crate::GIT_COMMIT.to_owned(),
         build_time: crate::BUILD_TIME.to_owned(),
-        readiness: Readiness {
-            ready: database && migrations && warm && !draining,
-            database,
-            migrations,
-            index_warm: warm,
-            draining,
-            applied_sequence: state.feed.applied_seq(),
-        },
+        readiness,
         database: DatabaseView {
             server_version,
             size_bytes,
