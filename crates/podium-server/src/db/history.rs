@@ -23,7 +23,44 @@ pub struct HistoryRow {
     pub after: Standing,
 }
 
+/// The history table's columns, in the order every COPY and insert sends them.
+const COLUMNS: &str = "league_id, match_id, num, season, played_at, display_before, \
+                       display_after, rating_after, deviation_after, volatility_after, mu_after, \
+                       sigma_after, points_after";
+
 impl HistoryRow {
+    /// The float columns, in table order (display before and after, then the numbers after).
+    fn floats(&self) -> [f64; 7] {
+        let a = &self.after;
+        [
+            self.display_before,
+            self.display_after,
+            a.rating,
+            a.deviation,
+            a.volatility,
+            a.mu,
+            a.sigma,
+        ]
+    }
+
+    /// Appends the row in PostgreSQL's binary COPY format.
+    fn encode(&self, league_id: i64, b: &mut Vec<u8>) {
+        b.extend_from_slice(&13i16.to_be_bytes());
+        let mut field = |bytes: &[u8]| {
+            b.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+            b.extend_from_slice(bytes);
+        };
+        field(&league_id.to_be_bytes());
+        field(&self.match_id.to_be_bytes());
+        field(&(self.num as i32).to_be_bytes());
+        field(&self.season.to_be_bytes());
+        field(&(self.played_at - PG_EPOCH_MICROS).to_be_bytes());
+        for v in self.floats() {
+            field(&v.to_be_bytes());
+        }
+        field(&self.after.points.to_be_bytes());
+    }
+
     /// The row as it reads back from the table.
     pub fn entry(&self) -> HistoryEntry {
         let a = &self.after;
@@ -142,6 +179,10 @@ enum LoadMessage {
     Done,
 }
 
+/// Binary COPY's signature, flags and header extension length; and its end marker.
+const BINARY_HEADER: [u8; 19] = *b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+const BINARY_TRAILER: [u8; 2] = (-1i16).to_be_bytes();
+
 /// Bytes of encoded rows per COPY message.
 const LOAD_CHUNK: usize = 1 << 20;
 /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
@@ -168,9 +209,7 @@ impl SeasonLoader {
         let task = tokio::spawn(async move {
             let mut copy = conn
                 .copy_in_raw(&format!(
-                    "copy {stage} (league_id, match_id, num, season, played_at, display_before, \
-                     display_after, rating_after, deviation_after, volatility_after, mu_after, \
-                     sigma_after, points_after) from stdin with (format binary)"
+                    "copy {stage} ({COLUMNS}) from stdin with (format binary)"
                 ))
                 .await?;
             loop {
@@ -190,10 +229,7 @@ impl SeasonLoader {
             conn.commit().await
         });
         let mut buf = Vec::with_capacity(LOAD_CHUNK + 256);
-        // Signature, flags, header extension length.
-        buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
-        buf.extend_from_slice(&0i32.to_be_bytes());
-        buf.extend_from_slice(&0i32.to_be_bytes());
+        buf.extend_from_slice(&BINARY_HEADER);
         Ok(SeasonLoader {
             league_id,
             season,
@@ -206,30 +242,7 @@ impl SeasonLoader {
 
     /// Adds one row; sends a chunk when enough are buffered.
     pub fn push(&mut self, r: &HistoryRow) {
-        let b = &mut self.buf;
-        let a = &r.after;
-        b.extend_from_slice(&13i16.to_be_bytes());
-        let mut field = |bytes: &[u8]| {
-            b.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
-            b.extend_from_slice(bytes);
-        };
-        field(&self.league_id.to_be_bytes());
-        field(&r.match_id.to_be_bytes());
-        field(&(r.num as i32).to_be_bytes());
-        field(&r.season.to_be_bytes());
-        field(&(r.played_at - PG_EPOCH_MICROS).to_be_bytes());
-        for v in [
-            r.display_before,
-            r.display_after,
-            a.rating,
-            a.deviation,
-            a.volatility,
-            a.mu,
-            a.sigma,
-        ] {
-            field(&v.to_be_bytes());
-        }
-        field(&a.points.to_be_bytes());
+        r.encode(self.league_id, &mut self.buf);
         self.rows += 1;
         if self.buf.len() >= LOAD_CHUNK {
             let full = std::mem::replace(&mut self.buf, Vec::with_capacity(LOAD_CHUNK + 256));
@@ -240,7 +253,7 @@ impl SeasonLoader {
 
     /// Sends the rest and waits for the load to commit; returns the rows loaded.
     pub async fn finish(mut self) -> Result<u64, sqlx::Error> {
-        self.buf.extend_from_slice(&(-1i16).to_be_bytes());
+        self.buf.extend_from_slice(&BINARY_TRAILER);
         let rest = std::mem::take(&mut self.buf);
         let _ = self.chunks.send(LoadMessage::Data(rest));
         let _ = self.chunks.send(LoadMessage::Done);
@@ -305,19 +318,10 @@ pub async fn insert(
         num.push(r.num as i32);
         season.push(r.season);
         played_at.push(from_micros(r.played_at));
-        let a = &r.after;
-        for (col, v) in f.iter_mut().zip([
-            r.display_before,
-            r.display_after,
-            a.rating,
-            a.deviation,
-            a.volatility,
-            a.mu,
-            a.sigma,
-        ]) {
+        for (col, v) in f.iter_mut().zip(r.floats()) {
             col.push(v);
         }
-        points.push(a.points);
+        points.push(r.after.points);
     }
     sqlx::query!(
         r#"insert into rating_history (league_id, match_id, num, season, played_at,
@@ -345,47 +349,28 @@ pub async fn insert(
     Ok(())
 }
 
-/// Streams rows with `COPY … FROM STDIN` (text format), about a megabyte per message.
+/// Streams rows with `COPY … FROM STDIN` (binary format), about a megabyte per message.
 async fn copy(
     tx: &mut PgConnection,
     league_id: i64,
     rows: &[HistoryRow],
 ) -> Result<(), sqlx::Error> {
-    use std::fmt::Write;
     let mut copy = tx
-        .copy_in_raw(
-            "copy rating_history (league_id, match_id, num, season, played_at, display_before, \
-             display_after, rating_after, deviation_after, volatility_after, mu_after, \
-             sigma_after, points_after) from stdin",
-        )
+        .copy_in_raw(&format!(
+            "copy rating_history ({COLUMNS}) from stdin with (format binary)"
+        ))
         .await?;
-    let mut buf = String::with_capacity(1 << 21);
+    let mut buf = Vec::with_capacity(LOAD_CHUNK + 256);
+    buf.extend_from_slice(&BINARY_HEADER);
     for r in rows {
-        let at = from_micros(r.played_at).format("%Y-%m-%d %H:%M:%S%.6f+00");
-        let a = &r.after;
-        let _ = writeln!(
-            buf,
-            "{league_id}\t{}\t{}\t{}\t{at}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            r.match_id,
-            r.num,
-            r.season,
-            r.display_before,
-            r.display_after,
-            a.rating,
-            a.deviation,
-            a.volatility,
-            a.mu,
-            a.sigma,
-            a.points,
-        );
-        if buf.len() >= 1 << 20 {
-            copy.send(buf.as_bytes()).await?;
+        r.encode(league_id, &mut buf);
+        if buf.len() >= LOAD_CHUNK {
+            copy.send(buf.as_slice()).await?;
             buf.clear();
         }
     }
-    if !buf.is_empty() {
-        copy.send(buf.as_bytes()).await?;
-    }
+    buf.extend_from_slice(&BINARY_TRAILER);
+    copy.send(buf.as_slice()).await?;
     copy.finish().await?;
     Ok(())
 }
