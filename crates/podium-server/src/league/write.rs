@@ -93,6 +93,8 @@ pub type AuditNote = (crate::audit::Context, &'static str, String);
 /// A request waiting to be recorded with others (group commit).
 #[derive(Debug)]
 pub struct Pending {
+    /// Tells a waiting writer whether its request is still queued.
+    id: u64,
     specs: Vec<MatchSpec>,
     audit: Option<AuditNote>,
     reply: tokio::sync::oneshot::Sender<Result<Vec<Recorded>, WriteError>>,
@@ -108,55 +110,61 @@ pub async fn record(
     now: DateTime<Utc>,
     audit: Option<AuditNote>,
 ) -> Result<Vec<Recorded>, WriteError> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let (reply, answer) = tokio::sync::oneshot::channel();
     crate::rank::write(&league.queue).push(Pending {
+        id,
         specs,
         audit,
         reply,
     });
-    let mut answer = answer;
-    {
-        let _writer = league.writer.lock().await;
-        // Whoever held the writer before us may have recorded our request with its batch:
-        // then there is nothing to do, and the next holder gathers what arrived meanwhile.
-        // (Taking the queue anyway would pass the lock along the waiters in batches of one.)
-        match answer.try_recv() {
-            Ok(done) => return done,
-            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => {
-                return Err(WriteError::Failed("the writer stopped".into()));
-            }
-            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
-        }
-        let batch = std::mem::take(&mut *crate::rank::write(&league.queue));
-        if !batch.is_empty() {
-            let n = batch.len();
-            let mut replies = Vec::with_capacity(n);
-            let mut requests = Vec::with_capacity(n);
-            let mut audits = Vec::with_capacity(n);
-            for p in batch {
-                replies.push(p.reply);
-                requests.push(p.specs);
-                audits.push(p.audit);
-            }
-            match record_batch(pool, league, requests, audits, now).await {
-                Ok(answers) => {
-                    for (reply, a) in replies.into_iter().zip(answers) {
-                        let _ = reply.send(a);
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, requests = n, "match batch failed");
-                    let message = e.to_string();
-                    for reply in replies {
-                        let _ = reply.send(Err(WriteError::Failed(message.clone())));
-                    }
-                }
-            }
-        }
-    }
+    // The batch is written by a task of its own: a caller that goes away (its client closed
+    // the connection) must not stop a transaction that other requests wait on.
+    let (pool, league) = (pool.clone(), league.clone());
+    tokio::spawn(async move { drain(&pool, &league, id, now).await });
     answer
         .await
         .map_err(|_| WriteError::Failed("the writer stopped".into()))?
+}
+
+/// Takes the writer lock and, if request `mine` is still waiting, writes every waiting request
+/// as one batch.
+async fn drain(pool: &PgPool, league: &Arc<League>, mine: u64, now: DateTime<Utc>) {
+    let _writer = league.writer.lock().await;
+    let batch = {
+        let mut queue = crate::rank::write(&league.queue);
+        // Our request went with the previous holder's batch: the next holder gathers what
+        // arrived meanwhile. (Taking the queue anyway would pass the lock along the waiters,
+        // each writing the one request that came in meanwhile.)
+        if !queue.iter().any(|p| p.id == mine) {
+            return;
+        }
+        std::mem::take(&mut *queue)
+    };
+    let n = batch.len();
+    let mut replies = Vec::with_capacity(n);
+    let mut requests = Vec::with_capacity(n);
+    let mut audits = Vec::with_capacity(n);
+    for p in batch {
+        replies.push(p.reply);
+        requests.push(p.specs);
+        audits.push(p.audit);
+    }
+    match record_batch(pool, league, requests, audits, now).await {
+        Ok(answers) => {
+            for (reply, a) in replies.into_iter().zip(answers) {
+                let _ = reply.send(a);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, requests = n, "match batch failed");
+            let message = e.to_string();
+            for reply in replies {
+                let _ = reply.send(Err(WriteError::Failed(message.clone())));
+            }
+        }
+    }
 }
 
 /// A new match of a request: its index in the request, as rated, and as stored.

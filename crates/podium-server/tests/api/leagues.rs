@@ -749,6 +749,84 @@ async fn the_recording_answer_equals_the_match_read_back() {
     assert_ne!(b, stored(&b["id"]), "b was replayed after the late match");
 }
 
+/// Clients that hang up mid-request (here: a 5-45 ms timeout) must not fail the requests
+/// grouped with theirs, nor leave memory and database apart.
+#[tokio::test]
+async fn clients_that_hang_up_do_not_fail_the_requests_grouped_with_theirs() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    league(&app, "busy", "elo", json!(null)).await;
+    let impatient = reqwest::Client::builder()
+        .default_headers(
+            [(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {}", crate::support::ADMIN_TOKEN)
+                    .parse()
+                    .unwrap(),
+            )]
+            .into_iter()
+            .collect(),
+        )
+        .build()
+        .unwrap();
+    let mut completed = 0;
+    for round in 0..6 {
+        let mut tasks = Vec::new();
+        for i in 0..48 {
+            let (app, impatient) = (app.clone(), impatient.clone());
+            // Batches of a few hundred matches keep the writer busy long enough for a client
+            // to give up while its request leads a batch.
+            let body: Vec<Value> = (0..300)
+                .map(|k| {
+                    duel(
+                        &format!(
+                            "2026-04-01T{round:02}:{i:02}:{:02}.{:03}Z",
+                            k / 100,
+                            k % 100
+                        ),
+                        &format!("p{}", (i + k) % 9),
+                        &format!("q{}", k % 7),
+                    )
+                })
+                .collect();
+            let body = json!(body);
+            tasks.push(tokio::spawn(async move {
+                if i % 2 == 0 {
+                    let r = impatient
+                        .post(app.url("/api/v1/leagues/busy/matches"))
+                        .timeout(std::time::Duration::from_millis(5 + i as u64 % 40))
+                        .json(&body)
+                        .send()
+                        .await;
+                    (true, r.map(|r| r.status().as_u16()).unwrap_or(0))
+                } else {
+                    (
+                        false,
+                        app.post("/api/v1/leagues/busy/matches", body).await.0,
+                    )
+                }
+            }));
+        }
+        for t in tasks {
+            let (gave_up, status) = t.await.unwrap();
+            if !gave_up {
+                assert_eq!(status, 201, "a patient client's request failed");
+                completed += 1;
+            }
+        }
+    }
+    assert_eq!(completed, 6 * 24);
+    // Whatever the impatient ones got, what the process shows is what the database holds.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (_, l) = app.get("/api/v1/leagues/busy").await;
+    let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+    let stored: i64 = sqlx::query_scalar("select count(*) from league_match")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(stored >= 144 * 300, "{stored}");
+    assert_eq!(l["matches"].as_i64().unwrap(), stored);
+}
+
 #[tokio::test]
 async fn concurrent_requests_are_grouped_and_each_stands_or_falls_alone() {
     let app = std::sync::Arc::new(TestApp::spawn().await);
