@@ -51,3 +51,4 @@ export type StandingRow = S['StandingRow'];
 export type SystemView = S['SystemView'];
 export type LeaderboardIndex = S['LeaderboardIndex'];
 export type LeagueIndex = S['LeagueIndex'];
+export type Profile = S['ProfileView'];

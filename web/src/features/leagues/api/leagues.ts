@@ -1,6 +1,6 @@
 //! Public league reads and the prediction call: fetchers, query options, hooks.
 import { keepPreviousData, queryOptions, useMutation, useQuery } from '@tanstack/react-query';
-import { api, seg } from '@/lib/api-client';
+import { api, ApiError, seg } from '@/lib/api-client';
 import type {
   HeadToHead,
   HistoryPage,
@@ -8,6 +8,7 @@ import type {
   LeagueList,
   MatchPage,
   PredictBody,
+  Profile,
   Prediction,
   Standing,
   StandingsPage,
@@ -91,3 +92,20 @@ export const usePredict = (slug: string) =>
   useMutation({
     mutationFn: (body: PredictBody) => api<Prediction>(`${one(slug)}/predict`, { method: 'POST', body }),
   });
+
+/** A participant's profile (display name, avatar), or null when they have none. */
+export const profileQuery = (participant: string) =>
+  queryOptions({
+    queryKey: ['profiles', participant] as const,
+    queryFn: async ({ signal }) => {
+      try {
+        return await api<Profile>(`/api/v1/participants/${seg(participant)}/profile`, { signal });
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) return null;
+        throw e;
+      }
+    },
+  });
+
+export const useProfile = (participant: string) => useQuery(profileQuery(participant));
+

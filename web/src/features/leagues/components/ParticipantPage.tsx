@@ -2,9 +2,10 @@
 //! win-probability calculator.
 import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
+import { Avatar } from '@/components/Avatar';
 import { ErrorMessage, Loading } from '@/components/Feedback';
 import { useI18n } from '@/lib/i18n';
-import { useHeadToHead, useHistory, useLeague, useParticipant, useParticipantMatches, usePredict } from '../api/leagues';
+import { useHeadToHead, useHistory, useLeague, useParticipant, useParticipantMatches, usePredict, useProfile } from '../api/leagues';
 import { streakLabel, uncertainty } from '../lib/standing';
 import { MatchList } from './MatchList';
 
@@ -16,6 +17,7 @@ export function ParticipantPage({ slug, participant }: { slug: string; participa
   const me = useParticipant(slug, participant);
   const history = useHistory(slug, participant);
   const matches = useParticipantMatches(slug, participant);
+  const profile = useProfile(participant);
   if (me.isPending) return <Loading />;
   if (me.isError) return <ErrorMessage error={me.error} />;
   const s = me.data;
@@ -25,7 +27,11 @@ export function ParticipantPage({ slug, participant }: { slug: string; participa
       <nav aria-label={t('nav.breadcrumb')} className="muted">
         <Link to={`/leagues/${encodeURIComponent(slug)}`}>{league.data?.name ?? slug}</Link> › {participant}
       </nav>
-      <h1>{participant}</h1>
+      <h1 className="participant-title">
+        <Avatar id={participant} name={profile.data?.display_name ?? participant} src={profile.data?.avatar_url} />
+        <span>{profile.data?.display_name ?? participant}</span>
+        {profile.data?.display_name ? <code className="muted">{participant}</code> : null}
+      </h1>
       <dl className="stats">
         <div><dt>{t('table.rank')}</dt><dd>{s.rank == null ? t('league.provisional') : number(s.rank)}</dd></div>
         <div><dt>{t('table.rating')}</dt><dd>{fmt(s.display_rating)}</dd></div>
