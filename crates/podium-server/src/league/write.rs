@@ -750,23 +750,44 @@ pub async fn recompute(
     if let Err(e) = loader.finish().await {
         return Err(e.into());
     }
-    if let Err(e) = history::swap_season(&mut tx, id, season).await {
-        drop(tx);
-        let _ = history::drop_stage(pool, id, season).await;
-        return Err(e.into());
+    // From here on the loaded table is committed: whatever fails, it must not stay behind.
+    let swapped: Result<i64, WriteError> = async {
+        history::swap_season(&mut tx, id, season).await?;
+        crate::audit::record(
+            &mut tx,
+            ctx,
+            "league.recompute",
+            &format!("league:{}", fresh.def.slug),
+            None,
+            Some(serde_json::json!({"season": locked.season, "matches": total})),
+        )
+        .await?;
+        let version = db::bump(&mut tx, id, locked.next_num, now).await?;
+        changes::append(&mut tx, &[db::league_change(id, version, None)]).await?;
+        Ok(version)
     }
-    crate::audit::record(
-        &mut tx,
-        ctx,
-        "league.recompute",
-        &format!("league:{}", fresh.def.slug),
-        None,
-        Some(serde_json::json!({"season": locked.season, "matches": total})),
-    )
-    .await?;
-    let version = db::bump(&mut tx, id, locked.next_num, now).await?;
-    changes::append(&mut tx, &[db::league_change(id, version, None)]).await?;
-    tx.commit().await?;
+    .await;
+    let committed = match swapped {
+        Ok(version) => tx
+            .commit()
+            .await
+            .map(|()| version)
+            .map_err(WriteError::from),
+        Err(e) => {
+            // Roll back first: the transaction holds the stage table it renamed.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    };
+    let version = match committed {
+        Ok(version) => version,
+        Err(e) => {
+            if let Err(cleanup) = history::drop_stage(pool, id, season).await {
+                tracing::warn!(league_id = id, season, error = %cleanup, "could not drop a recompute's stage table");
+            }
+            return Err(e);
+        }
+    };
     fresh.version = version;
     fresh.rebuild_boards();
     let slug = fresh.def.slug.clone();

@@ -970,6 +970,78 @@ async fn a_csv_import_records_every_match_or_reports_every_bad_row() {
     assert_eq!(status, 415);
 }
 
+/// A recompute that fails after its history was loaded (here: the swap cannot create an index
+/// because something holds the name) keeps the old history and leaves no stage table.
+#[tokio::test]
+async fn a_recompute_that_fails_keeps_the_old_history_and_no_stage_table() {
+    let app = TestApp::spawn().await;
+    league(&app, "chess", "elo", json!(null)).await;
+    for (i, (w, l)) in [("ann", "bob"), ("bob", "cat"), ("cat", "ann")]
+        .iter()
+        .enumerate()
+    {
+        record(
+            &app,
+            "chess",
+            duel(&format!("2026-05-01T10:0{i}:00Z"), w, l),
+        )
+        .await;
+    }
+    async fn history(app: &TestApp) -> Value {
+        app.get("/api/v1/leagues/chess/participants/ann/history")
+            .await
+            .1["history"]
+            .clone()
+    }
+    let before = history(&app).await;
+    assert_eq!(before.as_array().unwrap().len(), 2);
+    let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+    let id: i64 = sqlx::query_scalar("select id from league where slug = 'chess'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let blocker = format!("rating_history_{id}_1_new_pos");
+    sqlx::query(&format!("create table {blocker} (x int)"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/leagues/chess/recompute",
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let mut job = Value::Null;
+    for _ in 0..500 {
+        job = app.get(&location).await.1;
+        if job["state"] == "failed" || job["state"] == "succeeded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(job["state"], "failed", "{job}");
+    assert_eq!(history(&app).await, before, "the old history stands");
+    let stage: Option<String> = sqlx::query_scalar("select to_regclass($1)::text")
+        .bind(format!("rating_history_{id}_1_new"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stage, None, "no stage table left behind");
+    // Once the name is free again, a recompute goes through.
+    sqlx::query(&format!("drop table {blocker}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (status, l) = app
+        .patch("/api/v1/leagues/chess", json!({"params": {"k": 16}}))
+        .await;
+    assert_eq!(status, 200, "{l}");
+    assert_ne!(history(&app).await, before, "k = 16 rewrote the history");
+}
+
 /// Upgrading a database whose history predates per-season tables keeps every row.
 #[tokio::test]
 async fn the_history_partitions_migration_keeps_existing_history() {
