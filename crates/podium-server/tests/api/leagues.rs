@@ -675,7 +675,7 @@ async fn a_recompute_runs_as_a_job_with_progress() {
         format!("/api/v1/jobs/{}", job["job"].as_str().unwrap())
     );
     let mut last = Value::Null;
-    for _ in 0..500 {
+    for _ in 0..3000 {
         let (status, j) = app.get(&location).await;
         assert_eq!(status, 200);
         last = j;
@@ -1015,7 +1015,7 @@ async fn a_recompute_that_fails_keeps_the_old_history_and_no_stage_table() {
     assert_eq!(r.status(), 202);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let mut job = Value::Null;
-    for _ in 0..500 {
+    for _ in 0..3000 {
         job = app.get(&location).await.1;
         if job["state"] == "failed" || job["state"] == "succeeded" {
             break;
