@@ -20,10 +20,11 @@ Measures, on this machine (load generator included), issue 3's targets:
      history the first run wrote (what a change of parameters does).
   2. POST /api/v1/leagues/{slug}/matches, one durable 1v1 match per request, 64 clients, elo
      league, random participants among 10,000 (> 5,000 matches/s).
+  3. the rating computation alone, elo and glicko2 (`cargo bench -p podium-core --bench rating`,
+     no database; > 2,000,000 matches/s on one core), run first, while the machine is quiet;
   and, as figures without a target: seeding time, Podium's start-up time on the filled
   database (every league replayed), where the recompute's time goes (PostgreSQL statement log,
-  top -H). The rating computation alone is `cargo bench -p podium-core --bench rating`; the
-  report quotes the figures measured with it.
+  top -H).
 
 options:
   --matches N          matches per recomputed league (default 1000000)
@@ -39,6 +40,7 @@ options:
   --out DIR            where the report goes (default reports/league)
   --bin PATH           measure this podium binary instead of building one (implies --no-build)
   --no-build           use the existing target/release/podium
+  --no-core-bench      skip the cargo bench of the rating computation
   --keep-workdir       keep the cluster data and logs (they are kept anyway on failure)
   -h, --help           this text
 
@@ -74,6 +76,7 @@ out=""
 build=1
 bin=""
 keep=0
+core_bench=1
 command_line="scripts/league-bench.sh $*"
 
 while (($#)); do
@@ -97,6 +100,7 @@ while (($#)); do
     --bin) [ -n "${2:-}" ] || die "--bin needs a path"; bin=$2; build=0; shift 2 ;;
     --no-build) build=0; shift ;;
     --keep-workdir) keep=1; shift ;;
+    --no-core-bench) core_bench=0; shift ;;
     *) usage >&2; die "unknown option '$1'" ;;
   esac
 done
@@ -151,6 +155,20 @@ bin=${bin:-$root/target/release/podium}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 "$bin" recompute --help >/dev/null 2>&1 || die "$bin has no 'recompute' command: it predates leagues"
 
+# ------------------------------------------------------------------ rating computation alone
+
+# Before anything else runs, so the machine is as quiet as it gets. Its output lands in raw/ once
+# the work directory exists.
+core_out=""
+if ((core_bench)); then
+  log "rating computation alone: cargo bench -p podium-core --bench rating (elo, glicko2)"
+  core_out=$(mktemp "${TMPDIR:-/tmp}/podium-core-bench.XXXXXX")
+  cargo bench --locked -q -p podium-core --bench rating -- --noplot \
+    'rating_1m_matches_100k_participants/(elo|glicko2)$' >"$core_out" 2>&1 \
+    || { tail -n 20 "$core_out" >&3; die "cargo bench failed (skip it with --no-core-bench)"; }
+  criterion=${CARGO_TARGET_DIR:-$root/target}/criterion/rating_1m_matches_100k_participants
+fi
+
 # ------------------------------------------------------------------ lifecycle
 
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/podium-league-bench.XXXXXX")
@@ -163,6 +181,12 @@ mkdir -p "$raw"
 bin_source=$bin
 cp "$bin" "$workdir/podium"
 bin=$workdir/podium
+if [ -n "$core_out" ]; then
+  mv "$core_out" "$raw/core-bench.txt"
+  for s in elo glicko2; do
+    cp "$criterion/$s/new/estimates.json" "$raw/core-$s.json" || die "no criterion estimates for $s under $criterion"
+  done
+fi
 podium_pid=""
 helper_pids=()
 cluster_started=0
