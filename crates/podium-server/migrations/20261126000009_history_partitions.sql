@@ -3,6 +3,7 @@
 -- partition of its own it loads a fresh table without indexes, builds them in one pass and swaps
 -- it in (about 4× faster than maintaining two indexes row by row for 2M rows, and no dead
 -- tuples left behind), and deleting a league drops its tables instead of deleting rows.
+-- Triggers on league_season and league create and drop the tables.
 -- Within a partition league and season are constant, so the indexes leave them out; every
 -- query names the league (and the season where it can) so PostgreSQL prunes to its tables.
 -- No foreign key: the history is derived data, rewritten in bulk, and goes with its league
@@ -112,6 +113,27 @@ begin
     end loop;
 end $$;
 
+-- The tables follow the league and its seasons by trigger, so any writer of those rows gets
+-- them, including a binary older than this migration still serving during a blue-green deploy
+-- or after a rollback (migrations stay expand-only).
+create function podium_history_on_season() returns trigger
+language plpgsql security definer set search_path from current as $$
+begin
+    perform podium_history_partition(new.league_id, new.season);
+    return null;
+end $$;
+create trigger league_season_history after insert on league_season
+    for each row execute function podium_history_on_season();
+
+create function podium_history_on_league_delete() returns trigger
+language plpgsql security definer set search_path from current as $$
+begin
+    perform podium_history_drop(old.id);
+    return null;
+end $$;
+create trigger league_history_drop after delete on league
+    for each row execute function podium_history_on_league_delete();
+
 do $$
 declare
     l record;
@@ -138,3 +160,5 @@ revoke execute on function podium_history_stage(bigint, integer) from public;
 revoke execute on function podium_history_swap(bigint, integer) from public;
 revoke execute on function podium_history_unstage(bigint, integer) from public;
 revoke execute on function podium_history_drop(bigint) from public;
+revoke execute on function podium_history_on_season() from public;
+revoke execute on function podium_history_on_league_delete() from public;

@@ -126,30 +126,6 @@ pub async fn delete_match(
     Ok(())
 }
 
-/// Makes sure the tables for a league's season exist (a new league, a new season).
-pub async fn add_season(
-    tx: &mut PgConnection,
-    league_id: i64,
-    season: i32,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "select podium_history_partition($1, $2) as done",
-        league_id,
-        season
-    )
-    .fetch_one(tx)
-    .await?;
-    Ok(())
-}
-
-/// Drops a league's whole history (the league is being deleted).
-pub async fn drop_league(tx: &mut PgConnection, league_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!("select podium_history_drop($1) as done", league_id)
-        .fetch_one(tx)
-        .await?;
-    Ok(())
-}
-
 /// Loads a season's recomputed history (a full recompute) on a connection of its own while
 /// the caller is still replaying: rows are encoded in PostgreSQL's binary COPY format and sent
 /// a megabyte at a time into a fresh table without indexes, which [`swap_season`] then indexes

@@ -96,7 +96,6 @@ pub async fn create(
     )
     .execute(&mut *tx)
     .await?;
-    super::history::add_season(&mut tx, row.id, 1).await?;
     let (def, version): (LeagueDef, i64) = row.into();
     crate::audit::record(
         &mut tx,
@@ -200,7 +199,6 @@ pub async fn delete(
     else {
         return Ok(false);
     };
-    super::history::drop_league(&mut tx, id).await?;
     crate::audit::record(
         &mut tx,
         ctx,

@@ -869,7 +869,6 @@ pub async fn new_season(
     .execute(&mut *tx)
     .await?;
     let next = locked.season + 1;
-    history::add_season(&mut tx, id, next).await?;
     sqlx::query!(
         "insert into league_season (league_id, season, started_at) values ($1, $2, $3)",
         id,

@@ -1042,7 +1042,8 @@ async fn a_recompute_that_fails_keeps_the_old_history_and_no_stage_table() {
     assert_ne!(history(&app).await, before, "k = 16 rewrote the history");
 }
 
-/// Upgrading a database whose history predates per-season tables keeps every row.
+/// Upgrading a database whose history predates per-season tables keeps every row; afterwards
+/// the tables follow league and season rows by trigger, whoever writes them.
 #[tokio::test]
 async fn the_history_partitions_migration_keeps_existing_history() {
     use sqlx::{Connection, Executor};
@@ -1120,6 +1121,39 @@ async fn the_history_partitions_migration_keeps_existing_history() {
         .unwrap();
         assert_eq!(n, 50, "season {season} in its own table");
     }
+    // Whoever writes league rows (an older binary during a deploy, say) gets the tables.
+    conn.execute(
+        r#"insert into league (slug, name, system, params) values ('new', 'New', 'elo', '{}');
+           insert into league_season (league_id, season, started_at)
+             select id, s, now() from league, generate_series(1, 2) s where slug = 'new';
+           insert into rating_history (league_id, match_id, num, season, played_at, display_before,
+                  display_after, rating_after, deviation_after, volatility_after, mu_after,
+                  sigma_after, points_after)
+             select id, 1, 0, s, now(), 0, 0, 0, 0, 0, 0, 0, 0
+             from league, generate_series(1, 2) s where slug = 'new';"#,
+    )
+    .await
+    .unwrap();
+    let (new_id,): (i64,) = sqlx::query_as("select id from league where slug = 'new'")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    conn.execute("delete from league").await.unwrap();
+    let (left,): (i64,) = sqlx::query_as(
+        "select count(*) from pg_class where relname like 'rating\\_history\\_%' and relkind in ('r', 'p')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        left, 0,
+        "no history table is left of leagues {id} and {new_id}"
+    );
+    let (parent,): (Option<String>,) = sqlx::query_as("select to_regclass('rating_history')::text")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(parent.as_deref(), Some("rating_history"));
     conn.close().await.unwrap();
     admin
         .execute(format!("drop database {name} with (force)").as_str())
