@@ -29,6 +29,47 @@ async fn record(app: &TestApp, slug: &str, body: Value) -> Value {
     out
 }
 
+/// `n` duels a millisecond apart from 2026-02-01T10:00:00Z, `who(i)` = (winner, loser).
+fn duels(n: usize, who: impl Fn(usize) -> (&'static str, &'static str)) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            let (w, l) = who(i);
+            duel(
+                &format!(
+                    "2026-02-01T10:{:02}:{:02}.{:03}Z",
+                    i / 60_000,
+                    i / 1000 % 60,
+                    i % 1000
+                ),
+                w,
+                l,
+            )
+        })
+        .collect()
+}
+
+/// Starts a recompute job and waits (bounded) for it to end; returns the job and its URL.
+async fn recompute_job(app: &TestApp, slug: &str) -> (Value, String) {
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/leagues/{slug}/recompute"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let mut job = Value::Null;
+    for _ in 0..3000 {
+        job = app.get(&location).await.1;
+        if job["state"] == "succeeded" || job["state"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    (job, location)
+}
+
 async fn standing(app: &TestApp, slug: &str, p: &str) -> Value {
     let (status, s) = app
         .get(&format!("/api/v1/leagues/{slug}/participants/{p}"))
@@ -471,15 +512,13 @@ async fn a_recompute_swaps_the_current_seasons_history_and_a_deleted_league_leav
     let (status, _) = app.post("/api/v1/leagues/chess/seasons", json!({})).await;
     assert_eq!(status, 201);
     // Enough matches that the history goes through COPY.
-    let games: Vec<Value> = (0..3000)
-        .map(|i| {
-            duel(
-                &format!("2026-02-01T10:00:{:02}.{:03}Z", i / 1000, i % 1000),
-                if i % 3 == 0 { "ann" } else { "bob" },
-                if i % 3 == 0 { "bob" } else { "cat" },
-            )
-        })
-        .collect();
+    let games = duels(3000, |i| {
+        if i % 3 == 0 {
+            ("ann", "bob")
+        } else {
+            ("bob", "cat")
+        }
+    });
     let (status, _) = app
         .post("/api/v1/leagues/chess/matches", json!(games))
         .await;
@@ -660,30 +699,11 @@ async fn a_recompute_runs_as_a_job_with_progress() {
         .await;
     assert_eq!(status, 201);
     let before = ratings(&app, "chess").await;
-    let r = app
-        .request(
-            reqwest::Method::POST,
-            "/api/v1/leagues/chess/recompute",
-            None,
-        )
-        .await;
-    assert_eq!(r.status(), 202);
-    let location = r.headers()["location"].to_str().unwrap().to_owned();
-    let job: Value = r.json().await.unwrap();
+    let (last, location) = recompute_job(&app, "chess").await;
     assert_eq!(
         location,
-        format!("/api/v1/jobs/{}", job["job"].as_str().unwrap())
+        format!("/api/v1/jobs/{}", last["id"].as_str().unwrap_or_default())
     );
-    let mut last = Value::Null;
-    for _ in 0..3000 {
-        let (status, j) = app.get(&location).await;
-        assert_eq!(status, 200);
-        last = j;
-        if last["state"] == "succeeded" || last["state"] == "failed" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
     assert_eq!(last["state"], "succeeded", "{last}");
     assert_eq!(last["progress"], 1.0);
     assert_eq!(
@@ -1005,23 +1025,7 @@ async fn a_recompute_that_fails_keeps_the_old_history_and_no_stage_table() {
         .execute(&pool)
         .await
         .unwrap();
-    let r = app
-        .request(
-            reqwest::Method::POST,
-            "/api/v1/leagues/chess/recompute",
-            None,
-        )
-        .await;
-    assert_eq!(r.status(), 202);
-    let location = r.headers()["location"].to_str().unwrap().to_owned();
-    let mut job = Value::Null;
-    for _ in 0..3000 {
-        job = app.get(&location).await.1;
-        if job["state"] == "failed" || job["state"] == "succeeded" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let (job, _) = recompute_job(&app, "chess").await;
     assert_eq!(job["state"], "failed", "{job}");
     assert_eq!(history(&app).await, before, "the old history stands");
     let stage: Option<String> = sqlx::query_scalar("select to_regclass($1)::text")
@@ -1223,15 +1227,13 @@ async fn leagues_work_as_the_least_privileged_application_role() {
     plain.close().await.unwrap();
 
     league(&app, "chess", "glicko2", json!(null)).await;
-    let games: Vec<Value> = (0..6000)
-        .map(|i| {
-            duel(
-                &format!("2026-02-01T10:00:{:02}.{:03}Z", i / 1000, i % 1000),
-                if i % 2 == 0 { "ann" } else { "bob" },
-                if i % 2 == 0 { "bob" } else { "ann" },
-            )
-        })
-        .collect();
+    let games = duels(6000, |i| {
+        if i % 2 == 0 {
+            ("ann", "bob")
+        } else {
+            ("bob", "ann")
+        }
+    });
     let (status, out) = app
         .post("/api/v1/leagues/chess/matches", json!(games))
         .await;
