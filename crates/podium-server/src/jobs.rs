@@ -134,7 +134,10 @@ where
     let _ = ticker.await;
     let (state, error) = match &outcome {
         Ok(()) => ("succeeded", None),
-        Err(e) => ("failed", Some(e.as_str())),
+        Err(e) => {
+            tracing::error!(job = %id, error = %e, "job failed");
+            ("failed", Some(e.as_str()))
+        }
     };
     if let Err(e) = record(&pool, id, state, &progress, error).await {
         tracing::warn!(job = %id, error = %e, "could not record the job's outcome");
