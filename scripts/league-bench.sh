@@ -49,17 +49,8 @@ python3. A full run takes about 10 minutes after the build.
 USAGE
 }
 
-# Messages go to fd 3, the script's own stderr, even from inside a redirected command.
-exec 3>&2
-die() {
-  printf 'league-bench: %s\n' "$*" >&3
-  exit 1
-}
-log() { printf '==> %s\n' "$*" >&3; }
-
-need_int() {
-  [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 needs a positive whole number, got '$2'"
-}
+# shellcheck source=scripts/lib/bench.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bench.sh"
 
 matches=1000000
 participants=100000
@@ -111,7 +102,6 @@ for s in $systems; do
   case "$s" in elo | glicko2 | trueskill | weng_lin | points) ;; *) die "unknown system '$s'" ;; esac
 done
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 here=$root/scripts/league-bench
 out=${out:-$root/reports/league}
@@ -121,38 +111,13 @@ token="league-bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 
 # ------------------------------------------------------------------ tools
 
-install_pkgs() {
-  [ "$(id -u)" = 0 ] || die "missing $*: install with sudo apt-get install -y $*"
-  log "installing $* with apt-get"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get could not install $*"
-  fi
-}
-
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v curl >/dev/null || missing+=(curl)
-command -v top >/dev/null || missing+=(procps)
-((${#missing[@]} == 0)) || install_pkgs "${missing[@]}"
+need_bench_tools
 command -v python3 >/dev/null || die "python3 is needed for the report"
-pg_bindir=""
-for v in 18 17 16 15; do
-  if [ -x "/usr/lib/postgresql/$v/bin/psql" ]; then pg_bindir=/usr/lib/postgresql/$v/bin; break; fi
-done
-[ -n "$pg_bindir" ] || die "PostgreSQL 15+ is not installed: sudo apt-get install -y postgresql-15 (or run scripts/install-deps.sh)"
-psql=$pg_bindir/psql
+find_pg
 
 # ------------------------------------------------------------------ build
 
-if ((build)); then
-  log "building the release binary (cargo waits if another build holds the lock)"
-  SQLX_OFFLINE=true cargo build --release --locked -p podium-server --bin podium \
-    || die "the build failed (measure an existing binary with --bin PATH or --no-build)"
-fi
-bin=${bin:-$root/target/release/podium}
-[ -x "$bin" ] || die "$bin is missing: build it with 'make release' or drop --no-build"
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+build_podium "measure an existing binary with --bin PATH or --no-build"
 "$bin" recompute --help >/dev/null 2>&1 || die "$bin has no 'recompute' command: it predates leagues"
 
 # ------------------------------------------------------------------ rating computation alone
@@ -171,146 +136,21 @@ fi
 
 # ------------------------------------------------------------------ lifecycle
 
-workdir=$(mktemp -d "${TMPDIR:-/tmp}/podium-league-bench.XXXXXX")
-chmod 0755 "$workdir" # the cluster runs as the postgres user and lives inside
-pgdir=$workdir/pg
+start_workdir podium-league-bench
 raw=$workdir/raw
 mkdir -p "$raw"
-# Measure a snapshot: the target directory is shared, and a build during the run would swap
-# the binary between the recomputes and the serve runs.
-bin_source=$bin
-cp "$bin" "$workdir/podium"
-bin=$workdir/podium
+snapshot_podium
 if [ -n "$core_out" ]; then
   mv "$core_out" "$raw/core-bench.txt"
   for s in elo glicko2; do
     cp "$criterion/$s/new/estimates.json" "$raw/core-$s.json" || die "no criterion estimates for $s under $criterion"
   done
 fi
-podium_pid=""
-helper_pids=()
-cluster_started=0
-
-stop_podium() {
-  [ -n "$podium_pid" ] || return 0
-  if kill -0 "$podium_pid" 2>/dev/null; then
-    kill -TERM "$podium_pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 300; i++)); do
-      kill -0 "$podium_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$podium_pid" 2>/dev/null; then
-      log "podium ($podium_pid) ignored SIGTERM for 30 s; killing it"
-      kill -KILL "$podium_pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$podium_pid" 2>/dev/null || true
-  podium_pid=""
-}
-
-stop_helper() {
-  local p=$1
-  pkill -TERM -P "$p" 2>/dev/null || true
-  kill "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  # A signal may land inside a function whose output is redirected to a file: undo that.
-  exec >&3 2>&3
-  local p
-  for p in "${helper_pids[@]}"; do
-    stop_helper "$p"
-  done
-  stop_podium
-  if ((cluster_started)); then
-    scripts/test-pg stop "$pgdir" || true
-  fi
-  if ((rc == 0 && !keep)); then
-    rm -rf "$workdir"
-  else
-    printf 'league-bench: logs and data kept in %s\n' "$workdir" >&2
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Runs a long command in the background and waits for it, so a signal to this script is
-# handled at once (bash defers traps until a foreground child ends) and cleanup stops it.
-run_waited() {
-  "$@" &
-  local pid=$! rc=0
-  helper_pids+=("$pid")
-  wait "$pid" || rc=$?
-  unset 'helper_pids[-1]'
-  return "$rc"
-}
-
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 facts=$raw/facts.txt
-fact() { printf '%s=%s\n' "$1" "$2" >>"$facts"; }
+podium_logs=$raw
+podium_log_level="warn,podium::db::load=info,podium::feed=info,podium::league=info"
 
-db_url=""
 sql() { "$psql" "$db_url" -v ON_ERROR_STOP=1 -qAt "$@"; }
-
-# Execs podium with only the environment this script sets (PODIUM_* and RUST_LOG of the caller
-# unset). Call it in the background (`podium_env … &`): the exec makes $! podium's own pid.
-podium_env() {
-  local unset_args=() v
-  for v in $(compgen -e); do
-    case "$v" in PODIUM_* | RUST_LOG) unset_args+=(-u "$v") ;; esac
-  done
-  exec env "${unset_args[@]}" \
-    "DATABASE_URL=$db_url" \
-    "PODIUM_HTTP_ADDR=127.0.0.1:$http_port" \
-    "PODIUM_METRICS_ADDR=127.0.0.1:$metrics_port" \
-    "PODIUM_LOG_FORMAT=json" \
-    "PODIUM_LOG_LEVEL=warn,podium::db::load=info,podium::feed=info,podium::league=info" \
-    "PODIUM_API_TOKEN=$token" \
-    "$@"
-}
-
-http_port=""
-metrics_port=""
-ready_wall=""
-
-# start_podium NAME: starts `podium serve`, logs to $raw/podium-NAME.log, waits for /readyz and
-# sets podium_pid and ready_wall (seconds from exec to ready).
-start_podium() {
-  local name=$1
-  http_port=$(free_port)
-  metrics_port=$(free_port)
-  local t0
-  t0=$(now)
-  podium_env "$bin" serve >"$raw/podium-$name.log" 2>&1 &
-  podium_pid=$!
-  local i
-  for ((i = 0; i < 12000; i++)); do
-    if ! kill -0 "$podium_pid" 2>/dev/null; then
-      tail -n 20 "$raw/podium-$name.log" >&2
-      podium_pid=""
-      die "podium exited during start-up (log above: $raw/podium-$name.log)"
-    fi
-    if curl -fsS -o /dev/null "http://127.0.0.1:$http_port/readyz" 2>/dev/null; then
-      ready_wall=$(elapsed "$t0" "$(now)")
-      log "podium ($name, pid $podium_pid) ready on 127.0.0.1:$http_port after ${ready_wall}s"
-      return 0
-    fi
-    sleep 0.05
-  done
-  die "podium was not ready after 600 s (log: $raw/podium-$name.log)"
-}
 
 api() {
   local method=$1 path=$2 body=${3:-}
@@ -326,25 +166,7 @@ create_league() {
   [ "$code" = 201 ] || die "POST /api/v1/leagues ($slug) answered $code: $(head -c 500 "$workdir/api-response.txt")"
 }
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-
 # ------------------------------------------------------------------ CPU accounting (from /proc)
-
-clk_tck=$(getconf CLK_TCK)
-
-# utime+stime of a process, plus its reaped children's when $2 is 1, in clock ticks.
-proc_ticks() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-  stat=${stat##*) }
-  local -a f
-  read -r -a f <<<"$stat"
-  if [ "${2:-0}" = 1 ]; then
-    echo $((f[11] + f[12] + f[13] + f[14]))
-  else
-    echo $((f[11] + f[12]))
-  fi
-}
 
 # CPU ticks of this script's reaped children (a `podium recompute` run with run_waited).
 children_ticks() {
@@ -354,33 +176,6 @@ children_ticks() {
   local -a f
   read -r -a f <<<"$stat"
   echo $((f[13] + f[14]))
-}
-
-# The postmaster with its reaped children plus every live backend.
-postgres_ticks() {
-  local pm total child
-  pm=$(head -n1 "$pgdir/data/postmaster.pid")
-  total=$(proc_ticks "$pm" 1)
-  for child in $(ps -o pid= --ppid "$pm"); do
-    total=$((total + $(proc_ticks "$child")))
-  done
-  echo "$total"
-}
-
-# Busy and total ticks of the whole machine (all CPUs) from /proc/stat.
-machine_ticks() {
-  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat
-}
-
-# cpu_record TEST "podium0 postgres0 busy0 total0" "podium1 postgres1 busy1 total1"
-cpu_record() {
-  local -a a b
-  read -r -a a <<<"$2"
-  read -r -a b <<<"$3"
-  local names=(podium postgres busy total) i
-  for i in 0 1 2 3; do
-    fact "$1_cpu_${names[i]}_s" "$(awk -v d=$((b[i] - a[i])) -v t="$clk_tck" 'BEGIN { printf "%.2f", d / t }')"
-  done
 }
 
 # `top -H` every second, whole machine, the busiest threads of each frame, until stopped.
@@ -404,22 +199,8 @@ log_size() { stat -c %s "$pglog"; }
 
 # ------------------------------------------------------------------ the run
 
-commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-dirty=0
-[ -z "$(git status --porcelain --untracked-files=no -- crates Cargo.toml Cargo.lock 2>/dev/null)" ] || dirty=1
 {
-  echo "# facts measured by scripts/league-bench.sh"
-  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "command=$command_line"
-  echo "git_commit=$commit"
-  echo "git_dirty=$dirty"
-  echo "binary=$bin_source"
-  echo "binary_version=$("$bin" version 2>/dev/null | head -n1)"
-  echo "nproc=$(nproc)"
-  echo "cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-  echo "mem_total_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
-  echo "kernel=$(uname -r)"
-  echo "wrk_version=$(wrk --version 2>&1 | head -n1 | awk '{ print $1, $2 }')"
+  common_facts "$command_line"
   echo "mode=$mode"
   echo "matches=$matches"
   echo "participants=$participants"
@@ -432,23 +213,9 @@ dirty=0
   echo "threads=$threads"
 } >"$facts"
 
-# Other work on the machine skews every figure: measure it and say so in the report.
-read -r busy0 total0 < <(machine_ticks)
-sleep 1
-read -r busy1 total1 < <(machine_ticks)
-background=$(((busy1 - busy0) * 100 / (total1 - total0 > 0 ? total1 - total0 : 1)))
-fact background_busy_pct "$background"
-fact loadavg_before "$(cut -d' ' -f1-3 /proc/loadavg)"
-if ((background > 15)); then
-  log "warning: the machine is already ${background}% busy before the test; figures will be low"
-  top -b -n2 -d1 -w 200 | awk '/^top - /{n++} n==2 && /^ *[0-9]/ && c++ < 5' >&2 || true
-fi
+measure_background
 
-log "starting a private PostgreSQL cluster in $pgdir"
-cluster_started=1
-admin=$(scripts/test-pg start "$pgdir")
-"$psql" "$admin" -v ON_ERROR_STOP=1 -qc 'create database podium_bench' >/dev/null
-db_url="postgres://postgres@localhost/podium_bench?host=$pgdir"
+start_cluster podium_bench
 # Statement durations are logged only around the recomputes; never the bound parameters (a
 # history insert binds arrays of 20,000 values).
 set_pg log_parameter_max_length 0
@@ -523,7 +290,7 @@ start_podium loaded
 fact loaded_ready_wall_s "$ready_wall"
 sleep 1
 fact rss_loaded_kb "$(rss_kb "$podium_pid")"
-curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$raw/loaded-metrics.txt" || die "could not read podium's /metrics"
+scrape "$raw/loaded-metrics.txt"
 
 # Sanity check before measuring: one match through the API, as the wrk script sends it.
 code=$(api POST "/api/v1/leagues/$write_league/matches" \
@@ -539,19 +306,19 @@ if ((warmup > 0)); then
     >"$raw/record-warmup.wrk.txt" 2>&1 || die "wrk warm-up failed: $(tail -n 5 "$raw/record-warmup.wrk.txt")"
 fi
 max_id_before=$(sql -c "select coalesce(max(m.id), 0) from league_match m join league l on l.id = m.league_id where l.slug = '$write_league'")
-curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$raw/record-metrics-before.txt" || die "could not read podium's /metrics"
+scrape "$raw/record-metrics-before.txt"
 log "record: wrk -t$threads -c$connections -d${duration}s --latency -s ${lua#"$root"/}"
 (sleep $((duration / 2)) && top -b -n2 -d1 -H -w 200 | awk '/^top - /{n++} n==2 && c++ < 30' >"$raw/record-top.txt" 2>&1) &
 helper_pids+=($!)
-before="$(proc_ticks "$podium_pid") $(postgres_ticks) $(machine_ticks)"
+before=$(cpu_mark)
 run_waited wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$lua" "$url" \
   >"$raw/record.wrk.txt" 2>&1 || die "wrk failed: $(tail -n 5 "$raw/record.wrk.txt")"
-after="$(proc_ticks "$podium_pid") $(postgres_ticks) $(machine_ticks)"
+after=$(cpu_mark)
 wait "${helper_pids[-1]}" 2>/dev/null || true
 unset 'helper_pids[-1]'
 cpu_record record "$before" "$after"
 max_id_after=$(sql -c "select coalesce(max(m.id), 0) from league_match m join league l on l.id = m.league_id where l.slug = '$write_league'")
-curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$raw/record-metrics-after.txt" || die "could not read podium's /metrics"
+scrape "$raw/record-metrics-after.txt"
 grep -E 'Requests/sec|Latency |99%|Non-2xx' "$raw/record.wrk.txt" | sed 's/^/    /' >&3 || true
 grep -q '^PODIUM_WRK_JSON ' "$raw/record.wrk.txt" || die "wrk printed no results (see $raw/record.wrk.txt)"
 fact record_rss_after_kb "$(rss_kb "$podium_pid")"
@@ -578,9 +345,6 @@ fact record_late_commits "$late_commits"
 fact record_largest_commit "$largest"
 fact record_history_rows "$(sql -c "select count(*) from rating_history h join league l on l.id = h.league_id where l.slug = '$write_league'")"
 
-if grep -q '"level":"ERROR"' "$raw"/podium-*.log; then
-  log "podium logged errors during the run:"
-  grep -h '"level":"ERROR"' "$raw"/podium-*.log | head -n 5 >&3
-fi
+podium_log_errors
 
 PYTHONDONTWRITEBYTECODE=1 python3 "$here/report.py" --run "$workdir" --out "$out"
