@@ -29,6 +29,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "flags", description = "Feature flags (admin)"),
         (name = "ofrep", description = "OpenFeature Remote Evaluation Protocol: evaluate feature flags"),
         (name = "profiles", description = "Participant profiles and avatars"),
+        (name = "system", description = "What an operator checks first: build, readiness, database, index sizes, backups (admin)"),
     )
 )]
 struct ApiDoc;
