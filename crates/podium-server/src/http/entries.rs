@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use axum::{Json, extract::State, http::StatusCode};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use podium_core::board::CursorKey;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -106,19 +105,7 @@ fn encode_cursor(period: Option<i64>, key: CursorKey) -> String {
         t: key.reached_at,
         id: key.participant,
     };
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default())
-}
-
-fn decode_cursor(s: &str) -> ApiResult<Cursor> {
-    let bad = || {
-        ApiError::field(
-            ErrorCode::InvalidCursor,
-            "cursor",
-            "is not a cursor this API returned",
-        )
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
-    serde_json::from_slice(&bytes).map_err(|_| bad())
+    super::cursor::encode(&c)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -162,7 +149,11 @@ async fn list_entries(
 ) -> ApiResult<Json<EntryPage>> {
     let limit = check_limit_usize(q.limit, 50, 1000)?;
     let ranking = q.ranking.unwrap_or_default();
-    let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(super::cursor::decode::<Cursor>)
+        .transpose()?;
     // A cursor remembers its period, so paging goes on even across a reset.
     let period = match (&cursor, q.period) {
         (Some(c), Some(p)) if c.p != 0 && c.p != p => {

@@ -4,6 +4,7 @@
 
 mod audit;
 mod auth;
+mod cursor;
 mod entries;
 mod events;
 pub mod extract;

@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use axum::{Json, extract::State};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use podium_core::board::CursorKey;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
+    cursor::{decode, encode},
     extract::{ApiPath, ApiQuery, check_limit},
     league_views::{MatchView, RatingNumbers, Raw, StandingView, numbers},
     leagues::find,
@@ -35,22 +35,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(participant_matches))
         .routes(routes!(list_matches))
         .routes(routes!(head_to_head))
-}
-
-fn encode<T: Serialize>(v: &T) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap_or_default())
-}
-
-fn decode<T: for<'de> Deserialize<'de>>(s: &str) -> ApiResult<T> {
-    let bad = || {
-        ApiError::field(
-            ErrorCode::InvalidCursor,
-            "cursor",
-            "is not a cursor this API returned",
-        )
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
-    serde_json::from_slice(&bytes).map_err(|_| bad())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
