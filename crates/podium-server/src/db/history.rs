@@ -133,7 +133,6 @@ pub async fn delete_match(
 /// part of the history, so nobody reads it); the swap happens in the caller's transaction.
 pub struct SeasonLoader {
     league_id: i64,
-    season: i32,
     buf: Vec<u8>,
     rows: u64,
     chunks: tokio::sync::mpsc::UnboundedSender<LoadMessage>,
@@ -144,7 +143,6 @@ impl std::fmt::Debug for SeasonLoader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SeasonLoader")
             .field("league_id", &self.league_id)
-            .field("season", &self.season)
             .field("rows", &self.rows)
             .finish_non_exhaustive()
     }
@@ -208,7 +206,6 @@ impl SeasonLoader {
         buf.extend_from_slice(&BINARY_HEADER);
         Ok(SeasonLoader {
             league_id,
-            season,
             buf,
             rows: 0,
             chunks,
@@ -237,10 +234,6 @@ impl SeasonLoader {
             Ok(result) => result.map(|()| self.rows),
             Err(e) => Err(sqlx::Error::Protocol(format!("history load stopped: {e}"))),
         }
-    }
-
-    pub fn league_season(&self) -> (i64, i32) {
-        (self.league_id, self.season)
     }
 }
 

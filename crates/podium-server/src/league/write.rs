@@ -66,7 +66,6 @@ pub enum WriteError {
 
 /// The state a writer works on: fetched under the league's row lock.
 struct Locked {
-    version: i64,
     season: i32,
     next_num: i32,
 }
@@ -80,11 +79,7 @@ async fn lock(tx: &mut PgConnection, league: &League) -> Result<Locked, WriteErr
         let fresh = load(tx, def, v).await?;
         *write(&league.data) = fresh;
     }
-    Ok(Locked {
-        version,
-        season,
-        next_num,
-    })
+    Ok(Locked { season, next_num })
 }
 
 /// What to write to the audit log for a request (actor context, action, target).
@@ -714,42 +709,23 @@ pub async fn recompute(
     let id = league.id();
     // Everything is rebuilt from the matches, so the row lock is all we need of `lock`.
     let (version, season, next_num) = db::lock(&mut tx, id).await?.ok_or(WriteError::Gone)?;
-    let locked = Locked {
-        version,
-        season,
-        next_num,
-    };
     let (fresh_def, _) = db::load_one(&mut tx, id).await?.ok_or(WriteError::Gone)?;
     // The history goes to PostgreSQL on another connection while this one reads and replays.
-    let mut loader = history::SeasonLoader::start(pool, id, locked.season).await?;
+    let mut loader = history::SeasonLoader::start(pool, id, season).await?;
     let mut total = 0;
-    let replayed = super::load_with(
-        &mut tx,
-        fresh_def,
-        locked.version,
-        |ratings, m, outcome, i, n| {
-            for row in history_rows(ratings, m, outcome) {
-                loader.push(&row);
-            }
-            total = n;
-            if i % 10_000 == 0 || i == n {
-                progress(i, n);
-            }
-        },
-    )
-    .await;
-    let mut fresh = match replayed {
-        Ok(fresh) => fresh,
-        Err(e) => {
-            // Dropping the loader aborts its COPY: nothing of it stays.
-            drop(loader);
-            return Err(e.into());
+    let replayed = super::load_with(&mut tx, fresh_def, version, |ratings, m, outcome, i, n| {
+        for row in history_rows(ratings, m, outcome) {
+            loader.push(&row);
         }
-    };
-    let (_, season) = loader.league_season();
-    if let Err(e) = loader.finish().await {
-        return Err(e.into());
-    }
+        total = n;
+        if i % 10_000 == 0 || i == n {
+            progress(i, n);
+        }
+    })
+    .await;
+    // On an error the loader is dropped, which aborts its COPY: nothing of it stays.
+    let mut fresh = replayed?;
+    loader.finish().await?;
     // From here on the loaded table is committed: whatever fails, it must not stay behind.
     let swapped: Result<i64, WriteError> = async {
         history::swap_season(&mut tx, id, season).await?;
@@ -759,10 +735,10 @@ pub async fn recompute(
             "league.recompute",
             &format!("league:{}", fresh.def.slug),
             None,
-            Some(serde_json::json!({"season": locked.season, "matches": total})),
+            Some(serde_json::json!({"season": season, "matches": total})),
         )
         .await?;
-        let version = db::bump(&mut tx, id, locked.next_num, now).await?;
+        let version = db::bump(&mut tx, id, next_num, now).await?;
         changes::append(&mut tx, &[db::league_change(id, version, None)]).await?;
         Ok(version)
     }
