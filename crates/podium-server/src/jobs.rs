@@ -74,6 +74,9 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<JobRow>, sqlx::Error>
     .await
 }
 
+/// Writes the job's state and progress. A finished job stays as it finished: the progress
+/// ticker is aborted when the work ends, and an update it had already sent could otherwise
+/// reach PostgreSQL after the final one and mark the job running again, for ever.
 async fn record(
     pool: &PgPool,
     id: Uuid,
@@ -95,7 +98,7 @@ async fn record(
                started_at = case when $2 = 'running' then coalesce(started_at, now()) else started_at end,
                finished_at = case when $2 in ('succeeded', 'failed') then now() else finished_at end,
                updated_at = now()
-           where id = $1"#,
+           where id = $1 and state not in ('succeeded', 'failed')"#,
         id,
         state,
         done,
