@@ -1,6 +1,11 @@
 //! Group commit for score submissions. Requests queue their jobs; one writer task takes every
 //! job waiting (up to `batch_max` submissions), commits them in one transaction — one fsync for
 //! the lot — applies the changes to the index and only then answers each caller.
+//!
+//! A job can fail only itself. Values PostgreSQL cannot store are refused at the edge; should
+//! the database still refuse a group for something a value could cause (`db::blames_input`),
+//! the group is split in halves and each half committed on its own, down to the one job at
+//! fault, which alone gets the error.
 
 use std::{sync::Arc, time::Instant};
 
@@ -104,33 +109,62 @@ async fn writer(
 async fn run(pool: &PgPool, feed: &Feed, clock: &Clock, batch: Vec<Pending>, items: usize) {
     let started = Instant::now();
     let (jobs, replies): (Vec<Job>, Vec<_>) = batch.into_iter().map(|p| (p.job, p.reply)).unzip();
+    let answers = commit_isolated(pool, feed, clock, &jobs).await;
+    metrics::histogram!(m::BATCH_SIZE).record(items as f64);
+    metrics::histogram!(m::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
+    for (reply, answer) in replies.into_iter().zip(answers) {
+        let outcome = match &answer {
+            Ok(_) => "stored",
+            Err(WriteError::Database(_)) => "failed",
+            Err(_) => "refused",
+        };
+        metrics::counter!(m::WRITES, "outcome" => outcome).increment(1);
+        let _ = reply.send(answer);
+    }
+}
+
+/// Commits `jobs` as one group if the database takes it, else splits it until each failure
+/// belongs to the one job that caused it. Answers come in job order.
+async fn commit_isolated(pool: &PgPool, feed: &Feed, clock: &Clock, jobs: &[Job]) -> Answers {
+    let mut answers = Vec::with_capacity(jobs.len());
+    // Ranges still to write, leftmost on top, so jobs are committed in arrival order.
+    let mut pending = Vec::new();
+    pending.push(0..jobs.len());
+    while let Some(range) = pending.pop() {
+        match commit_retrying(pool, feed, clock, &jobs[range.clone()]).await {
+            Ok(done) => answers.extend(done),
+            Err(e) if range.len() > 1 && crate::db::blames_input(&e) => {
+                tracing::warn!(error = %e, jobs = range.len(), "a grouped write was refused; writing its halves apart");
+                metrics::counter!(m::BATCH_SPLITS, "kind" => "scores").increment(1);
+                let mid = range.start + range.len() / 2;
+                pending.push(mid..range.end);
+                pending.push(range.start..mid);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, jobs = range.len(), "write batch failed");
+                let e = Arc::new(e);
+                answers.extend(range.map(|_| Err(WriteError::Database(e.clone()))));
+            }
+        }
+    }
+    answers
+}
+
+/// `commit`, retried when PostgreSQL reports a serialisation failure or a deadlock.
+async fn commit_retrying(
+    pool: &PgPool,
+    feed: &Feed,
+    clock: &Clock,
+    jobs: &[Job],
+) -> Result<Answers, sqlx::Error> {
     let mut attempt = 0;
-    let result = loop {
+    loop {
         attempt += 1;
-        match commit(pool, feed, clock, &jobs).await {
+        match commit(pool, feed, clock, jobs).await {
             Err(e) if attempt < 4 && is_retryable(&e) => {
                 tracing::debug!(error = %e, attempt, "retrying a write batch");
             }
-            other => break other,
-        }
-    };
-    metrics::histogram!(m::BATCH_SIZE).record(items as f64);
-    metrics::histogram!(m::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
-    match result {
-        Ok(answers) => {
-            for (reply, answer) in replies.into_iter().zip(answers) {
-                let outcome = if answer.is_ok() { "stored" } else { "refused" };
-                metrics::counter!(m::WRITES, "outcome" => outcome).increment(1);
-                let _ = reply.send(answer);
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, jobs = replies.len(), "write batch failed");
-            metrics::counter!(m::WRITES, "outcome" => "failed").increment(replies.len() as u64);
-            let e = Arc::new(e);
-            for reply in replies {
-                let _ = reply.send(Err(WriteError::Database(e.clone())));
-            }
+            other => return other,
         }
     }
 }

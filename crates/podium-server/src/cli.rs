@@ -314,15 +314,16 @@ async fn admin_on(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
                         .ok_or_else(|| anyhow::anyhow!("--scopes: unknown scope '{s}' (read, scores:write, matches:write, admin)"))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            crate::http::validate_key(&name, &scopes)
+            let now = chrono::Utc::now();
+            let expires_at = expires_in_days.map(|d| now + chrono::Duration::days(i64::from(d)));
+            crate::http::validate_key(&name, &scopes, expires_at, now)
                 .map_err(|e| anyhow::anyhow!("{}", e.detail.unwrap_or_default()))?;
             let new = crate::auth::keys::NewKey {
                 name: name.trim().to_owned(),
                 scopes,
                 leaderboards,
                 leagues,
-                expires_at: expires_in_days
-                    .map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d))),
+                expires_at,
                 created_by: ctx.actor.clone(),
             };
             let (_, token) = crate::http::create_key(&db.pool, &ctx, &new).await?;

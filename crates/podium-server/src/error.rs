@@ -22,6 +22,7 @@ pub enum ErrorCode {
     InvalidType,
     OutOfRange,
     ValidationFailed,
+    InvalidText,
     ImmutableField,
     ScoreOverflow,
     InvalidQuery,
@@ -67,6 +68,7 @@ impl ErrorCode {
             InvalidType => (StatusCode::UNPROCESSABLE_ENTITY, "Wrong type"),
             OutOfRange => (StatusCode::UNPROCESSABLE_ENTITY, "Number out of range"),
             ValidationFailed => (StatusCode::UNPROCESSABLE_ENTITY, "Validation failed"),
+            InvalidText => (StatusCode::UNPROCESSABLE_ENTITY, "Value cannot be stored"),
             ImmutableField => (StatusCode::UNPROCESSABLE_ENTITY, "Field cannot be changed"),
             ScoreOverflow => (StatusCode::UNPROCESSABLE_ENTITY, "Score would overflow"),
             InvalidQuery => (StatusCode::BAD_REQUEST, "Invalid query parameter"),
@@ -185,6 +187,17 @@ impl ApiError {
             ErrorCode::LeaderboardNotFound,
             format!("no leaderboard has the slug '{slug}'"),
         )
+    }
+}
+
+impl From<crate::db::storable::Unstorable> for ApiError {
+    fn from(u: crate::db::storable::Unstorable) -> Self {
+        use crate::db::storable::Reason;
+        let code = match u.reason {
+            Reason::Nul | Reason::LoneSurrogate => ErrorCode::InvalidText,
+            Reason::Number => ErrorCode::OutOfRange,
+        };
+        Self::field(code, u.path, u.reason.message())
     }
 }
 

@@ -27,6 +27,7 @@ pub const AUDIT_EVENTS: &str = "podium_audit_events_total";
 pub const RANKING_COMPUTE: &str = "podium_ranking_compute_seconds";
 pub const EVENT_STREAMS: &str = "podium_event_streams_open";
 pub const EVENT_STREAMS_DROPPED: &str = "podium_event_streams_dropped_total";
+pub const BATCH_SPLITS: &str = "podium_write_batch_splits_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -102,6 +103,10 @@ fn describe() {
         "Duration of a grouped score write transaction, commit included."
     );
     describe_counter!(WRITES, "Score submissions by outcome.");
+    describe_counter!(
+        BATCH_SPLITS,
+        "Grouped writes the database refused and that were split to find the request at fault, by kind (scores, matches)."
+    );
     describe_gauge!(
         INDEX_ENTRIES,
         "Entries in the in-memory rank index of each leaderboard's current period."

@@ -8,6 +8,7 @@ pub mod leagues;
 pub mod load;
 pub mod matches;
 pub mod scores;
+pub mod storable;
 
 use std::time::Duration;
 
@@ -22,6 +23,19 @@ use crate::{
     config::Config,
     embedded::{EmbeddedOptions, EmbeddedPostgres},
 };
+
+/// Whether a failed statement may be down to one of the values written (a data exception, a
+/// constraint, a program limit such as an index row too large, an exception raised by a
+/// trigger) rather than to the database or the connection. A grouped write that fails so is
+/// split to find the request at fault; any other failure is everybody's.
+pub fn blames_input(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| matches!(c.get(..2), Some("22" | "23" | "54" | "P0"))),
+        _ => false,
+    }
+}
 
 /// Migrations compiled into the binary; `podium migrate` applies them.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");

@@ -3,13 +3,19 @@
 //! over the limit, wrong content types, bad query strings and path segments, missing tokens.
 
 use axum::{
-    extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::BytesRejection},
+    extract::{
+        FromRequest, FromRequestParts, Path, Query, RawPathParams, Request,
+        rejection::BytesRejection,
+    },
     http::{StatusCode, header, request::Parts},
 };
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::{
+    db::storable,
+    error::{ApiError, ErrorCode},
+};
 
 /// A JSON body, parsed strictly.
 #[derive(Debug)]
@@ -73,8 +79,11 @@ fn body_rejection(r: BytesRejection) -> ApiError {
     }
 }
 
-/// Parses JSON, naming the path of the first field at fault.
+/// Parses JSON, naming the path of the first field at fault. What PostgreSQL could not store
+/// (a NUL, a lone surrogate, a number beyond `numeric`) is refused here, before anything can
+/// reach a grouped write.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    storable::check_json(bytes)?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -125,6 +134,13 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuer
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if let Some(name) = parts.uri.query().and_then(nul_parameter) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidQuery,
+                name,
+                storable::Reason::Nul.message(),
+            ));
+        }
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| ApiQuery(v))
@@ -140,11 +156,42 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // A NUL can reach a path segment only percent-encoded; nothing stored can be named by one.
+        if parts.uri.path().contains("%00") {
+            let name = RawPathParams::from_request_parts(parts, state)
+                .await
+                .ok()
+                .and_then(|params| {
+                    params
+                        .iter()
+                        .find(|(_, v)| v.contains('\0'))
+                        .map(|(k, _)| k.to_owned())
+                })
+                .unwrap_or_default();
+            return Err(ApiError::field(
+                ErrorCode::InvalidText,
+                name,
+                storable::Reason::Nul.message(),
+            ));
+        }
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| ApiPath(v))
             .map_err(|r| ApiError::new(ErrorCode::NotFound, r.body_text()))
     }
+}
+
+/// The name of the first query parameter whose name or value holds an encoded NUL.
+fn nul_parameter(query: &str) -> Option<String> {
+    query
+        .split('&')
+        .find(|pair| pair.contains("%00"))
+        .map(|pair| {
+            pair.split('=')
+                .next()
+                .unwrap_or_default()
+                .replace("%00", "\\0")
+        })
 }
 
 /// A page size from the query: `default` when absent, else 1 to `max`.

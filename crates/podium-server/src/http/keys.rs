@@ -103,7 +103,12 @@ pub struct CreatedKey {
 }
 
 /// Checks a key's name and scopes.
-pub fn validate(name: &str, scopes: &[Scope]) -> ApiResult<()> {
+pub fn validate(
+    name: &str,
+    scopes: &[Scope],
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     let n = name.trim().chars().count();
     if n == 0 || n > 100 {
         return Err(ApiError::field(
@@ -117,6 +122,19 @@ pub fn validate(name: &str, scopes: &[Scope]) -> ApiResult<()> {
             ErrorCode::ValidationFailed,
             "scopes",
             "give at least one scope",
+        ));
+    }
+    if let Some(at) = expires_at
+        && at <= now
+    {
+        return Err(ApiError::field(
+            ErrorCode::ValidationFailed,
+            "expires_at",
+            format!(
+                "must be in the future (got {}, now is {})",
+                at.to_rfc3339(),
+                now.to_rfc3339()
+            ),
         ));
     }
     Ok(())
@@ -152,7 +170,7 @@ async fn create_key(
     Extension(ctx): Extension<Context>,
     ApiJson(body): ApiJson<CreateKey>,
 ) -> ApiResult<(StatusCode, Json<CreatedKey>)> {
-    validate(&body.name, &body.scopes)?;
+    validate(&body.name, &body.scopes, body.expires_at, state.clock.now())?;
     let new = NewKey {
         name: body.name.trim().to_owned(),
         scopes: body.scopes,

@@ -146,20 +146,49 @@ async fn drain(pool: &PgPool, league: &Arc<League>, mine: u64, now: DateTime<Utc
         requests.push(p.specs);
         audits.push(p.audit);
     }
-    match record_batch(pool, league, requests, audits, now).await {
-        Ok(answers) => {
-            for (reply, a) in replies.into_iter().zip(answers) {
-                let _ = reply.send(a);
+    let answers = record_isolated(pool, league, &requests, &audits, now).await;
+    for (reply, a) in replies.into_iter().zip(answers) {
+        let _ = reply.send(a);
+    }
+}
+
+/// Records the requests as one batch if the database takes it, else splits the batch until
+/// each failure belongs to the one request that caused it (`db::blames_input`): a request can
+/// fail only itself. Answers come in request order.
+async fn record_isolated(
+    pool: &PgPool,
+    league: &Arc<League>,
+    requests: &[Vec<MatchSpec>],
+    audits: &[Option<AuditNote>],
+    now: DateTime<Utc>,
+) -> Vec<Result<Vec<Recorded>, WriteError>> {
+    let mut answers = Vec::with_capacity(requests.len());
+    // Ranges still to write, leftmost on top, so requests are recorded in arrival order.
+    let mut pending = Vec::new();
+    pending.push(0..requests.len());
+    while let Some(range) = pending.pop() {
+        let (reqs, notes) = (&requests[range.clone()], &audits[range.clone()]);
+        match record_batch(pool, league, reqs, notes, now).await {
+            Ok(done) => answers.extend(done),
+            Err(WriteError::Db(e)) if range.len() > 1 && crate::db::blames_input(&e) => {
+                tracing::warn!(error = %e, requests = range.len(), "a grouped match write was refused; writing its halves apart");
+                metrics::counter!(crate::metrics::BATCH_SPLITS, "kind" => "matches").increment(1);
+                let mid = range.start + range.len() / 2;
+                pending.push(mid..range.end);
+                pending.push(range.start..mid);
             }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, requests = n, "match batch failed");
-            let message = e.to_string();
-            for reply in replies {
-                let _ = reply.send(Err(WriteError::Failed(message.clone())));
+            Err(e) if range.len() == 1 => {
+                tracing::error!(error = %e, "match request failed");
+                answers.push(Err(e));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, requests = range.len(), "match batch failed");
+                let message = e.to_string();
+                answers.extend(range.map(|_| Err(WriteError::Failed(message.clone()))));
             }
         }
     }
+    answers
 }
 
 /// A new match of a request: its index in the request, as rated, and as stored.
@@ -169,8 +198,8 @@ type NewMatch = (usize, StoredMatch, MatchRow);
 async fn record_batch(
     pool: &PgPool,
     league: &Arc<League>,
-    requests: Vec<Vec<MatchSpec>>,
-    audits: Vec<Option<AuditNote>>,
+    requests: &[Vec<MatchSpec>],
+    audits: &[Option<AuditNote>],
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<Vec<Recorded>, WriteError>>, WriteError> {
     let mut tx = pool.begin().await?;

@@ -22,7 +22,7 @@ async fn pool(app_db: &str) -> sqlx::PgPool {
     sqlx::PgPool::connect(app_db).await.expect("connect")
 }
 
-async fn user(db: &str, email: &str, role: Role) {
+pub(crate) async fn user(db: &str, email: &str, role: Role) {
     let hash = hash_password(PASSWORD).unwrap();
     podium::http::create_user(&pool(db).await, &Context::cli(), email, &hash, role)
         .await
@@ -47,7 +47,7 @@ async fn key(db: &str, scopes: &[Scope]) -> String {
 }
 
 /// A client holding a session cookie, sending a same-origin Origin on every request.
-async fn signed_in(app: &TestApp, email: &str) -> Client {
+pub(crate) async fn signed_in(app: &TestApp, email: &str) -> Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("origin", format!("http://{}", app.addr).parse().unwrap());
     let client = Client::builder()

@@ -7,6 +7,7 @@ mod accounts;
 mod entries;
 mod errors;
 mod flags;
+mod isolation;
 mod leaderboards;
 mod leagues;
 mod operators;

@@ -392,6 +392,10 @@ impl<'a> Cells<'a> {
         };
         match std::str::from_utf8(bytes) {
             Ok("") => Some(None),
+            Ok(s) if s.contains('\0') => self.keep(
+                Some(col),
+                Err(crate::db::storable::Reason::Nul.message().into()),
+            ),
             Ok(s) => Some(Some(s)),
             Err(_) => self.keep(
                 Some(col),
@@ -490,7 +494,10 @@ fn parse_metadata(cell: Option<&str>) -> Result<Option<Value>, String> {
         return Ok(None);
     };
     match serde_json::from_str::<Value>(text) {
-        Ok(v) if v.is_object() => Ok(Some(v)),
+        Ok(v) if v.is_object() => match crate::db::storable::check_value(&v) {
+            Ok(()) => Ok(Some(v)),
+            Err(u) => Err(format!("{} {}", u.path, u.reason.message())),
+        },
         Ok(_) => Err("not a JSON object; expected e.g. {\"map\": \"dust2\"}".into()),
         Err(e) => Err(format!("not valid JSON ({e})")),
     }

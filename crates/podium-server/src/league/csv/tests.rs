@@ -417,3 +417,25 @@ fn errors_are_capped_at_one_thousand() {
     assert_eq!(errs.len(), MAX_ERRORS);
     assert_eq!(errs.last().map(|e| e.line), Some(1_001));
 }
+
+#[test]
+fn a_nul_in_any_cell_or_in_metadata_json_is_refused_where_it_is() {
+    let errs = errors(&format!(
+        "match,played_at,participants,rank,external_id,metadata\n\
+         m1,{T},ann,1,ext\u{0}1,\n\
+         m1,{T},bob,2,ext\u{0}1,\n\
+         m2,{T},cat,1,,\"{{\"\"note\"\":\"\"a\\u0000b\"\"}}\"\n\
+         m2,{T},dan,2,,\n"
+    ));
+    assert_eq!(
+        places(&errs),
+        vec![
+            (2, Some("external_id")),
+            (3, Some("external_id")),
+            (4, Some("metadata"))
+        ],
+        "{errs:#?}"
+    );
+    assert!(errs[0].message.contains("NUL"), "{errs:#?}");
+    assert!(errs[2].message.contains("note"), "{errs:#?}");
+}
