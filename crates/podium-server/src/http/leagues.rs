@@ -222,15 +222,11 @@ async fn update_league(
             "the rating system is fixed when a league is created; create a new league instead",
         ));
     }
-    let (id, system) = {
-        let d = read(&league.data);
-        (d.def.id, d.def.system.clone())
-    };
+    let system = read(&league.data).def.system.clone();
     let params = match object("params", body.params)? {
         Some(p) => Some(parse_params(&system, &p)?.to_json()),
         None => None,
     };
-    let recompute = params.is_some();
     let patch = LeaguePatch {
         name: body.name.as_deref().map(validate_name).transpose()?,
         params,
@@ -241,43 +237,9 @@ async fn update_league(
             .map(super::leaderboards::validate_visibility)
             .transpose()?,
     };
-    let now = state.clock.now();
-    {
-        let _writer = league.writer.lock().await;
-        let mut tx = state.pool.begin().await?;
-        db::lock(&mut tx, id)
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::LeagueNotFound, "the league was deleted"))?;
-        let before = serde_json::to_value(&*read(&league.data).def).ok();
-        let (def, version) = db::update(&mut tx, id, patch, now).await?;
-        crate::audit::record(
-            &mut tx,
-            &ctx,
-            "league.update",
-            &format!("league:{}", def.slug),
-            before,
-            serde_json::to_value(&def).ok(),
-        )
-        .await?;
-        // Only the name or metadata changed: other processes need no replay.
-        let from = if recompute {
-            None
-        } else {
-            Some(league::NOTHING_TO_REPLAY)
-        };
-        crate::db::changes::append(&mut tx, &[db::league_change(id, version, from)]).await?;
-        tx.commit().await?;
-        if !recompute {
-            let mut data = crate::rank::write(&league.data);
-            data.def = std::sync::Arc::new(def);
-            data.version = version;
-        }
-    }
-    if recompute {
-        league::write::recompute(&state.pool, &league, now, &|_, _| {}, &ctx)
-            .await
-            .map_err(write_error)?;
-    }
+    league::write::update(&state.pool, &league, patch, state.clock.now(), &ctx)
+        .await
+        .map_err(write_error)?;
     let view = LeagueView::new(&read(&league.data));
     Ok(Json(view))
 }

@@ -723,6 +723,56 @@ pub async fn sync(
     Ok(())
 }
 
+/// Changes a league's name, metadata, visibility or parameters; new parameters recompute the
+/// season before this returns. Like every league write it goes through `lock`, so a change
+/// another process committed and this one has not applied yet is applied first: the version
+/// this process then records is the row's, and no match is skipped.
+pub async fn update(
+    pool: &PgPool,
+    league: &Arc<League>,
+    patch: db::LeaguePatch,
+    now: DateTime<Utc>,
+    ctx: &crate::audit::Context,
+) -> Result<(), WriteError> {
+    let recompute_after = patch.params.is_some();
+    {
+        let _writer = league.writer.lock().await;
+        let mut tx = pool.begin().await?;
+        lock(&mut tx, league).await?;
+        let id = league.id();
+        let before = serde_json::to_value(&*read(&league.data).def).ok();
+        let (def, version) = db::update(&mut tx, id, patch, now).await?;
+        crate::audit::record(
+            &mut tx,
+            ctx,
+            "league.update",
+            &format!("league:{}", def.slug),
+            before,
+            serde_json::to_value(&def).ok(),
+        )
+        .await?;
+        // Only the name, metadata or visibility changed: other processes need no replay.
+        let from = if recompute_after {
+            None
+        } else {
+            Some(super::NOTHING_TO_REPLAY)
+        };
+        changes::append(&mut tx, &[db::league_change(id, version, from)]).await?;
+        tx.commit().await?;
+        if !recompute_after {
+            let mut data = write(&league.data);
+            data.def = Arc::new(def);
+            data.version = version;
+        }
+        // With new parameters the ratings in memory are stale: the recompute below rebuilds
+        // them (and the definition) from PostgreSQL.
+    }
+    if recompute_after {
+        recompute(pool, league, now, &|_, _| {}, ctx).await?;
+    }
+    Ok(())
+}
+
 /// Replays the whole current season and rewrites its history (a change of parameters, or an
 /// operator's request). `progress` is called with (done, total) matches.
 pub async fn recompute(

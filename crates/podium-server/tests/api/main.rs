@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod convergence;
 mod entries;
 mod errors;
 mod flags;

@@ -1,0 +1,120 @@
+//! Several processes on one database: whatever each does, every one ends with the state a
+//! freshly started process reads from PostgreSQL.
+
+use std::{sync::Arc, time::Duration};
+
+use podium::clock::Clock;
+use serde_json::{Value, json};
+use sqlx::{Connection, Executor};
+
+use crate::support::TestApp;
+
+async fn standings(app: &TestApp) -> Value {
+    let (status, t) = app
+        .get("/api/v1/leagues/l/standings?include_provisional=true&limit=200")
+        .await;
+    assert_eq!(status, 200, "{t}");
+    t["standings"].clone()
+}
+
+/// Polls (bounded) until `app`'s standings equal `want`; returns the last ones seen.
+async fn settle(app: &TestApp, want: &Value) -> Value {
+    let mut seen = Value::Null;
+    for _ in 0..200 {
+        seen = standings(app).await;
+        if &seen == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    seen
+}
+
+const ROUNDS: usize = 3;
+
+/// Waits (bounded) until `n` sessions of this database wait for a lock.
+async fn waiting_for_locks(conn: &mut sqlx::PgConnection, n: i64) {
+    for _ in 0..500 {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+             where datname = current_database() and wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .expect("pg_stat_activity");
+        if waiting >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{n} sessions never queued for the league's row lock");
+}
+
+#[tokio::test]
+async fn a_league_edited_on_one_process_while_another_records_matches_stays_in_step() {
+    let a = Arc::new(TestApp::spawn().await);
+    let b = Arc::new(TestApp::start(a.database_url.clone(), Clock::System, |_| {}).await);
+    let (status, body) = a
+        .post(
+            "/api/v1/leagues",
+            json!({"slug": "l", "name": "L", "system": "elo"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    for _ in 0..200 {
+        if b.get("/api/v1/leagues/l").await.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The test holds the league's row lock, queues A's recording behind it, then B's rename,
+    // and lets go: A commits its match first, and B takes the lock before it has applied that
+    // match (B's rename holds the league's writer, which B's change feed waits for).
+    let mut holder = sqlx::PgConnection::connect(&a.database_url)
+        .await
+        .expect("connect");
+    for round in 0..ROUNDS {
+        holder.execute("begin").await.expect("begin");
+        holder
+            .execute("select 1 from league where slug = 'l' for update")
+            .await
+            .expect("lock the league row");
+        let duel = json!({
+            "played_at": format!("2026-02-01T10:{round:02}:00Z"),
+            "teams": [
+                {"participants": [format!("p{}", round % 5)], "rank": 1},
+                {"participants": [format!("q{}", round % 3)], "rank": 2}
+            ]
+        });
+        let recording = tokio::spawn({
+            let a = a.clone();
+            async move { a.post("/api/v1/leagues/l/matches", duel).await }
+        });
+        waiting_for_locks(&mut holder, 1).await;
+        let renaming = tokio::spawn({
+            let b = b.clone();
+            async move {
+                b.patch("/api/v1/leagues/l", json!({"name": format!("L{round}")}))
+                    .await
+            }
+        });
+        waiting_for_locks(&mut holder, 2).await;
+        holder.execute("commit").await.expect("commit");
+        let (recorded, renamed) = (recording.await.expect("a"), renaming.await.expect("b"));
+        assert_eq!(recorded.0, 201, "{}", recorded.1);
+        assert_eq!(renamed.0, 200, "{}", renamed.1);
+    }
+    let fresh = TestApp::start(a.database_url.clone(), Clock::System, |_| {}).await;
+    let want = standings(&fresh).await;
+    assert_eq!(
+        want.as_array().map(Vec::len),
+        Some(2 * ROUNDS),
+        "every participant is ranked: {want}"
+    );
+    assert_eq!(settle(&a, &want).await, want, "the recording process");
+    assert_eq!(settle(&b, &want).await, want, "the editing process");
+    let (_, league) = b.get("/api/v1/leagues/l").await;
+    assert_eq!(league["matches"], ROUNDS, "{league}");
+    assert_eq!(league["name"], format!("L{}", ROUNDS - 1), "{league}");
+    fresh.stop().await;
+}
