@@ -136,6 +136,19 @@ fn describe() {
         "Failed sign-ins by reason (wrong_credentials, throttled)."
     );
     describe_counter!(AUDIT_EVENTS, "Audit log records written, by action.");
+    describe_histogram!(
+        RANKING_COMPUTE,
+        Unit::Seconds,
+        "Time to compute league ratings, by league and kind (incremental for a write, full for a recompute)."
+    );
+    describe_gauge!(
+        EVENT_STREAMS,
+        "Server-Sent Events streams open on this process."
+    );
+    describe_counter!(
+        EVENT_STREAMS_DROPPED,
+        "Server-Sent Events streams ended with a resync event because the client fell too far behind."
+    );
     describe_counter!(
         "podium_flag_evaluations_total",
         "Feature flag evaluations by flag and result (true, false, error)."
