@@ -216,6 +216,10 @@ async fn serve(
     league_task.abort();
     auth_task.abort();
     flags_task.abort();
+    // The last keys' use since the periodic flush would be lost otherwise.
+    if let Err(e) = auth.flush_used(&pool).await {
+        tracing::warn!(error = %e, "could not record when keys were last used");
+    }
     let _ = warm.await;
     if let Some(t) = metrics_task {
         let _ = t.await;

@@ -323,10 +323,19 @@ fn slot_u32(i: usize) -> u32 {
     u32::try_from(i).expect("a board holds at most u32::MAX entries")
 }
 
-#[cfg(test)]
 impl Board {
-    /// Checks the tree's invariants and that the tree, slab and hash table agree.
-    pub(crate) fn check(&self) {
+    /// Levels above the leaves (0: the root is a leaf). With `check`, which verifies the tree's
+    /// invariants and that the tree, slab and hash table agree (panicking with what is broken,
+    /// in O(n)), it is for tests: the unit tests run tiny nodes, `tests/deep_board.rs` the
+    /// production ones.
+    #[doc(hidden)]
+    pub fn tree_height(&self) -> u32 {
+        self.tree.height()
+    }
+
+    /// See `tree_height`.
+    #[doc(hidden)]
+    pub fn check(&self) {
         self.tree.check(|x, y| {
             x.0.cmp(&y.0).then_with(|| {
                 let (a, b) = (&self.slab[x.1 as usize], &self.slab[y.1 as usize]);

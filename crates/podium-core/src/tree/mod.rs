@@ -63,6 +63,11 @@ impl Default for Tree {
 }
 
 impl Tree {
+    /// Levels above the leaves.
+    pub(crate) fn height(&self) -> u32 {
+        self.height
+    }
+
     /// Number of keys.
     pub(crate) fn len(&self) -> usize {
         self.len
@@ -182,7 +187,6 @@ impl Iterator for Iter<'_> {
     }
 }
 
-#[cfg(test)]
 impl Tree {
     /// Checks every structural invariant; panics with a description when one is broken.
     pub(crate) fn check(&self, cmp: impl Fn(&(Abc, u32), &(Abc, u32)) -> Ordering) {

@@ -42,6 +42,83 @@ fn glicko2_matches_glickmans_paper_example() {
 }
 
 #[test]
+fn glicko2_matches_a_second_implementation_of_glickmans_paper() {
+    let v = vectors();
+    let g = &v["glicko2"];
+    // The generator's implementation reproduces the paper's worked example...
+    let paper = &g["paper_example"];
+    assert!(
+        (paper["rating"].as_f64().unwrap() - 1464.06).abs() < 0.01,
+        "{paper}"
+    );
+    assert!(
+        (paper["deviation"].as_f64().unwrap() - 151.52).abs() < 0.01,
+        "{paper}"
+    );
+    assert!(
+        (paper["volatility"].as_f64().unwrap() - 0.05999).abs() < 0.00001,
+        "{paper}"
+    );
+    // ...and the engine agrees with it on every match: one rating period of one game each.
+    let cases = g["cases"].as_array().unwrap();
+    assert!(cases.len() >= 5);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let mut engine = Engine::new(Params::parse("glicko2", &case["params"]).unwrap());
+        for (id, team) in case["teams"].as_array().unwrap().iter().enumerate() {
+            let p = &team[0];
+            let standing = Standing {
+                rating: p["rating"].as_f64().unwrap(),
+                deviation: p["deviation"].as_f64().unwrap(),
+                volatility: p["volatility"].as_f64().unwrap(),
+                ..engine.initial()
+            };
+            engine.insert(id as u32, standing);
+        }
+        let ranks: Vec<u32> = case["ranks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_u64().unwrap() as u32)
+            .collect();
+        let (zero, one) = ([0u32], [1u32]);
+        let teams = [
+            TeamInput {
+                participants: &zero,
+                rank: ranks[0],
+                score: None,
+            },
+            TeamInput {
+                participants: &one,
+                rank: ranks[1],
+                score: None,
+            },
+        ];
+        let out = engine
+            .apply(&MatchInput {
+                played_at: 1,
+                teams: &teams,
+            })
+            .unwrap();
+        assert_eq!(out.changes.len(), 2, "{name}");
+        for (id, _, after) in &out.changes {
+            let want = &case["expected"][*id as usize][0];
+            // Both solve step 5 to the paper's 1e-6 in ln(σ²), by the same Illinois method.
+            let close = |got: f64, field: &str, tolerance: f64| {
+                let w = want[field].as_f64().unwrap();
+                assert!(
+                    (got - w).abs() < tolerance,
+                    "{name} #{id} {field}: {got} vs {w}"
+                );
+            };
+            close(after.rating, "rating", 1e-6);
+            close(after.deviation, "deviation", 1e-6);
+            close(after.volatility, "volatility", 1e-9);
+        }
+    }
+}
+
+#[test]
 fn a_glicko2_match_is_one_rating_period_with_one_game() {
     let params = Params::parse("glicko2", &json!({"initial_deviation": 350})).unwrap();
     let mut engine = Engine::new(params);
@@ -124,7 +201,10 @@ fn check_cases(system: &str, cases: &[Value], default_params: Option<&Value>) ->
             .iter()
             .flat_map(|t| t.as_array().unwrap())
             .collect();
-        for ((_, _, after), want) in out.changes.iter().zip(expected) {
+        // One change per participant, in team order: an engine that rated nobody fails here.
+        assert_eq!(out.changes.len(), expected.len(), "{system} {name}");
+        for (i, ((id, _, after), want)) in out.changes.iter().zip(expected).enumerate() {
+            assert_eq!(*id as usize, i, "{system} {name}: changes in team order");
             let (mu, sigma) = (
                 want["mu"].as_f64().unwrap(),
                 want["sigma"].as_f64().unwrap(),

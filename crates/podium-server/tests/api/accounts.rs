@@ -566,6 +566,7 @@ async fn audit_rows_follow_each_action_and_the_database_refuses_to_change_them()
 #[tokio::test]
 async fn a_revoked_key_stops_working_on_every_process() {
     let db = fresh_database().await;
+    let started = Utc::now();
     let a = TestApp::start(db.clone(), Clock::System, |_| {}).await;
     let b = TestApp::start(db.clone(), Clock::System, |_| {}).await;
     a.leaderboard(json!({"slug": "s", "name": "S"})).await;
@@ -626,10 +627,19 @@ async fn a_revoked_key_stops_working_on_every_process() {
         StatusCode::UNAUTHORIZED,
         "and on the other"
     );
+    // A process records when keys were used every 10 s and when it stops.
+    b.stop().await;
     let (_, keys) = a.get("/api/v1/keys").await;
     let listed = &keys["keys"][0];
     assert_eq!(listed["revoked"], true);
-    assert!(listed["last_used_at"].is_string() || listed["last_used_at"].is_null());
+    let used: DateTime<Utc> = listed["last_used_at"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("the key was used, so last_used_at is a time: {listed}"));
+    assert!(
+        started <= used && used <= Utc::now(),
+        "last used {used}, test started {started}"
+    );
     assert!(
         !serde_json::to_string(&keys).unwrap().contains(&secret),
         "the secret is never listed"

@@ -32,24 +32,6 @@ async fn settle(app: &TestApp, want: &Value) -> Value {
 
 const ROUNDS: usize = 3;
 
-/// Waits (bounded) until `n` sessions of this database wait for a lock.
-async fn waiting_for_locks(conn: &mut sqlx::PgConnection, n: i64) {
-    for _ in 0..500 {
-        let waiting: i64 = sqlx::query_scalar(
-            "select count(*) from pg_stat_activity
-             where datname = current_database() and wait_event_type = 'Lock'",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .expect("pg_stat_activity");
-        if waiting >= n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{n} sessions never queued for the league's row lock");
-}
-
 #[tokio::test]
 async fn a_league_edited_on_one_process_while_another_records_matches_stays_in_step() {
     let a = Arc::new(TestApp::spawn().await);
@@ -90,7 +72,7 @@ async fn a_league_edited_on_one_process_while_another_records_matches_stays_in_s
             let a = a.clone();
             async move { a.post("/api/v1/leagues/l/matches", duel).await }
         });
-        waiting_for_locks(&mut holder, 1).await;
+        crate::support::waiting_for_locks(&mut holder, 1).await;
         let renaming = tokio::spawn({
             let b = b.clone();
             async move {
@@ -98,7 +80,7 @@ async fn a_league_edited_on_one_process_while_another_records_matches_stays_in_s
                     .await
             }
         });
-        waiting_for_locks(&mut holder, 2).await;
+        crate::support::waiting_for_locks(&mut holder, 2).await;
         holder.execute("commit").await.expect("commit");
         let (recorded, renamed) = (recording.await.expect("a"), renaming.await.expect("b"));
         assert_eq!(recorded.0, 201, "{}", recorded.1);

@@ -699,7 +699,9 @@ async fn a_recompute_runs_as_a_job_with_progress() {
         .await;
     assert_eq!(status, 201);
     let before = ratings(&app, "chess").await;
+    let asked = chrono::Utc::now();
     let (last, location) = recompute_job(&app, "chess").await;
+    let answered = chrono::Utc::now();
     assert_eq!(
         location,
         format!("/api/v1/jobs/{}", last["id"].as_str().unwrap_or_default())
@@ -710,7 +712,25 @@ async fn a_recompute_runs_as_a_job_with_progress() {
         (last["done"].as_i64(), last["total"].as_i64()),
         (Some(40), Some(40))
     );
-    assert!(last["duration_seconds"].as_f64().unwrap() >= 0.0);
+    // The job's times fall inside the test's window, and its duration is theirs.
+    let time = |f: &str| -> chrono::DateTime<chrono::Utc> {
+        last[f]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("{f}: {last}"))
+    };
+    let (started, finished) = (time("started_at"), time("finished_at"));
+    let slack = chrono::Duration::seconds(1); // the server's and the test's clocks are one clock
+    assert!(
+        asked - slack <= started && started <= finished && finished <= answered + slack,
+        "{last}"
+    );
+    let duration = last["duration_seconds"].as_f64().unwrap();
+    let expected = (finished - started).num_milliseconds() as f64 / 1000.0;
+    assert!(
+        (duration - expected).abs() < 0.002,
+        "{duration} vs {expected}"
+    );
     assert_eq!(last["league"], "chess");
     assert_eq!(
         ratings(&app, "chess").await,
@@ -835,16 +855,25 @@ async fn clients_that_hang_up_do_not_fail_the_requests_grouped_with_theirs() {
         }
     }
     assert_eq!(completed, 6 * 24);
-    // Whatever the impatient ones got, what the process shows is what the database holds.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let (_, l) = app.get("/api/v1/leagues/busy").await;
+    // Whatever the impatient ones got, what the process shows is what the database holds once
+    // the batches they left behind are written (polled, bounded).
     let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-    let stored: i64 = sqlx::query_scalar("select count(*) from league_match")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (mut shown, mut stored) = (-1, 0);
+    for _ in 0..250 {
+        stored = sqlx::query_scalar("select count(*) from league_match")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        shown = app.get("/api/v1/leagues/busy").await.1["matches"]
+            .as_i64()
+            .unwrap();
+        if shown == stored {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert!(stored >= 144 * 300, "{stored}");
-    assert_eq!(l["matches"].as_i64().unwrap(), stored);
+    assert_eq!(shown, stored);
 }
 
 #[tokio::test]

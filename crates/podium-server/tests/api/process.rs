@@ -15,6 +15,7 @@ use nix::{
     unistd::Pid,
 };
 use serde_json::{Value, json};
+use sqlx::{Connection, Executor};
 use tokio::process::{Child, Command};
 
 use crate::support::fresh_database;
@@ -360,6 +361,13 @@ async fn requests_in_flight_at_sigterm_complete() {
         .await
         .unwrap();
     assert_eq!(status, 201);
+    // The test holds the leaderboard's row, so the writes stay in flight until it lets go.
+    let mut holder = sqlx::PgConnection::connect(&db).await.expect("connect");
+    holder.execute("begin").await.expect("begin");
+    holder
+        .execute("select 1 from leaderboard where slug = 't' for update")
+        .await
+        .expect("lock the leaderboard");
     let mut inflight = Vec::new();
     for r in 0..6 {
         let p = p.clone();
@@ -375,11 +383,39 @@ async fn requests_in_flight_at_sigterm_complete() {
             .await
         }));
     }
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    crate::support::waiting_for_locks(&mut holder, 1).await;
     p.signal(Signal::SIGTERM);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let ready = p.client.get(p.url("/readyz")).send().await.unwrap();
-    assert_eq!(ready.status(), 503, "draining: not ready any more");
+    let mut ready = 200;
+    for _ in 0..250 {
+        ready = p
+            .client
+            .get(p.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if ready == 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(ready, 503, "draining: not ready any more");
+    // After the drain delay the listener closes: new connections are refused while the
+    // requests already in flight are still held by the test.
+    let mut refused = false;
+    for _ in 0..500 {
+        if tokio::net::TcpStream::connect(p.addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        refused,
+        "the listener still accepts connections while draining ended"
+    );
+    holder.execute("commit").await.expect("let the writes go");
     let mut stored = 0;
     for r in inflight {
         let (status, body) = r
@@ -532,6 +568,18 @@ async fn two_processes_agree_on_league_ratings_and_the_cli_recomputes() {
         }
         panic!("the processes disagree: {} vs {}", last.0, last.1);
     }
+    /// Like `converge`, on standings that differ from `old`.
+    async fn converge_to_change(a: &Podium, b: &Podium, old: &Value) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..250 {
+            last = converge(a, b).await;
+            if &last != old {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("neither process followed the recompute: {last}");
+    }
     for (p, body) in [
         (&a, duel("2026-01-01T10:00:00Z", "ann", "bob")),
         (&b, duel("2026-01-03T10:00:00Z", "bob", "cy")),
@@ -551,6 +599,22 @@ async fn two_processes_agree_on_league_ratings_and_the_cli_recomputes() {
     let agreed = converge(&a, &b).await;
     assert_eq!(agreed.as_array().unwrap().len(), 3);
 
+    // A result corrected behind the servers' backs (no change record): they cannot know of it,
+    // so only the CLI's recompute can bring it to them.
+    let mut conn = sqlx::PgConnection::connect(&db).await.expect("connect");
+    let flipped = conn
+        .execute(
+            "update league_match set team_rank = array[team_rank[2], team_rank[1]]
+             where played_at = '2026-01-01T10:00:00Z'",
+        )
+        .await
+        .expect("flip a result");
+    assert_eq!(flipped.rows_affected(), 1);
+    assert_eq!(
+        standings(&a).await,
+        agreed,
+        "A does not know of the edit yet"
+    );
     // The CLI recomputes against the same database; both servers follow.
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
         .args(["recompute", "--league", "chess"])
@@ -568,7 +632,14 @@ async fn two_processes_agree_on_league_ratings_and_the_cli_recomputes() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert_eq!(converge(&a, &b).await, agreed);
+    let recomputed = converge_to_change(&a, &b, &agreed).await;
+    let c = Podium::start(Db::Url(&db), dir.path().join("c.log")).await;
+    assert_eq!(
+        standings(&c).await,
+        recomputed,
+        "both follow the recompute: a fresh process reads the same standings"
+    );
+    assert_eq!(c.terminate().await, 0);
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
         .args(["recompute", "--league", "nope"])
         .env("DATABASE_URL", &db)

@@ -287,3 +287,22 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// Waits (bounded) until `n` sessions of `conn`'s database wait for a lock: how a test that
+/// holds a row lock knows the requests it wants in flight are queued behind it.
+pub async fn waiting_for_locks(conn: &mut PgConnection, n: i64) {
+    for _ in 0..1000 {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+             where datname = current_database() and wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .expect("pg_stat_activity");
+        if waiting >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{n} sessions never queued for the lock the test holds");
+}
