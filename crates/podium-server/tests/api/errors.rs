@@ -207,14 +207,67 @@ async fn errors_carry_the_request_id_and_it_is_echoed() {
             .unwrap()
             .starts_with("text/html")
     );
-    let r = app
-        .client
-        .get(app.url("/../../etc/passwd"))
-        .send()
-        .await
-        .unwrap();
+}
+
+/// Sends `target` as the request line's path, byte for byte (an HTTP client would normalise
+/// `..` away before sending), and returns the whole response.
+async fn raw_get(addr: std::net::SocketAddr, target: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    socket.write_all(request.as_bytes()).await.expect("send");
+    let mut response = Vec::new();
+    socket.read_to_end(&mut response).await.expect("read");
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[tokio::test]
+async fn no_path_climbs_out_of_the_ui_folder_served_from_disk() {
+    // <tmp>/ui is the UI folder; <tmp>/secret.txt sits beside it, where `..` would lead.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ui = tmp.path().join("ui");
+    std::fs::create_dir_all(ui.join("assets")).expect("mkdir");
+    std::fs::write(
+        ui.join("index.html"),
+        "<!doctype html><title>the UI index</title>",
+    )
+    .unwrap();
+    std::fs::write(
+        ui.join("assets/app-1234.js"),
+        "console.log('the UI script')",
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("secret.txt"), "TOP-SECRET-OUTSIDE-THE-UI").unwrap();
+    let app = TestApp::spawn_with(|c| c.web_dir = Some(ui.clone())).await;
+
+    // The files inside are served, so the refusals below are not a server that serves nothing.
+    let script = raw_get(app.addr, "/assets/app-1234.js").await;
+    assert!(script.starts_with("HTTP/1.1 200"), "{script}");
+    assert!(script.contains("the UI script"), "{script}");
     assert!(
-        !r.text().await.unwrap().contains("root:"),
-        "no path climbs out of the UI folder"
+        script.contains("immutable"),
+        "hashed assets are cached for good: {script}"
     );
+    for target in [
+        "/../secret.txt",
+        "/assets/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/assets/..%2f..%2fsecret.txt",
+        "/./../secret.txt",
+        "/ui/../../secret.txt",
+        "//secret.txt",
+        "/..\\secret.txt",
+    ] {
+        let response = raw_get(app.addr, target).await;
+        assert!(
+            !response.contains("TOP-SECRET"),
+            "{target} reached a file outside the UI folder:\n{response}"
+        );
+        // What is not a file of the UI is the UI's own route (its index) or refused.
+        assert!(
+            response.contains("the UI index") || response.starts_with("HTTP/1.1 400"),
+            "{target}:\n{response}"
+        );
+    }
 }
