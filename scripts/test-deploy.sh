@@ -3,13 +3,17 @@
 # (PostgreSQL, Podium blue/green, Nginx), TLS grading (testssl + sslyze), Let's Encrypt with
 # pebble + certbot, the stack's monitoring (every target up, dashboard queries with data, an alert
 # end to end through Alertmanager), blue-green deploys and rollback under load, and the container
-# files (hadolint, Compose schema). Ends with `deploy: N passed, M failed`.
+# files (hadolint, Compose schema), and what docs/operations.md says Nginx does (security headers,
+# request ids, retries on the other colour, event streams, rate limits). Ends with
+# `deploy: N passed, M failed`.
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 usage: scripts/test-deploy.sh [--only NAME...]
   tests: lint stack tls acme monitoring deploy down   (default: all, in this order)
+  stack includes Nginx's documented behaviour: security headers, request ids, retries on the
+  other colour, Server-Sent Events, rate limits.
 Environment: PODIUM_BIN (default target/release/podium, built when missing),
   PODIUM_DEPLOY_VENV (default ~/.cache/podium/deploy-venv), DEPLOY_TEST_DEPLOYS (default 10).
 USAGE
@@ -39,10 +43,12 @@ PASSED=0
 FAILED=0
 BG_PIDS=()
 
-# Generous write limit for the load tests (the default 20 r/s per address is tested separately).
-cat >"$WORK/test.env" <<'EOF'
-RATE_LIMIT_WRITES=5000r/s
-RATE_LIMIT_WRITES_BURST=5000
+# Generous write limit for the load tests; test_rate_limits lowers it for its own checks.
+WRITES_GENEROUS=5000r/s
+WRITES_GENEROUS_BURST=5000
+cat >"$WORK/test.env" <<EOF
+RATE_LIMIT_WRITES=$WRITES_GENEROUS
+RATE_LIMIT_WRITES_BURST=$WRITES_GENEROUS_BURST
 # Test-only monitoring timings (the stack's defaults are 15s/15s/1m/normal).
 SCRAPE_INTERVAL=1s
 EVALUATION_INTERVAL=1s
@@ -103,6 +109,64 @@ install_deps() {
 
 token() { cat "$PODIUM_STACK_DIR/secrets/api_token"; }
 ca() { echo "$PODIUM_STACK_DIR/tls/ca/ca.crt"; }
+# curl through Nginx's HTTPS server with the stack CA (the name resolved to loopback).
+curl_tls() { curl -sS -m 20 --cacert "$(ca)" --resolve "$NAME:$HTTPS_PORT:127.0.0.1" "$@"; }
+api() { echo "https://$NAME:$HTTPS_PORT/api/v1"; }
+
+# Every process of the stack (its folder on the command line), and the Podium servers: pids,
+# sorted, on one line.
+stack_pids() { pgrep -f "$PODIUM_STACK_DIR/" | sort -n | xargs; }
+podium_pids() { pgrep -f "$PODIUM_STACK_DIR/colours/[a-z]+/release/podium serve" | sort -n | xargs; }
+
+# The headers every HTTPS response carries (docs/operations.md, "Nginx behaviour"): each exactly
+# once, with exactly this value.
+SECURITY_HEADERS=(
+  'strict-transport-security: max-age=63072000; includeSubDomains'
+  'x-content-type-options: nosniff'
+  'referrer-policy: strict-origin-when-cross-origin'
+  'permissions-policy: camera=(), microphone=(), geolocation=(), payment=()'
+  'cross-origin-opener-policy: same-origin'
+)
+# Prints what is wrong with the security headers in a `curl -D` dump; fails when anything is.
+security_headers_wrong() { # HEADER_DUMP
+  local norm want name bad=()
+  norm=$(tr -d '\r' <<<"$1" | awk '/^[A-Za-z0-9-]+: / { i = index($0, ": "); print tolower(substr($0, 1, i - 1)) ": " substr($0, i + 2) }')
+  for want in "${SECURITY_HEADERS[@]}"; do
+    name=${want%%:*}
+    if [ "$(grep -c "^$name: " <<<"$norm")" != 1 ] || ! grep -qxF "$want" <<<"$norm"; then
+      bad+=("$name: [$(grep "^$name: " <<<"$norm" | cut -d' ' -f2- | paste -sd'|')]")
+    fi
+  done
+  [ ${#bad[@]} = 0 ] && return 1
+  echo "${bad[*]}"
+}
+
+# A field of the Nginx JSON access-log line of the request with REQUEST_ID; fails while there
+# is none (the line is written after the response).
+access_field() { # REQUEST_ID FIELD
+  python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    if r.get("request_id") == sys.argv[2]:
+        print(r[sys.argv[3]])
+        sys.exit(0)
+sys.exit(1)' "$PODIUM_STACK_DIR/nginx/logs/access.log" "$1" "$2"
+}
+
+# Reload the live Nginx configuration and wait until the old workers are gone, so every new
+# connection gets the new configuration (as deploy/lib/common.sh nginx_reload does).
+nginx_reload_live() {
+  local master old pid
+  master=$(cat "$PODIUM_STACK_DIR/nginx/run/nginx.pid")
+  old=$(pgrep -P "$master" | xargs)
+  nginx -p "$PODIUM_STACK_DIR/nginx" -c "$PODIUM_STACK_DIR/nginx/conf/nginx.conf" -t 2>/dev/null || return 1
+  nginx -p "$PODIUM_STACK_DIR/nginx" -c "$PODIUM_STACK_DIR/nginx/conf/nginx.conf" -s reload 2>/dev/null || return 1
+  for pid in $old; do wait_for 30 gone "$pid" || return 1; done
+}
 
 # Start the load generator in the background and wait (bounded) until its first response, so
 # the operation under test really happens under load; LOAD_PID and LOAD_OUT are set.
@@ -174,13 +238,26 @@ test_lint() {
 # ------------------------------------------------------------------ stack
 test_stack() {
   section stack
-  local out
+  local out before pods pidfiles
   if out=$(deploy/local/stack up 2>&1); then pass "stack up"; else fail "stack up"; echo "$out"; return 1; fi
   echo "$out"
-  if deploy/local/stack up >/dev/null 2>&1 && [ "$(pgrep -fc "$PODIUM_STACK_DIR/colours/.*/podium serve" || true)" -le 2 ]; then
-    pass "stack up is idempotent"
+  # Both colours run after the first `up` (the standby is the passive-retry backup), each once.
+  pods=$(podium_pids)
+  pidfiles=$(cat "$PODIUM_STACK_DIR"/colours/{blue,green}/pid 2>/dev/null | sort -n | xargs)
+  if [ "$(wc -w <<<"$pods")" = 2 ] && [ "$pods" = "$pidfiles" ]; then
+    pass "stack up runs exactly 2 Podium processes, blue and green (pids $pods)"
   else
-    fail "stack up is idempotent"
+    fail "stack up runs 2 Podium processes: running '$pods', pid files '$pidfiles'"
+  fi
+  # Idempotent: a second `up` succeeds and starts, stops or restarts nothing (Nginx reloads, so
+  # its workers change; its master and every other process keep their pids).
+  before=$(stack_pids)
+  if ! out=$(deploy/local/stack up 2>&1); then
+    fail "stack up is idempotent: the second run failed"; echo "$out" | tail -n 15
+  elif [ "$(stack_pids)" = "$before" ] && [ "$(podium_pids)" = "$pods" ]; then
+    pass "stack up is idempotent: the second run kept all $(wc -w <<<"$before") processes (same pids)"
+  else
+    fail "stack up is idempotent: processes before '$before', after '$(stack_pids)'; Podium before '$pods', after '$(podium_pids)'"
   fi
   if out=$(deploy/scripts/smoke --cacert "$(ca)" --resolve "$NAME:$HTTPS_PORT:127.0.0.1" \
     --token-file "$PODIUM_STACK_DIR/secrets/api_token" "https://$NAME:$HTTPS_PORT" 2>&1); then
@@ -214,18 +291,20 @@ test_stack() {
   mkdir -p "$PODIUM_STACK_DIR/www/assets" && echo 'x' >"$PODIUM_STACK_DIR/www/assets/app-abc123.js"
   h=$(curl "${c[@]}" -o /dev/null -D - "https://$NAME:$HTTPS_PORT/assets/app-abc123.js")
   if grep -qi 'cache-control: public, max-age=31536000, immutable' <<<"$h"; then pass "hashed assets immutable"; else fail "hashed assets immutable: $h"; fi
-  # Request id: the client's is propagated to Podium and both logs; a missing one is generated.
-  local rid=deploytest-$RANDOM$RANDOM
-  h=$(curl "${c[@]}" -o /dev/null -D - -H "X-Request-Id: $rid" "https://$NAME:$HTTPS_PORT/api/v1/leaderboards/smoke/entries")
-  # Both logs are written after the response: wait (bounded) for the lines.
-  if grep -qi "^x-request-id: $rid" <<<"$h" && wait_for 10 grep -q "\"request_id\":\"$rid\"" "$PODIUM_STACK_DIR/nginx/logs/access.log" \
-    && wait_for 10 grep -qh "$rid" "$PODIUM_STACK_DIR"/colours/*/podium.log; then
-    pass "request id propagated (response, Nginx JSON log, Podium log)"
-  else
-    fail "request id propagated"
-  fi
-  h=$(curl "${c[@]}" -o /dev/null -D - "https://$NAME:$HTTPS_PORT/healthz")
-  if grep -qiE '^x-request-id: [0-9a-f]{32}' <<<"$h"; then pass "request id generated when absent"; else fail "request id generated: $h"; fi
+  # Referrer-Policy, Permissions-Policy, COOP (and HSTS, nosniff) on every kind of response:
+  # a location that adds a header of its own drops the inherited ones unless it includes them.
+  local path wrong kinds=0
+  for path in / /some/spa/route /assets/app-abc123.js /embed/board /api/v1/leaderboards/smoke/entries \
+    /api/v1/leaderboards/no-such-board/entries /healthz /readyz /version; do
+    h=$(curl "${c[@]}" -o /dev/null -D - "https://$NAME:$HTTPS_PORT$path")
+    if wrong=$(security_headers_wrong "$h"); then
+      fail "security headers on $path ($(head -n 1 <<<"$h" | tr -d '\r')): $wrong"
+    else
+      kinds=$((kinds + 1))
+    fi
+  done
+  [ "$kinds" = 9 ] && pass "Referrer-Policy, Permissions-Policy, COOP, HSTS, nosniff once each with their documented values on UI, assets, embed, API 200 and 404, health responses"
+  test_request_ids
   if curl -fsS "http://127.0.0.1:${B}81/stub_status" | grep -q 'Active connections'; then pass "stub_status on loopback"; else fail "stub_status"; fi
   # Passive retry: with the active colour's port refusing, GETs are served by the backup.
   local active standby n ok=0 pid port
@@ -254,10 +333,240 @@ test_stack() {
   else
     fail "stack up after the retry test"; echo "$out" | tail -n 15
   fi
-  # Login rate limit (10 r/m, burst 5 per address): a burst of 12 gets 429s.
-  local codes
-  codes=$(for n in $(seq 1 12); do curl "${c[@]}" -o /dev/null -w '%{http_code}\n' -X POST "https://$NAME:$HTTPS_PORT/api/v1/auth/login"; done)
-  if grep -q '^429$' <<<"$codes"; then pass "login rate limited ($(grep -c '^429$' <<<"$codes")/12 answered 429)"; else fail "login rate limit: ${codes//$'\n'/ }"; fi
+}
+
+# A client's X-Request-Id of 1-128 of [A-Za-z0-9._:-] is kept end to end; any other is replaced
+# by one Nginx generates (32 hex digits), which is what reaches Podium and both logs.
+test_request_ids() {
+  local rid h got long bad sent header body ok=0
+  rid=ok.Id:_-$RANDOM$RANDOM-
+  while [ ${#rid} -lt 128 ]; do rid+=x; done
+  h=$(curl_tls -o /dev/null -D - -H "X-Request-Id: $rid" "$(api)/leaderboards/smoke/entries")
+  # Both logs are written after the response: wait (bounded) for the lines.
+  if grep -qiF "x-request-id: $rid" <<<"$h" && wait_for 10 grep -qF "\"request_id\":\"$rid\"" "$PODIUM_STACK_DIR/nginx/logs/access.log" \
+    && wait_for 10 grep -qhF "\"request_id\":\"$rid\"" "$PODIUM_STACK_DIR"/colours/*/podium.log; then
+    pass "a valid client request id (128 characters of A-Za-z0-9._:-) is kept: response, Nginx JSON log, Podium log"
+  else
+    fail "valid client request id $rid: response $(grep -i '^x-request-id' <<<"$h")"
+  fi
+  body=$(curl_tls -H "X-Request-Id: $rid" "$(api)/leaderboards/no-such-board")
+  if python3 -c 'import json, sys; p = json.loads(sys.argv[1]); assert p["request_id"] == sys.argv[2]' "$body" "$rid" 2>/dev/null; then
+    pass "Podium's problem body carries the kept request id"
+  else
+    fail "Podium's problem body and the request id $rid: $body"
+  fi
+  long=${rid}y
+  bad="bad/id $RANDOM"
+  for sent in "$long" "$bad" ""; do
+    header="X-Request-Id: $sent"
+    [ -n "$sent" ] || header="X-Request-Id;" # how curl sends a header with an empty value
+    h=$(curl_tls -o /dev/null -D - -H "$header" "$(api)/leaderboards/smoke/entries")
+    got=$(grep -i '^x-request-id: ' <<<"$h" | cut -d' ' -f2 | tr -d '\r')
+    if [[ $got =~ ^[0-9a-f]{32}$ ]] && wait_for 10 grep -qhF "\"request_id\":\"$got\"" "$PODIUM_STACK_DIR"/colours/*/podium.log \
+      && wait_for 10 grep -qF "\"request_id\":\"$got\"" "$PODIUM_STACK_DIR/nginx/logs/access.log" \
+      && { [ -z "$sent" ] || ! grep -qhF "$sent" "$PODIUM_STACK_DIR"/colours/*/podium.log "$PODIUM_STACK_DIR/nginx/logs/access.log"; }; then
+      ok=$((ok + 1))
+    else
+      fail "request id '$sent' (${#sent} characters) is replaced: the response says '$got'"
+    fi
+  done
+  [ "$ok" = 3 ] && pass "an invalid client request id (129 characters, a '/' and a space, empty) is replaced by a generated one that reaches Podium and both logs"
+}
+
+# proxy_next_upstream against a colour that dies mid-request (it reads the request, then resets
+# the connection) and one that refuses connections; what reached which colour is counted by the
+# dying colour itself, read from Nginx's access log (upstream_addr) and checked in the database.
+test_retries() {
+  section "retries on the other colour (proxy_next_upstream)"
+  local active standby active_addr standby_addr fault=127.0.0.1:${B}09 conf=$PODIUM_STACK_DIR/nginx/conf/upstream.conf
+  local flog=$WORK/dying.jsonl fpid pause out
+  active=$(cat "$PODIUM_STACK_DIR/active"); standby=$( [ "$active" = blue ] && echo green || echo blue )
+  active_addr=127.0.0.1:${B}01; standby_addr=127.0.0.1:${B}02
+  [ "$active" = green ] && { active_addr=127.0.0.1:${B}02; standby_addr=127.0.0.1:${B}01; }
+  # Wait out the upstream's fail_timeout between probes, so the dying colour is tried each time.
+  pause=$(sed -n "s/.*server $active_addr .*fail_timeout=\([0-9]*\)s.*/\1/p" "$conf")
+  : >"$flog"
+  python3 deploy/tests/dying_upstream.py --port "${B}09" --log "$flog" --ready "$flog.ready" >"$WORK/dying.txt" 2>&1 &
+  fpid=$!
+  BG_PIDS+=("$fpid")
+  if [ -z "$pause" ] || ! wait_for 10 test -e "$flog.ready"; then
+    fail "retries: no fail_timeout in $conf ('$pause') or the dying colour did not start: $(cat "$WORK/dying.txt")"; return 1
+  fi
+  # The blackbox exporter probes /readyz through Nginx at every scrape: its failures on the dying
+  # colour would mark that colour down (max_fails) between the probes here. Pause it meanwhile.
+  local bb=$PODIUM_STACK_DIR/monitoring/run/blackbox-exporter.pid bbpid=""
+  if [ -f "$bb" ] && kill -STOP "$(cat "$bb")" 2>/dev/null; then bbpid=$(cat "$bb"); fi
+  sed -i "s/server $active_addr /server $fault /" "$conf"
+  if grep -q "server $fault .*max_fails" "$conf" && nginx_reload_live; then
+    retry_probes
+  else
+    fail "retries: could not make $fault the active server: $(cat "$conf")"
+  fi
+  kill "$fpid" 2>/dev/null || true
+  # Back to the real upstream: `stack up` renders and reloads the configuration.
+  if out=$(deploy/local/stack up 2>&1) && grep -q "server $active_addr .*max_fails" "$conf" && ! grep -q "$fault" "$conf"; then
+    pass "stack up restored the upstream (podium-$active active)"
+  else
+    fail "stack up after the retry probes"; echo "$out" | tail -n 15; cat "$conf"
+  fi
+  [ -z "$bbpid" ] || kill -CONT "$bbpid"
+}
+
+# The probes of test_retries (its locals are visible here: dynamic scoping).
+retry_probes() {
+  local auth=(-H "Authorization: Bearer $(token)" -H 'content-type: application/json')
+  local p=retry-$RANDOM board=retry-$RANDOM
+  # Sets P_CODE, P_ADDRS (Nginx's upstream_addr) and P_DYING (times the dying colour got it).
+  probe() { # METHOD PATH [BODY]
+    local rid=retry-$RANDOM$RANDOM data=()
+    [ $# -ge 3 ] && data=(-d "$3")
+    sleep "$pause.5"
+    P_CODE=$(curl_tls -o /dev/null -D "$WORK/probe.headers" -w '%{http_code}' "${auth[@]}" -H "X-Request-Id: $rid" -X "$1" "${data[@]}" "$(api)$2")
+    wait_for 10 access_field "$rid" upstream_addr >/dev/null || true
+    P_ADDRS=$(access_field "$rid" upstream_addr 2>/dev/null || echo "no log line")
+    P_DYING=$(grep -cF "\"request_id\": \"$rid\"" "$flog" || true)
+  }
+  on_standby() { curl -sS -m 10 -o /dev/null -w '%{http_code}' "http://$standby_addr/api/v1$1"; }
+  retry_check() { # NAME CONDITION...
+    local name=$1; shift
+    if "$@"; then pass "$name"; else fail "$name: status $P_CODE, upstream_addr '$P_ADDRS', received by the dying colour $P_DYING time(s)"; fi
+  }
+  probe PUT "/leaderboards/smoke/scores/$p" '{"score":7}'
+  retry_check "PUT retried on the other colour after the first one died mid-request (reached both once, stored)" \
+    test "$P_CODE:$P_ADDRS:$P_DYING:$(on_standby "/leaderboards/smoke/entries/$p")" = "200:$fault, $standby_addr:1:200"
+  probe DELETE "/leaderboards/smoke/entries/$p"
+  retry_check "DELETE retried on the other colour after the first one died mid-request (reached both once, deleted)" \
+    test "$P_CODE:$P_ADDRS:$P_DYING:$(on_standby "/leaderboards/smoke/entries/$p")" = "204:$fault, $standby_addr:1:404"
+  probe POST /leaderboards "{\"slug\":\"$board\",\"name\":\"Retry\"}"
+  retry_check "POST not retried after the colour died mid-request: 502, reached the dying colour only, nothing created" \
+    test "$P_CODE:$P_ADDRS:$P_DYING:$(on_standby "/leaderboards/$board")" = "502:$fault:1:404"
+  local wrong
+  if wrong=$(security_headers_wrong "$(cat "$WORK/probe.headers")"); then fail "security headers on Nginx's 502: $wrong"; else pass "Nginx's 502 carries the security headers"; fi
+  probe PATCH /leaderboards/smoke '{"name":"Patched by the retry test"}'
+  retry_check "PATCH not retried after the colour died mid-request: 502, reached the dying colour only, unchanged" \
+    test "$P_CODE:$P_ADDRS:$P_DYING:$(curl -sS -m 10 "http://$standby_addr/api/v1/leaderboards/smoke" | grep -c 'Patched by' || true)" = "502:$fault:1:0"
+  # A colour that refuses the connection never saw the request: Nginx passes on even a POST.
+  kill "$fpid"; wait "$fpid" 2>/dev/null || true
+  probe POST /leaderboards "{\"slug\":\"$board\",\"name\":\"Retry\"}"
+  retry_check "POST passed on to the other colour when the first refused the connection (created once)" \
+    test "$P_CODE:$P_ADDRS:$P_DYING:$(on_standby "/leaderboards/$board")" = "201:$fault, $standby_addr:0:200"
+}
+
+# Server-Sent Events through Nginx: the stream opens at once and an event for a score written
+# after the client connected arrives promptly (no proxy buffering on the way).
+test_sse() {
+  section "server-sent events through Nginx"
+  local board=sse-$RANDOM p=live-$RANDOM out=$WORK/sse.out hdr=$WORK/sse.headers pid t0 ms wrong code
+  local auth=(-H "Authorization: Bearer $(token)" -H 'content-type: application/json')
+  code=$(curl_tls -o /dev/null -w '%{http_code}' "${auth[@]}" -X POST "$(api)/leaderboards" -d "{\"slug\":\"$board\",\"name\":\"SSE\"}")
+  [ "$code" = 201 ] || { fail "SSE: creating leaderboard $board answered $code"; return 1; }
+  curl -sS -N --cacert "$(ca)" --resolve "$NAME:$HTTPS_PORT:127.0.0.1" -H 'Accept: text/event-stream' \
+    -D "$hdr" -o "$out" "$(api)/leaderboards/$board/events" 2>"$out.err" &
+  pid=$!
+  BG_PIDS+=("$pid")
+  if ! wait_for 10 grep -q 'connected' "$out"; then
+    fail "SSE: the stream did not open within 10 s through Nginx (headers: $(tr -d '\r' <"$hdr" | paste -sd' '); body: $(head -c 200 "$out"))"
+  else
+    t0=$EPOCHREALTIME
+    code=$(curl_tls -o /dev/null -w '%{http_code}' "${auth[@]}" -X PUT "$(api)/leaderboards/$board/scores/$p" -d '{"score":42}')
+    if [ "$code" != 200 ]; then
+      fail "SSE: the score write answered $code"
+    elif ! wait_for 10 grep -q "\"participant\":\"$p\"" "$out"; then
+      fail "SSE: no event for $p within 10 s of the write (received: $(head -c 300 "$out"))"
+    else
+      ms=$(python3 -c 'import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) * 1000))' "$t0" "$EPOCHREALTIME")
+      if [ "$ms" -le 2000 ] && grep -B1 "\"participant\":\"$p\"" "$out" | grep -q '^event: entry'; then
+        pass "SSE through Nginx: the 'entry' event for a score written after connecting arrived within $ms ms of the write"
+      else
+        fail "SSE: the event arrived $ms ms after the write (more than 2 s: buffered?): $(cat "$out")"
+      fi
+    fi
+  fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if grep -qi '^content-type: text/event-stream' "$hdr" && ! wrong=$(security_headers_wrong "$(cat "$hdr")"); then
+    pass "SSE response: text/event-stream with the security headers"
+  else
+    fail "SSE response headers: ${wrong:-no text/event-stream}: $(tr -d '\r' <"$hdr" | paste -sd' ')"
+  fi
+}
+
+# N requests from source address ADDR in one curl (one connection, sent back to back); prints
+# their status codes on one line. Each source address (127.0.0.0/8 is all loopback) is a fresh
+# client for Nginx's per-address limits.
+burst() { # ADDR N CURL_ARGS... URL
+  local addr=$1 n=$2 i outs=()
+  shift 2
+  for ((i = 0; i < n; i++)); do outs+=(-o /dev/null "${@: -1}"); done
+  curl_tls --interface "$addr" -w '%{http_code} ' "${@:1:$#-1}" "${outs[@]}" | sed 's/ $//'
+}
+repeat() { local i out=(); for ((i = 0; i < $2; i++)); do out+=("$1"); done; echo "${out[*]}"; } # WORD N
+
+# Rate limits per client address (docs/operations.md): writes with small test values set the way
+# an operator does (env file + `stack up`), logins and password changes with the defaults.
+test_rate_limits() {
+  section "rate limits"
+  local out codes want h body rid rate=20r/m burst_n=3 wait_s=3.2
+  local auth=(-H "Authorization: Bearer $(token)" -H 'content-type: application/json')
+  local put=(-X PUT "${auth[@]}" -d '{"score":1}')
+  sed -i -e "s|^RATE_LIMIT_WRITES=.*|RATE_LIMIT_WRITES=$rate|" -e "s|^RATE_LIMIT_WRITES_BURST=.*|RATE_LIMIT_WRITES_BURST=$burst_n|" "$PODIUM_STACK_ENV"
+  if ! out=$(deploy/local/stack up 2>&1) || ! grep -q "zone=podium_writes:10m rate=$rate;" "$PODIUM_STACK_DIR/nginx/conf/nginx.conf"; then
+    fail "rate limits: stack up with RATE_LIMIT_WRITES=$rate"; echo "$out" | tail -n 15; return 1
+  fi
+  # Writes ($rate, burst $burst_n): 1 + burst pass at once, the rest get 429 (nodelay).
+  codes=$(burst 127.0.0.2 10 "${put[@]}" "$(api)/leaderboards/smoke/scores/rl-a")
+  want="$(repeat 200 $((burst_n + 1))) $(repeat 429 $((9 - burst_n)))"
+  if [ "$codes" = "$want" ]; then pass "writes ($rate, burst $burst_n): of 10 PUTs at once the first $((burst_n + 1)) pass, the rest get 429"; else fail "write limit: got '$codes', want '$want'"; fi
+  # The refused answer: the API's problem+json shape, with the request id and security headers.
+  h=$(curl_tls --interface 127.0.0.2 -D - -o "$WORK/429.json" "${put[@]}" "$(api)/leaderboards/smoke/scores/rl-a")
+  body=$(cat "$WORK/429.json")
+  rid=$(grep -i '^x-request-id: ' <<<"$h" | cut -d' ' -f2 | tr -d '\r')
+  if grep -q '^HTTP/[0-9.]* 429' <<<"$h" && grep -qi '^content-type: application/problem+json' <<<"$h" \
+    && wait_for 10 access_field "$rid" upstream_status >/dev/null && [ -z "$(access_field "$rid" upstream_status)" ] \
+    && python3 -c '
+import json, sys
+p = json.loads(sys.argv[1])
+assert (p["status"], p["code"], p["type"]) == (429, "too_many_attempts", "about:blank"), p
+assert p["title"] and p["detail"] and p["request_id"] == sys.argv[2], p' "$body" "$rid" 2>/dev/null \
+    && ! security_headers_wrong "$h" >/dev/null; then
+    pass "429 from Nginx (no upstream_status in its log line) is problem+json (status 429, code too_many_attempts, the request id) with the security headers: $body"
+  else
+    fail "429 answer: $(tr -d '\r' <<<"$h" | paste -sd' ') body: $body; $(security_headers_wrong "$h")"
+  fi
+  # Reads are never write-limited; the limit is per address; it refills at the rate.
+  codes=$(burst 127.0.0.2 5 "$(api)/leaderboards/smoke/entries")
+  if [ "$codes" = "$(repeat 200 5)" ]; then pass "reads from the write-limited address pass (5 GETs: $codes)"; else fail "reads from the write-limited address: $codes"; fi
+  codes=$(burst 127.0.0.3 1 "${put[@]}" "$(api)/leaderboards/smoke/scores/rl-b")
+  if [ "$codes" = 200 ]; then pass "another address may still write"; else fail "another address: $codes"; fi
+  sleep "$wait_s"
+  codes=$(burst 127.0.0.2 2 "${put[@]}" "$(api)/leaderboards/smoke/scores/rl-a")
+  if [ "$codes" = "200 429" ]; then pass "after ${wait_s} s (one token at $rate) exactly one more write passes: $codes"; else fail "write limit refill: '$codes', want '200 429'"; fi
+
+  # Sign-ins (default 10r/m, burst 5): 6 pass at once, then 429, for each of the two paths; the
+  # two share one budget per address. Invalid bodies, so Podium's own throttle never counts.
+  local login_burst=$((5 + 1)) d='{}'
+  codes=$(burst 127.0.0.4 12 -X POST -H 'content-type: application/json' -d "$d" "$(api)/auth/login")
+  want="$(repeat 422 $login_burst) $(repeat 429 $((12 - login_burst)))"
+  if [ "$codes" = "$want" ]; then pass "POST /auth/login (10r/m, burst 5): of 12 at once the first 6 reach Podium (422), the rest get 429"; else fail "login limit: got '$codes', want '$want'"; fi
+  codes=$(burst 127.0.0.5 12 -X POST -H 'content-type: application/json' -d "$d" "$(api)/auth/password")
+  want="$(repeat 401 $login_burst) $(repeat 429 $((12 - login_burst)))"
+  if [ "$codes" = "$want" ]; then pass "POST /auth/password (10r/m, burst 5): of 12 at once the first 6 reach Podium (401), the rest get 429"; else fail "password limit: got '$codes', want '$want'"; fi
+  codes="$(burst 127.0.0.6 $login_burst -X POST -H 'content-type: application/json' -d "$d" "$(api)/auth/login") $(burst 127.0.0.6 1 -X POST -H 'content-type: application/json' -d "$d" "$(api)/auth/password")"
+  if [ "$codes" = "$(repeat 422 $login_burst) 429" ]; then pass "sign-ins and password changes share one budget per address: $codes"; else fail "shared sign-in budget: $codes"; fi
+  body=$(curl_tls --interface 127.0.0.4 -X POST -H 'content-type: application/json' -d "$d" "$(api)/auth/login")
+  if python3 -c 'import json, sys; p = json.loads(sys.argv[1]); assert (p["status"], p["code"]) == (429, "too_many_attempts")' "$body" 2>/dev/null; then
+    pass "a refused sign-in gets the problem+json 429"
+  else
+    fail "refused sign-in body: $body"
+  fi
+
+  # Back to the generous limits for the load tests.
+  sed -i -e "s|^RATE_LIMIT_WRITES=.*|RATE_LIMIT_WRITES=$WRITES_GENEROUS|" -e "s|^RATE_LIMIT_WRITES_BURST=.*|RATE_LIMIT_WRITES_BURST=$WRITES_GENEROUS_BURST|" "$PODIUM_STACK_ENV"
+  if out=$(deploy/local/stack up 2>&1) && grep -q "rate=$WRITES_GENEROUS;" "$PODIUM_STACK_DIR/nginx/conf/nginx.conf"; then
+    pass "stack up restored the write limit ($WRITES_GENEROUS)"
+  else
+    fail "stack up restoring the write limit"; echo "$out" | tail -n 15
+  fi
 }
 
 # ------------------------------------------------------------------ TLS grading
@@ -578,7 +887,11 @@ install_deps
 started=$(date +%s)
 want lint && test_lint
 if want stack || want tls || want acme || want monitoring || want deploy || want down; then
-  test_stack || true
+  if test_stack && want stack; then
+    test_retries || true
+    test_sse || true
+    test_rate_limits || true
+  fi
   want tls && test_tls
   want acme && test_acme
   want monitoring && test_monitoring
