@@ -2,7 +2,7 @@
 //! hostile uploads (metadata smuggled in, not an image, a decompression bomb, oversize bodies,
 //! wrong types, truncated files), none of which may leave anything stored.
 
-mod files;
+pub(crate) mod files;
 
 use std::time::{Duration, Instant};
 
