@@ -5,6 +5,7 @@ import type { ReactElement } from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import { I18nProvider, type Locale } from '@/lib/i18n';
 import { ThemeProvider } from '@/lib/theme';
+import { problem, type Reply } from './api';
 
 export function renderWithProviders(ui: ReactElement, { route = '/', locale = 'en' as Locale } = {}) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
@@ -19,18 +20,25 @@ export function renderWithProviders(ui: ReactElement, { route = '/', locale = 'e
   );
 }
 
-type Handler = (url: URL, init?: RequestInit) => { status?: number; body: unknown } | undefined;
+type Handler = (url: URL, init?: RequestInit) => Reply | undefined;
 
-/** Replaces global fetch: each request goes to `handler`; unhandled ones answer 404. */
+/** What the server answers a path it has no route for. */
+const noRoute = problem(404, 'not_found', 'Not found');
+
+/**
+ * Replaces global fetch: each request goes to `handler`, which answers with `reply(…)` (typed by
+ * the OpenAPI document); unhandled requests answer 404 `not_found`, as the server does.
+ */
 export function stubFetch(handler: Handler) {
   const calls: { url: string; init?: RequestInit }[] = [];
   const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input), 'http://localhost');
     calls.push({ url: url.pathname + url.search, init });
-    const r = handler(url, init) ?? { status: 404, body: { code: 'not_found', title: 'Not Found', status: 404 } };
-    return new Response(JSON.stringify(r.body), {
-      status: r.status ?? 200,
-      headers: { 'Content-Type': 'application/json' },
+    const r = handler(url, init) ?? { status: 404, body: noRoute };
+    const empty = r.status === 204 || r.status === 304;
+    return new Response(empty ? null : JSON.stringify(r.body), {
+      status: r.status,
+      headers: { 'Content-Type': r.status >= 400 ? 'application/problem+json' : 'application/json' },
     });
   });
   vi.stubGlobal('fetch', fn);

@@ -1,4 +1,5 @@
 import { fireEvent, screen } from '@testing-library/react';
+import { problem, reply, type Reply } from '@/testing/api';
 import { renderWithProviders } from '@/testing/render';
 import { CsvImport } from '../components/CsvImport';
 
@@ -15,7 +16,7 @@ class FakeXhr {
   open() {}
   setRequestHeader() {}
   send(body: string) { this.sent = body; }
-  respond(status: number, body: unknown) { this.status = status; this.responseText = JSON.stringify(body); this.onload?.(); }
+  respond(r: Reply) { this.status = r.status; this.responseText = JSON.stringify(r.body); this.onload?.(); }
 }
 
 const csv = 'match,played_at,participants,score\nm1,2026-03-01T18:30:00Z,ann,3\nm1,2026-03-01T18:30:00Z,bob,x\n';
@@ -36,7 +37,11 @@ describe('CsvImport', () => {
     const xhr = await sent();
     expect(xhr.sent).toBe(csv);
     xhr.upload.onprogress?.({ lengthComputable: true, loaded: 50, total: 100 });
-    xhr.respond(422, { code: 'validation_failed', status: 422, title: 'Unprocessable', detail: 'bad rows', errors: [{ field: 'score', message: 'not a number', line: 3 }] });
+    // What the server sends for a bad file (the e2e run checks the real answer has this shape).
+    xhr.respond(reply('import_matches', 422, problem(422, 'invalid_csv', 'Invalid CSV file', {
+      detail: '1 problem(s) in the file; nothing was imported',
+      errors: [{ field: 'score', message: 'not a number', line: 3 }],
+    })));
     expect(await screen.findByText(/not a number/)).toBeInTheDocument();
     expect(screen.getAllByRole('row')[2]).toHaveClass('bad');
   });
@@ -45,7 +50,7 @@ describe('CsvImport', () => {
     renderWithProviders(<CsvImport slug="chess" />);
     fireEvent.change(screen.getByLabelText('Or paste CSV'), { target: { value: csv.replace(',x', ',1') } });
     fireEvent.click(screen.getByRole('button', { name: 'Import' }));
-    (await sent()).respond(201, { imported: 1, already_recorded: 0, match_ids: [7] });
+    (await sent()).respond(reply('import_matches', 201, { imported: 1, already_recorded: 0, match_ids: [7] }));
     expect(await screen.findByText('Imported 1 matches (0 already recorded).')).toBeInTheDocument();
   });
 

@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ApiKey } from '@/lib/api-types';
+import { reply } from '@/testing/api';
 import { renderWithProviders, stubFetch } from '@/testing/render';
 import { KeysAdmin } from '../components/KeysAdmin';
 
@@ -19,9 +20,9 @@ describe('KeysAdmin', () => {
       if (init?.method === 'POST') {
         const k = key(2, 'ci', 'bbbb2222');
         keys.unshift(k);
-        return { status: 201, body: { key: k, secret: 'pk_bbbb2222_s3cret' } };
+        return reply('create_key', 201, { key: k, secret: 'pk_bbbb2222_s3cret' });
       }
-      return { body: { keys } };
+      return reply('list_keys', 200, { keys });
     });
     renderWithProviders(<KeysAdmin />);
     const old = (await screen.findByText('old')).closest('tr')!;
@@ -48,8 +49,8 @@ describe('KeysAdmin', () => {
   it('revokes a key by numeric id after confirmation', async () => {
     vi.spyOn(window, 'confirm').mockReturnValue(true);
     const calls = stubFetch((url, init) => {
-      if (url.pathname === '/api/v1/keys') return { body: { keys: [key(5, 'bot', 'cccc3333')] } };
-      if (url.pathname === '/api/v1/keys/5' && init?.method === 'DELETE') return { status: 204, body: null };
+      if (url.pathname === '/api/v1/keys') return reply('list_keys', 200, { keys: [key(5, 'bot', 'cccc3333')] });
+      if (url.pathname === '/api/v1/keys/5' && init?.method === 'DELETE') return reply('revoke_key', 204, null);
       return undefined;
     });
     renderWithProviders(<KeysAdmin />);

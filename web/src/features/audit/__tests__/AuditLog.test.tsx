@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { AuditEntry } from '@/lib/api-types';
+import { reply } from '@/testing/api';
 import { renderWithProviders, stubFetch } from '@/testing/render';
 import { AuditLog } from '../components/AuditLog';
 
@@ -13,9 +14,9 @@ describe('AuditLog', () => {
   it('shows the entries the server returns, filters by exact values and pages with the numeric cursor', async () => {
     const calls = stubFetch((url) => {
       if (url.pathname !== '/api/v1/audit') return undefined;
-      if (url.searchParams.get('cursor') === '41') return { body: { entries: [entry(40, 'user.create', 'user:x@x.io')], next_cursor: null } };
-      if (url.searchParams.get('action')) return { body: { entries: [entry(42, 'flag.update', 'flag:beta')], next_cursor: 41 } };
-      return { body: { entries: [entry(42, 'flag.update', 'flag:beta'), entry(41, 'key.create', 'key:pk_abcd')], next_cursor: null } };
+      if (url.searchParams.get('cursor') === '41') return reply('list_audit', 200, { entries: [entry(40, 'user.create', 'user:x@x.io')], next_cursor: null });
+      if (url.searchParams.get('action')) return reply('list_audit', 200, { entries: [entry(42, 'flag.update', 'flag:beta')], next_cursor: 41 });
+      return reply('list_audit', 200, { entries: [entry(42, 'flag.update', 'flag:beta'), entry(41, 'key.create', 'key:pk_abcd')], next_cursor: null });
     });
     renderWithProviders(<AuditLog />);
     expect(await screen.findByText('key.create')).toBeInTheDocument();
@@ -39,7 +40,7 @@ describe('AuditLog', () => {
   });
 
   it('says when nothing matches', async () => {
-    stubFetch((url) => (url.pathname === '/api/v1/audit' ? { body: { entries: [], next_cursor: null } } : undefined));
+    stubFetch((url) => (url.pathname === '/api/v1/audit' ? reply('list_audit', 200, { entries: [], next_cursor: null }) : undefined));
     renderWithProviders(<AuditLog />);
     expect(await screen.findByText('No audit records match.')).toBeInTheDocument();
   });

@@ -1,6 +1,7 @@
 import { fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { Flag } from '@/lib/api-types';
+import { reply } from '@/testing/api';
 import { renderWithProviders, stubFetch } from '@/testing/render';
 import { FlagsAdmin } from '../components/FlagsAdmin';
 
@@ -13,10 +14,11 @@ describe('FlagsAdmin', () => {
   it('moves the rollout slider and saves only the editable fields', async () => {
     let stored = flag();
     const calls = stubFetch((url, init) => {
-      if (url.pathname === '/api/v1/flags') return { body: { flags: [stored] } };
+      if (url.pathname === '/api/v1/flags') return reply('list_flags', 200, { flags: [stored] });
       if (url.pathname === '/api/v1/flags/new-checkout' && init?.method === 'PATCH') {
-        stored = { ...stored, ...JSON.parse(String(init.body)), updated_at: '2026-01-02T10:00:00Z' };
-        return { body: stored };
+        const edited = JSON.parse(String(init.body)) as Pick<Flag, 'description' | 'enabled' | 'rollout_percentage' | 'allow_list'>;
+        stored = { ...stored, ...edited, updated_at: '2026-01-02T10:00:00Z' };
+        return reply('update_flag', 200, stored);
       }
       return undefined;
     });
@@ -40,8 +42,8 @@ describe('FlagsAdmin', () => {
 
   it('creates a flag with its allow-list split on commas', async () => {
     const calls = stubFetch((url, init) => {
-      if (url.pathname === '/api/v1/flags' && init?.method === 'POST') return { status: 201, body: flag({ key: 'beta' }) };
-      if (url.pathname === '/api/v1/flags') return { body: { flags: [] } };
+      if (url.pathname === '/api/v1/flags' && init?.method === 'POST') return reply('create_flag', 201, flag({ key: 'beta' }));
+      if (url.pathname === '/api/v1/flags') return reply('list_flags', 200, { flags: [] });
       return undefined;
     });
     renderWithProviders(<FlagsAdmin />);

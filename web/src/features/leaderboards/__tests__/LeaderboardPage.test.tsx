@@ -1,26 +1,28 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import type { Entry, Leaderboard, Period } from '@/lib/api-types';
+import { reply } from '@/testing/api';
 import { renderWithProviders, stubFetch } from '@/testing/render';
 import { rememberVisit } from '../lib/movement';
 import { LeaderboardPage } from '../components/LeaderboardPage';
 
-const period = { id: 1, starts_at: '2026-01-01T00:00:00Z', ends_at: null };
-const board = {
+const period: Period = { id: 1, starts_at: '2026-01-01T00:00:00Z', ends_at: null };
+const board: Leaderboard = {
   slug: 'speed', name: 'Speed run', order: 'desc', operator: 'best', reset: 'never', timezone: 'UTC',
-  metadata: {}, created_at: period.starts_at, updated_at: period.starts_at, current_period: period, entries: 3,
+  metadata: {}, visibility: 'public', created_at: period.starts_at, updated_at: period.starts_at, current_period: period, entries: 3,
 };
-const entry = (rank: number, participant: string, score: number) => ({
+const entry = (rank: number, participant: string, score: number): Entry => ({
   rank, participant, score, subscore: 0, num_submissions: 1, reached_at: period.starts_at, updated_at: period.starts_at,
 });
 
 function serve() {
   return stubFetch((url) => {
-    if (url.pathname === '/api/v1/leaderboards/speed') return { body: board };
-    if (url.pathname === '/api/v1/leaderboards/speed/periods') return { body: { periods: [period], current: period } };
+    if (url.pathname === '/api/v1/leaderboards/speed') return reply('get_leaderboard', 200, board);
+    if (url.pathname === '/api/v1/leaderboards/speed/periods') return reply('list_periods', 200, { periods: [period], current: period });
     if (url.pathname === '/api/v1/leaderboards/speed/entries')
-      return { body: { entries: [entry(1, 'ann', 300), entry(2, 'bob', 200), entry(3, 'cy', 100)], next_cursor: 'c2', total: 3, period } };
+      return reply('list_entries', 200, { entries: [entry(1, 'ann', 300), entry(2, 'bob', 200), entry(3, 'cy', 100)], next_cursor: 'c2', total: 3, period });
     if (url.pathname === '/api/v1/leaderboards/speed/entries/cy/around')
-      return { body: { entries: [entry(2, 'bob', 200), entry(3, 'cy', 100)], total: 3, period } };
+      return reply('entries_around', 200, { entries: [entry(2, 'bob', 200), entry(3, 'cy', 100)], total: 3, period });
     return undefined;
   });
 }

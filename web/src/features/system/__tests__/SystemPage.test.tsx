@@ -1,5 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import type { SystemView } from '@/lib/api-types';
+import { reply } from '@/testing/api';
 import { renderWithProviders, stubFetch } from '@/testing/render';
 import { SystemPage } from '../components/SystemPage';
 import { formatBytes } from '../lib/bytes';
@@ -16,7 +17,7 @@ const view: SystemView = {
 
 describe('SystemPage', () => {
   it('shows build, readiness, database, index sizes and that backups are not reported', async () => {
-    stubFetch((url) => (url.pathname === '/api/v1/system' ? { body: view } : undefined));
+    stubFetch((url) => (url.pathname === '/api/v1/system' ? reply('get_system', 200, view) : undefined));
     renderWithProviders(<SystemPage />);
     expect(await screen.findByTestId('version')).toHaveTextContent('0.4.0');
     expect(screen.getByText('0123456789ab')).toBeInTheDocument();
@@ -35,7 +36,7 @@ describe('SystemPage', () => {
   });
 
   it('formats numbers and text for pt-BR', async () => {
-    stubFetch((url) => (url.pathname === '/api/v1/system' ? { body: view } : undefined));
+    stubFetch((url) => (url.pathname === '/api/v1/system' ? reply('get_system', 200, view) : undefined));
     renderWithProviders(<SystemPage />, { locale: 'pt-BR' });
     expect(await screen.findByTestId('db-size')).toHaveTextContent('12,3 MB');
     expect(within(screen.getByTestId('league-indexes')).getByText('98.765')).toBeInTheDocument();

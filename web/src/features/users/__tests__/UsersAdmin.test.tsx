@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { User } from '@/lib/api-types';
+import type { CreateUser, User } from '@/lib/api-types';
+import { reply } from '@/testing/api';
 import { renderWithProviders, stubFetch } from '@/testing/render';
 import { UsersAdmin } from '../components/UsersAdmin';
 
@@ -13,12 +14,12 @@ describe('UsersAdmin', () => {
     const calls = stubFetch((url, init) => {
       if (url.pathname !== '/api/v1/users') return undefined;
       if (init?.method === 'POST') {
-        const body = JSON.parse(String(init.body)) as { email: string; role: User['role'] };
+        const body = JSON.parse(String(init.body)) as CreateUser;
         const created = user(2, body.email, body.role);
         users.push(created);
-        return { status: 201, body: created };
+        return reply('create_user', 201, created);
       }
-      return { body: { users } };
+      return reply('list_users', 200, { users });
     });
     renderWithProviders(<UsersAdmin />);
     expect(await screen.findByText('admin@x.io')).toBeInTheDocument();
@@ -35,8 +36,8 @@ describe('UsersAdmin', () => {
 
   it('changes a role and disables an account with PATCH by numeric id', async () => {
     const calls = stubFetch((url, init) => {
-      if (url.pathname === '/api/v1/users') return { body: { users: [user(7, 'v@x.io', 'viewer')] } };
-      if (url.pathname === '/api/v1/users/7' && init?.method === 'PATCH') return { body: user(7, 'v@x.io', 'viewer', true) };
+      if (url.pathname === '/api/v1/users') return reply('list_users', 200, { users: [user(7, 'v@x.io', 'viewer')] });
+      if (url.pathname === '/api/v1/users/7' && init?.method === 'PATCH') return reply('update_user', 200, user(7, 'v@x.io', 'viewer', true));
       return undefined;
     });
     renderWithProviders(<UsersAdmin />);
