@@ -607,3 +607,200 @@ async fn the_cli_creates_users_and_keys_and_exports_the_audit_log() {
     assert_eq!(lines[0]["actor"], "cli");
     assert!(!out.contains(&secret) && !out.contains(PASSWORD));
 }
+
+/// One failed sign-in for `email` from the address `from` (sent as X-Forwarded-For).
+async fn fail_login(app: &TestApp, email: &str, from: &str) -> (StatusCode, Option<i64>) {
+    let r = client_with(None)
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", from)
+        .json(&json!({"email": email, "password": "not the password"}))
+        .send()
+        .await
+        .unwrap();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    (r.status(), retry)
+}
+
+#[tokio::test]
+async fn failed_logins_back_off_per_address_doubling_up_to_fifteen_minutes() {
+    let start: DateTime<Utc> = "2026-03-01T12:00:00Z".parse().unwrap();
+    let app = TestApp::spawn_at(start).await;
+    // Every attempt names another account, so only the address's count can lock.
+    let mut n = 0;
+    let mut attempt = async |from: &str| {
+        n += 1;
+        fail_login(&app, &format!("nobody{n}@x.io"), from).await
+    };
+    for _ in 0..4 {
+        assert_eq!(attempt("203.0.113.5").await.0, StatusCode::UNAUTHORIZED);
+    }
+    // The 5th failure locks the address for 1 s, the next ones for 2, 4, 8 … seconds.
+    assert_eq!(attempt("203.0.113.5").await.0, StatusCode::UNAUTHORIZED);
+    let (status, retry) = attempt("203.0.113.5").await;
+    assert_eq!((status, retry), (StatusCode::TOO_MANY_REQUESTS, Some(1)));
+    assert_eq!(
+        attempt("198.51.100.7").await.0,
+        StatusCode::UNAUTHORIZED,
+        "another address is not locked"
+    );
+    let mut now = start;
+    let mut waits = Vec::new();
+    for _ in 0..14 {
+        // Wait out the lock, fail once more, read the new lock.
+        now += chrono::Duration::seconds(901);
+        app.clock.set(now);
+        assert_eq!(attempt("203.0.113.5").await.0, StatusCode::UNAUTHORIZED);
+        let (status, retry) = attempt("203.0.113.5").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        waits.push(retry.expect("Retry-After"));
+    }
+    assert_eq!(
+        waits,
+        [2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900, 900, 900],
+        "doubling, capped at 15 minutes"
+    );
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    // Trusted (loopback, the default): the forwarded address is the one that is locked.
+    let app = TestApp::spawn().await;
+    for i in 0..6 {
+        fail_login(
+            &app,
+            &format!("a{i}@x.io"),
+            &format!("192.0.2.{i}, 203.0.113.9"),
+        )
+        .await;
+    }
+    assert_eq!(
+        fail_login(&app, "b@x.io", "203.0.113.9").await.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the last hop of X-Forwarded-For is the client"
+    );
+    assert_eq!(
+        fail_login(&app, "c@x.io", "203.0.113.10").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    app.stop().await;
+    // Not trusted: the header is ignored, so every attempt counts against the peer itself.
+    let app = TestApp::spawn_with(|c| c.trusted_proxies = Vec::new()).await;
+    for i in 0..6 {
+        fail_login(&app, &format!("a{i}@x.io"), &format!("203.0.113.{i}")).await;
+    }
+    assert_eq!(
+        fail_login(&app, "b@x.io", "203.0.113.200").await.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a forged header does not escape the lock on the real address"
+    );
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_httponly_and_lax_unless_turned_off() {
+    for secure in [true, false] {
+        let app = TestApp::spawn_with(|c| c.cookie_secure = secure).await;
+        user(&app.database_url, "ann@x.io", Role::Viewer).await;
+        let r = client_with(None)
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": "ann@x.io", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let attrs: Vec<String> = cookie
+            .split(';')
+            .map(|a| a.trim().to_ascii_lowercase())
+            .collect();
+        assert!(cookie.starts_with("podium_session="), "{cookie}");
+        assert!(attrs.contains(&"httponly".to_owned()), "{cookie}");
+        assert!(attrs.contains(&"samesite=lax".to_owned()), "{cookie}");
+        assert_eq!(attrs.contains(&"secure".to_owned()), secure, "{cookie}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_key_stops_at_its_expiry_and_a_league_key_writes_only_its_leagues() {
+    let start: DateTime<Utc> = "2026-03-01T12:00:00Z".parse().unwrap();
+    let app = TestApp::spawn_at(start).await;
+    for slug in ["mine", "theirs"] {
+        let (status, _) = app
+            .post(
+                "/api/v1/leagues",
+                json!({"slug": slug, "name": slug, "system": "elo"}),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (status, created) = app
+        .post(
+            "/api/v1/keys",
+            json!({"name": "bot", "scopes": ["matches:write"], "leagues": ["mine"],
+                   "expires_at": "2026-03-01T13:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let bot = client_with(Some(created["secret"].as_str().unwrap()));
+    let record = |slug: &str, at: &str| {
+        bot.post(app.url(&format!("/api/v1/leagues/{slug}/matches")))
+            .json(&json!({"played_at": at, "teams": [{"participants": ["a"], "rank": 1}, {"participants": ["b"], "rank": 2}]}))
+            .send()
+    };
+    let r = record("mine", "2026-03-01T11:00:00Z").await.unwrap();
+    assert_eq!(r.status(), 201);
+    let r = record("theirs", "2026-03-01T11:00:00Z").await.unwrap();
+    assert_eq!(r.status(), 403, "limited to the leagues it names");
+    app.clock.set("2026-03-01T12:59:59Z".parse().unwrap());
+    let r = record("mine", "2026-03-01T11:01:00Z").await.unwrap();
+    assert_eq!(r.status(), 201, "still valid a second before its expiry");
+    app.clock.set("2026-03-01T13:00:00Z".parse().unwrap());
+    let r = record("mine", "2026-03-01T11:02:00Z").await.unwrap();
+    assert_eq!(r.status(), 401, "expired at its expiry");
+    let problem: Value = r.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn an_action_whose_audit_row_cannot_be_written_does_not_happen() {
+    let app = TestApp::spawn().await;
+    // The audit row of a leaderboard's creation is refused by the database...
+    let mut conn = PgConnection::connect(&app.database_url).await.unwrap();
+    sqlx::query(
+        "alter table audit_log add constraint test_refuse check (action <> 'leaderboard.create')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let (status, _) = app
+        .post(
+            "/api/v1/leaderboards",
+            json!({"slug": "ghost", "name": "Ghost"}),
+        )
+        .await;
+    assert_eq!(status, 500);
+    // ...so the leaderboard, written in the same transaction, is not there either.
+    let stored: i64 = sqlx::query_scalar("select count(*) from leaderboard where slug = 'ghost'")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+    assert_eq!(app.get("/api/v1/leaderboards/ghost").await.0, 404);
+    // Other audited actions go on.
+    let (status, _) = app
+        .post(
+            "/api/v1/leagues",
+            json!({"slug": "real", "name": "Real", "system": "elo"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+}

@@ -109,3 +109,53 @@ async fn changing_the_schedule_closes_the_running_period() {
         .await;
     assert_eq!(past.len(), 1);
 }
+
+#[tokio::test]
+async fn erasing_a_participant_removes_them_from_every_period_and_is_announced_live() {
+    let app = TestApp::spawn_at(at("2026-05-01T22:00:00Z")).await;
+    app.leaderboard(json!({"slug": "d", "name": "Daily", "reset": "daily"}))
+        .await;
+    app.score("d", "ada", 10).await;
+    let first = app.score("d", "bob", 20).await;
+    let yesterday = first["period_id"].as_i64().unwrap();
+    let mut events = crate::support::EventStream::open(&app, "/api/v1/leaderboards/d/events").await;
+
+    // A new day: the first score of the new period announces the period, then the entry.
+    app.clock.set(at("2026-05-02T09:00:00Z"));
+    let today = app.score("d", "ada", 7).await["period_id"]
+        .as_i64()
+        .unwrap();
+    app.score("d", "bob", 3).await;
+    assert_ne!(today, yesterday);
+    let seen = events.until(10, |name, _| name == "entry").await;
+    let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["period", "entry"], "{seen:?}");
+    assert_eq!(seen[0].1["period_id"], today);
+    assert_eq!(seen[1].1["participant"], "ada");
+
+    let (status, _) = app.delete("/api/v1/leaderboards/d/entries/ada").await;
+    assert_eq!(status, 204);
+    let seen = events.until(10, |name, _| name == "erase").await;
+    let (_, erase) = seen.last().expect("an event");
+    assert_eq!(erase["participant"], "ada", "{seen:?}");
+
+    // Gone from today's and from yesterday's standings; the others stay.
+    assert_eq!(app.top("d", "").await, vec![("bob".to_owned(), 3, 1)]);
+    assert_eq!(
+        app.top("d", &format!("period={yesterday}")).await,
+        vec![("bob".to_owned(), 20, 1)]
+    );
+    let (status, _) = app
+        .get(&format!(
+            "/api/v1/leaderboards/d/entries/ada?period={yesterday}"
+        ))
+        .await;
+    assert_eq!(status, 404);
+    // And from PostgreSQL, so a restart does not bring them back.
+    let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("select count(*) from score where participant = 'ada'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+}

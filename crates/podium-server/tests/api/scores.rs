@@ -218,12 +218,15 @@ async fn live_events_announce_each_stored_submission() {
             .unwrap()
             .starts_with("text/event-stream")
     );
-    let reader = tokio::spawn(read_events(r, 10, |name, data| {
-        name == "entry" && data["participant"] == "ann"
-    }));
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    drop(r);
+    // Opened: whatever is written from now on reaches the stream.
+    let mut events = crate::support::EventStream::open(&app, "/api/v1/leaderboards/a/events").await;
     app.score("a", "ann", 99).await;
-    let seen = reader.await.unwrap();
+    let seen = events
+        .until(10, |name, data| {
+            name == "entry" && data["participant"] == "ann"
+        })
+        .await;
     let (_, ann) = seen
         .iter()
         .find(|(n, d)| n == "entry" && d["participant"] == "ann")

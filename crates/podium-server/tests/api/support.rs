@@ -306,3 +306,77 @@ pub async fn waiting_for_locks(conn: &mut PgConnection, n: i64) {
     }
     panic!("{n} sessions never queued for the lock the test holds");
 }
+
+/// A Server-Sent Events stream of a test server, read event by event.
+pub struct EventStream {
+    response: Response,
+    buf: String,
+}
+
+impl EventStream {
+    /// Opens `path` and waits for the server's first comment, so anything written after this
+    /// returns is sent on the stream.
+    pub async fn open(app: &TestApp, path: &str) -> EventStream {
+        let response = app
+            .client
+            .get(app.url(path))
+            .send()
+            .await
+            .expect("open the stream");
+        assert_eq!(response.status(), 200, "{path}");
+        let mut stream = EventStream {
+            response,
+            buf: String::new(),
+        };
+        let first = stream
+            .next_block(10)
+            .await
+            .expect("the stream's first comment");
+        assert!(
+            first.starts_with(':'),
+            "a comment opens the stream: {first}"
+        );
+        stream
+    }
+
+    async fn next_block(&mut self, secs: u64) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                return Some(self.buf.drain(..end + 2).collect());
+            }
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Ok(Ok(Some(chunk))) => self.buf.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Reads events (name, JSON data) until one satisfies `pred` (returned last), or gives up
+    /// after `secs` with what it saw.
+    pub async fn until(
+        &mut self,
+        secs: u64,
+        mut pred: impl FnMut(&str, &Value) -> bool,
+    ) -> Vec<(String, Value)> {
+        let mut seen = Vec::new();
+        while let Some(block) = self.next_block(secs).await {
+            let name = block
+                .lines()
+                .find_map(|l| l.strip_prefix("event: "))
+                .unwrap_or("")
+                .to_owned();
+            let data = block
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .unwrap_or("null");
+            let json: Value = serde_json::from_str(data).unwrap_or_default();
+            let stop = pred(&name, &json);
+            seen.push((name, json));
+            if stop {
+                break;
+            }
+        }
+        seen
+    }
+}
