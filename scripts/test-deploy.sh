@@ -460,7 +460,8 @@ test_sse() {
   local auth=(-H "Authorization: Bearer $(token)" -H 'content-type: application/json')
   code=$(curl_tls -o /dev/null -w '%{http_code}' "${auth[@]}" -X POST "$(api)/leaderboards" -d "{\"slug\":\"$board\",\"name\":\"SSE\"}")
   [ "$code" = 201 ] || { fail "SSE: creating leaderboard $board answered $code"; return 1; }
-  curl -sS -N --cacert "$(ca)" --resolve "$NAME:$HTTPS_PORT:127.0.0.1" -H 'Accept: text/event-stream' \
+  # As a browser's EventSource asks: compression accepted (a compressing proxy would hold events).
+  curl -sS -N --compressed --cacert "$(ca)" --resolve "$NAME:$HTTPS_PORT:127.0.0.1" -H 'Accept: text/event-stream' \
     -D "$hdr" -o "$out" "$(api)/leaderboards/$board/events" 2>"$out.err" &
   pid=$!
   BG_PIDS+=("$pid")
