@@ -70,6 +70,11 @@ impl Batcher {
         (Batcher { tx }, task)
     }
 
+    /// Jobs waiting for the writer (not counting the batch it is writing).
+    pub fn queued(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
     /// Queues a job and waits until it is committed (or refused).
     pub async fn submit(&self, job: Job) -> Result<Vec<Written>, WriteError> {
         let (reply, rx) = oneshot::channel();

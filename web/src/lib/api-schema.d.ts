@@ -1485,6 +1485,11 @@ export interface components {
             build_time: string;
             readiness: components["schemas"]["Readiness"];
             database: components["schemas"]["DatabaseView"];
+            /**
+             * @description Score requests waiting for the writer behind the transaction in progress: a number that
+             *     keeps growing means writes arrive faster than PostgreSQL commits them.
+             */
+            writes_queued: number;
             /** @description Each leaderboard's current-period rank index, ordered by slug. */
             leaderboards: components["schemas"]["LeaderboardIndex"][];
             /** @description Each league's current season as held in memory, ordered by slug. */

@@ -24,6 +24,9 @@ pub struct SystemView {
     pub build_time: String,
     pub readiness: Readiness,
     pub database: DatabaseView,
+    /// Score requests waiting for the writer behind the transaction in progress: a number that
+    /// keeps growing means writes arrive faster than PostgreSQL commits them.
+    pub writes_queued: usize,
     /// Each leaderboard's current-period rank index, ordered by slug.
     pub leaderboards: Vec<LeaderboardIndex>,
     /// Each league's current season as held in memory, ordered by slug.
@@ -168,6 +171,7 @@ async fn get_system(State(state): State<AppState>) -> ApiResult<Json<SystemView>
                 max,
             },
         },
+        writes_queued: state.batcher.queued(),
         leaderboards: leaderboard_indexes(&state),
         leagues: league_indexes(&state),
         last_backup_at: None,

@@ -17,4 +17,5 @@ mod periods;
 mod process;
 mod profiles;
 mod scores;
+mod settings;
 mod surface;

@@ -247,6 +247,7 @@ export const en = {
   'system.db_size': 'Database size',
   'system.pool': 'Connection pool',
   'system.pool_use': '{in_use} in use of {open} open (at most {max}), {idle} idle',
+  'system.writes_queued': 'Score writes waiting',
   'system.leaderboard_indexes': 'Leaderboard indexes',
   'system.league_indexes': 'League indexes (current season)',
   'system.entries': 'Entries',

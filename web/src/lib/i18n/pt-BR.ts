@@ -249,6 +249,7 @@ export const ptBR: Record<MessageKey, string> = {
   'system.db_size': 'Tamanho do banco',
   'system.pool': 'Pool de conexões',
   'system.pool_use': '{in_use} em uso de {open} abertas (no máximo {max}), {idle} ociosas',
+  'system.writes_queued': 'Gravações de pontuação na fila',
   'system.leaderboard_indexes': 'Índices dos rankings',
   'system.league_indexes': 'Índices das ligas (temporada atual)',
   'system.entries': 'Entradas',

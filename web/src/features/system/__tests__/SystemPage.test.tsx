@@ -9,6 +9,7 @@ const view: SystemView = {
   version: '0.4.0', git_commit: '0123456789abcdef', build_time: '2026-01-01T00:00:00Z',
   readiness: { ready: true, database: true, migrations: true, index_warm: true, draining: false, applied_sequence: 123456 },
   database: { server_version: '15.8', size_bytes: 12_345_678, pool: { open: 5, idle: 3, in_use: 2, max: 16 } },
+  writes_queued: 1234,
   leaderboards: [{ slug: 'speed', name: 'Speed', entries: 1_234_567, index_bytes: 1_234_567 * 133 }],
   leagues: [{ slug: 'chess', name: 'Chess', participants: 4321, matches: 98765, index_bytes: 2_500_000 }],
   last_backup_at: null,
@@ -25,6 +26,7 @@ describe('SystemPage', () => {
     expect(screen.getByText('123,456')).toBeInTheDocument();
     expect(screen.getByTestId('db-size')).toHaveTextContent('12.3 MB');
     expect(screen.getByTestId('pool')).toHaveTextContent('2 in use of 5 open (at most 16), 3 idle');
+    expect(screen.getByTestId('writes-queued')).toHaveTextContent('1,234');
     const lb = within(screen.getByTestId('leaderboard-indexes')).getByText('Speed').closest('tr')!;
     expect(lb).toHaveTextContent('1,234,567');
     expect(lb).toHaveTextContent('164.2 MB');

@@ -46,6 +46,7 @@ export function SystemPage() {
           <dt>{t('system.pool')}</dt>
           <dd data-testid="pool">{t('system.pool_use', { in_use: number(pool.in_use), open: number(pool.open), max: number(pool.max), idle: number(pool.idle) })}</dd>
         </div>
+        <div><dt>{t('system.writes_queued')}</dt><dd data-testid="writes-queued">{number(s.writes_queued)}</dd></div>
       </dl>
 
       <h2>{t('system.leaderboard_indexes')}</h2>
