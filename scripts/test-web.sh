@@ -199,7 +199,7 @@ ui_check() {
   local path
   for path in / "/leaderboards/some-board"; do
     curl -fsS "$api$path" >"$tmp/index.html" || { echo "GET $path failed"; return 1; }
-    cmp "$tmp/index.html" dist/index.html || { echo "GET $path is not web/dist/index.html"; head -c 400 "$tmp/index.html"; return 1; }
+    cmp "$tmp/index.html" dist/index.html || { echo "GET $path is not web/dist/index.html:"; head -c 400 "$tmp/index.html"; echo; return 1; }
   done
 }
 must "podium serves web/dist" ui_check
@@ -254,6 +254,7 @@ failed=$((failed + ef))
 
 say "web: $passed passed, $failed failed"
 cp "$tmp/bundle.json" "$reports/bundle.json" 2>/dev/null || rm -f "$reports/bundle.json"
-node e2e/report.mjs "$reports" "$shots" "$tmp/results.log" "$("$podium" version)" \
+node e2e/report.mjs "$reports" "$shots" "$tmp/results.log" "$tmp/e2e-planned.txt" "$("$podium" version)" \
+  "$(git -C "$root" rev-parse --short HEAD)" \
   || { echo "web: could not write $reports/REPORT.md"; exit 1; }
 [ "$failed" = 0 ]
