@@ -209,7 +209,13 @@ async fn every_acknowledged_score_survives_kill_9() {
             100_000
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Kill once the writes flow (a few hundred acknowledged), not after a fixed time.
+    for _ in 0..1500 {
+        if acked.lock().unwrap().values().sum::<i64>() >= 300 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let pid = podium.child.id().unwrap() as i32;
     kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
     let mut attempted = HashMap::new();
@@ -240,7 +246,24 @@ async fn every_acknowledged_score_survives_kill_9() {
             "{participant}: stored {stored} was never sent"
         );
     }
+    // SIGTERM stops the embedded PostgreSQL cleanly: a fast shutdown to completion, which
+    // removes its pid file (a crash leaves it behind, as the kill above did).
     assert_eq!(podium.terminate().await, 0);
+    let cluster = data.join("postgres");
+    assert!(
+        !cluster.join("pgdata/postmaster.pid").exists(),
+        "PostgreSQL still runs or did not shut down cleanly"
+    );
+    let pg_log = std::fs::read_to_string(cluster.join("postgres.log")).unwrap();
+    let last_run = pg_log
+        .rsplit("database system is ready")
+        .next()
+        .unwrap_or_default();
+    assert!(
+        last_run.contains("received fast shutdown request")
+            && last_run.contains("database system is shut down"),
+        "the last run of PostgreSQL did not end in a clean shutdown:\n{last_run}"
+    );
 }
 
 #[tokio::test]
