@@ -46,10 +46,20 @@ impl Podium {
     }
 
     pub async fn start_with(db: Db<'_>, log: PathBuf, env: &[(&str, &str)]) -> Podium {
+        Self::start_wrapped(db, log, env, &[]).await
+    }
+
+    /// Like `start_with`, through `wrapper` (a command that ends by exec'ing "$PODIUM_EXE" serve).
+    pub async fn start_wrapped(
+        db: Db<'_>,
+        log: PathBuf,
+        env: &[(&str, &str)],
+        wrapper: &[&str],
+    ) -> Podium {
         // A port picked free can be taken by another test before the child binds it: the child
         // then exits at once, and we try again with new ports.
         for _ in 0..4 {
-            if let Some(p) = Self::try_start(&db, &log, env).await {
+            if let Some(p) = Self::try_start(&db, &log, env, wrapper).await {
                 return p;
             }
         }
@@ -59,12 +69,28 @@ impl Podium {
         );
     }
 
-    async fn try_start(db: &Db<'_>, log: &std::path::Path, env: &[(&str, &str)]) -> Option<Podium> {
+    async fn try_start(
+        db: &Db<'_>,
+        log: &std::path::Path,
+        env: &[(&str, &str)],
+        wrapper: &[&str],
+    ) -> Option<Podium> {
         let log = log.to_path_buf();
         let addr = free_addr();
         let metrics = free_addr();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_podium"));
-        cmd.arg("serve")
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args);
+                cmd
+            }
+            None => {
+                let mut cmd = Command::new(env!("CARGO_BIN_EXE_podium"));
+                cmd.arg("serve");
+                cmd
+            }
+        };
+        cmd.env("PODIUM_EXE", env!("CARGO_BIN_EXE_podium"))
             .env_remove("DATABASE_URL")
             .env("PODIUM_HTTP_ADDR", addr.to_string())
             .env("PODIUM_METRICS_ADDR", metrics.to_string())
@@ -673,4 +699,106 @@ async fn two_processes_agree_on_league_ratings_and_the_cli_recomputes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no league has the slug 'nope'"));
     assert_eq!(a.terminate().await, 0);
     assert_eq!(b.terminate().await, 0);
+}
+
+/// A folder where PostgreSQL is missing: a private mount namespace hides
+/// /usr/lib/postgresql under an empty tmpfs (the real one stays reachable at `<dir>/realpg`),
+/// and a fake `apt-get` first on PATH records its calls and, for `install`, puts the real
+/// binaries back in place — a machine without PostgreSQL, which this one cannot be otherwise.
+fn without_postgresql(dir: &std::path::Path) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test needs root for a private mount namespace (make test runs as root)"
+    );
+    let bin = dir.join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(dir.join("realpg")).unwrap();
+    let d = dir.display();
+    let apt = format!(
+        "#!/bin/sh\necho \"$*\" >> {d}/apt.log\n\
+         if [ \"$1\" = install ]; then mount --bind {d}/realpg /usr/lib/postgresql; fi\n"
+    );
+    std::fs::write(bin.join("apt-get"), apt).unwrap();
+    std::fs::set_permissions(bin.join("apt-get"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = format!(
+        "set -e\nmount --bind /usr/lib/postgresql {d}/realpg\n\
+         mount -t tmpfs tmpfs /usr/lib/postgresql\n\
+         export PATH={d}/fakebin:$PATH\nexec \"$PODIUM_EXE\" serve\n"
+    );
+    std::fs::write(dir.join("run.sh"), script).unwrap();
+    ["unshare", "--mount", "--propagation", "private", "sh"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([dir.join("run.sh").display().to_string()])
+        .collect()
+}
+
+#[tokio::test]
+async fn a_missing_postgresql_is_named_with_its_command_or_installed_when_allowed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let wrapper = without_postgresql(dir.path());
+    let wrapper: Vec<&str> = wrapper.iter().map(String::as_str).collect();
+    let data = dir.path().join("data");
+
+    // Not allowed to install: Podium stops and names the command.
+    let out = Command::new(wrapper[0])
+        .args(&wrapper[1..])
+        .env("PODIUM_EXE", env!("CARGO_BIN_EXE_podium"))
+        .env_remove("DATABASE_URL")
+        .env_remove("PODIUM_PG_BIN")
+        .env("PODIUM_DATA_DIR", &data)
+        .env("PODIUM_HTTP_ADDR", free_addr().to_string())
+        .env("PODIUM_METRICS_ADDR", free_addr().to_string())
+        .env("PODIUM_PG_INSTALL", "false")
+        .output()
+        .await
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("apt-get install -y postgresql-15"),
+        "the error names the command: {said}"
+    );
+    assert!(
+        !dir.path().join("apt.log").exists(),
+        "nothing was installed"
+    );
+
+    // Allowed (the default, as root): it installs PostgreSQL with apt-get and serves.
+    let p = Podium::start_wrapped(
+        Db::Embedded(&data),
+        dir.path().join("p.log"),
+        &[("PODIUM_PG_INSTALL", "true")],
+        &wrapper,
+    )
+    .await;
+    let apt = std::fs::read_to_string(dir.path().join("apt.log")).unwrap();
+    assert!(apt.lines().any(|l| l == "update"), "{apt}");
+    assert!(
+        apt.lines()
+            .any(|l| l == "install -y --no-install-recommends postgresql-15"),
+        "{apt}"
+    );
+    let log = std::fs::read_to_string(dir.path().join("p.log")).unwrap();
+    assert!(log.contains("installing it with apt-get"), "{log}");
+    let (status, _) = p
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/leaderboards",
+            Some(json!({"slug": "a", "name": "A"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+    assert_eq!(p.terminate().await, 0);
 }
