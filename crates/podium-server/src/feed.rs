@@ -179,7 +179,9 @@ impl Feed {
             }
             let n = rows.len();
             for (seq, change) in rows {
-                self.apply(change);
+                if let Some(change) = change {
+                    self.apply(change);
+                }
                 **applied = seq;
             }
             self.applied_seq.store(**applied, Ordering::Relaxed);

@@ -162,13 +162,16 @@ pub async fn last_seq(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// Changes after `after`, up to `until` (inclusive), at most `limit`, in sequence order.
+/// Changes after `after`, up to `until` (inclusive), at most `limit`, in sequence order. A
+/// change of a kind this release does not know comes back as `None`: a newer release beside
+/// this one (blue-green) wrote it, and what this process does not know it cannot show, so it
+/// passes over it rather than stop following every later change.
 pub async fn fetch(
     pool: &PgPool,
     after: i64,
     until: i64,
     limit: i64,
-) -> Result<Vec<(i64, Change)>, sqlx::Error> {
+) -> Result<Vec<(i64, Option<Change>)>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"select seq, kind, leaderboard_id, period_id, participant, score, subscore,
                   num_submissions, metadata::text as metadata, payload::text as payload,
@@ -238,12 +241,16 @@ pub async fn fetch(
             "api_key" => Change::ApiKey,
             "flag" => Change::Flag,
             other => {
-                return Err(sqlx::Error::Protocol(format!(
-                    "unknown change kind '{other}' in change_log"
-                )));
+                tracing::warn!(
+                    seq = r.seq,
+                    kind = other,
+                    "skipping a change of a kind this release does not know"
+                );
+                out.push((r.seq, None));
+                continue;
             }
         };
-        out.push((r.seq, change));
+        out.push((r.seq, Some(change)));
     }
     Ok(out)
 }

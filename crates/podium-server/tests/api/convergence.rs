@@ -100,3 +100,46 @@ async fn a_league_edited_on_one_process_while_another_records_matches_stays_in_s
     assert_eq!(league["name"], format!("L{}", ROUNDS - 1), "{league}");
     fresh.stop().await;
 }
+
+#[tokio::test]
+async fn a_change_of_a_kind_from_a_newer_release_is_passed_over_not_fatal() {
+    let a = TestApp::spawn().await;
+    let b = TestApp::start(a.database_url.clone(), Clock::System, |_| {}).await;
+    a.leaderboard(json!({"slug": "s", "name": "S"})).await;
+    // A newer release (blue-green: both colours on one database) adds a kind of change.
+    let mut conn = sqlx::PgConnection::connect(&a.database_url)
+        .await
+        .expect("connect");
+    conn.execute(
+        "alter table change_log drop constraint change_log_kind_check;
+         begin;
+         update change_counter set last_seq = last_seq + 1;
+         insert into change_log (seq, kind, leaderboard_id, payload)
+             select last_seq, 'from_the_future', 0, '{\"x\": 1}' from change_counter;
+         select pg_notify('podium_changes', (select last_seq::text from change_counter));
+         commit;",
+    )
+    .await
+    .expect("a future change");
+    // Both processes go on applying what follows it.
+    a.score("s", "ann", 5).await;
+    let mut seen = Vec::new();
+    for _ in 0..500 {
+        seen = b.top("s", "").await;
+        if !seen.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, [("ann".to_owned(), 5, 1)]);
+    b.score("s", "bob", 7).await;
+    let mut seen = Vec::new();
+    for _ in 0..500 {
+        seen = a.top("s", "").await;
+        if seen.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, [("bob".to_owned(), 7, 1), ("ann".to_owned(), 5, 2)]);
+}
