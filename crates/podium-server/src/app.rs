@@ -230,3 +230,8 @@ async fn serve(
     tracing::info!("write batcher flushed");
     Ok(())
 }
+
+/// The OpenAPI document of the HTTP API (for `podium openapi`).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    http::openapi_document()
+}

@@ -172,7 +172,7 @@ pub fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Command::Openapi => {
-            match crate::http::openapi_document().to_pretty_json() {
+            match crate::app::openapi_document().to_pretty_json() {
                 Ok(json) => println!("{json}"),
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -295,7 +295,7 @@ async fn admin_on(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
             crate::auth::check_password_strength(&password)
                 .map_err(|m| anyhow::anyhow!("password: {m}"))?;
             let hash = crate::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-            match crate::http::create_user(&db.pool, &ctx, &email, &hash, role).await? {
+            match crate::auth::service::create_user(&db.pool, &ctx, &email, &hash, role).await? {
                 Some(id) => println!("created {} user {email} (id {id})", role.as_str()),
                 None => anyhow::bail!("an account with '{email}' already exists"),
             }
@@ -316,8 +316,7 @@ async fn admin_on(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let now = chrono::Utc::now();
             let expires_at = expires_in_days.map(|d| now + chrono::Duration::days(i64::from(d)));
-            crate::http::validate_key(&name, &scopes, expires_at, now)
-                .map_err(|e| anyhow::anyhow!("{}", e.detail.unwrap_or_default()))?;
+            crate::auth::service::validate_key(&name, &scopes, expires_at, now)?;
             let new = crate::auth::keys::NewKey {
                 name: name.trim().to_owned(),
                 scopes,
@@ -326,7 +325,7 @@ async fn admin_on(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
                 expires_at,
                 created_by: ctx.actor.clone(),
             };
-            let (_, token) = crate::http::create_key(&db.pool, &ctx, &new).await?;
+            let (_, token) = crate::auth::service::create_key(&db.pool, &ctx, &new).await?;
             eprintln!("API key '{}' created; it is shown only now:", new.name);
             println!("{}", token.0);
         }

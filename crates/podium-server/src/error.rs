@@ -190,6 +190,12 @@ impl ApiError {
     }
 }
 
+impl From<crate::auth::service::Invalid> for ApiError {
+    fn from(e: crate::auth::service::Invalid) -> Self {
+        Self::field(ErrorCode::ValidationFailed, e.field, e.message)
+    }
+}
+
 impl From<crate::db::storable::Unstorable> for ApiError {
     fn from(u: crate::db::storable::Unstorable) -> Self {
         use crate::db::storable::Reason;

@@ -4,6 +4,7 @@
 
 pub mod keys;
 pub mod policy;
+pub mod service;
 pub mod session;
 pub mod throttle;
 

@@ -11,7 +11,7 @@ use super::extract::{ApiJson, ApiPath};
 use crate::{
     app::AppState,
     audit::{self, Context},
-    auth::{Scope, keys::NewKey},
+    auth::{Scope, keys::NewKey, service},
     db::changes,
     error::{ApiError, ApiResult, ErrorCode, Problem},
     rank::Change,
@@ -102,66 +102,6 @@ pub struct CreatedKey {
     secret: String,
 }
 
-/// Checks a key's name and scopes.
-pub fn validate(
-    name: &str,
-    scopes: &[Scope],
-    expires_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    let n = name.trim().chars().count();
-    if n == 0 || n > 100 {
-        return Err(ApiError::field(
-            ErrorCode::ValidationFailed,
-            "name",
-            "must be 1 to 100 characters",
-        ));
-    }
-    if scopes.is_empty() {
-        return Err(ApiError::field(
-            ErrorCode::ValidationFailed,
-            "scopes",
-            "give at least one scope",
-        ));
-    }
-    if let Some(at) = expires_at
-        && at <= now
-    {
-        return Err(ApiError::field(
-            ErrorCode::ValidationFailed,
-            "expires_at",
-            format!(
-                "must be in the future (got {}, now is {})",
-                at.to_rfc3339(),
-                now.to_rfc3339()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Stores a key, audits it and tells every process; returns (id, token).
-pub async fn create(
-    pool: &sqlx::PgPool,
-    ctx: &Context,
-    new: &NewKey,
-) -> Result<(i64, crate::auth::Token), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let (id, prefix, token) = crate::auth::keys::create(&mut tx, new).await?;
-    audit::record(
-        &mut tx,
-        ctx,
-        "key.create",
-        &format!("key:pk_{prefix}"),
-        None,
-        Some(serde_json::json!({"name": new.name, "scopes": new.scopes, "leaderboards": new.leaderboards, "leagues": new.leagues, "expires_at": new.expires_at})),
-    )
-    .await?;
-    changes::append(&mut tx, &[Change::ApiKey]).await?;
-    tx.commit().await?;
-    Ok((id, token))
-}
-
 /// Create an API key; the answer holds its secret, which is never shown again.
 #[utoipa::path(post, path = "/keys", tag = "accounts", request_body = CreateKey,
     responses((status = 201, body = CreatedKey), (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -170,7 +110,7 @@ async fn create_key(
     Extension(ctx): Extension<Context>,
     ApiJson(body): ApiJson<CreateKey>,
 ) -> ApiResult<(StatusCode, Json<CreatedKey>)> {
-    validate(&body.name, &body.scopes, body.expires_at, state.clock.now())?;
+    service::validate_key(&body.name, &body.scopes, body.expires_at, state.clock.now())?;
     let new = NewKey {
         name: body.name.trim().to_owned(),
         scopes: body.scopes,
@@ -179,7 +119,7 @@ async fn create_key(
         expires_at: body.expires_at,
         created_by: ctx.actor.clone(),
     };
-    let (id, token) = create(&state.pool, &ctx, &new).await?;
+    let (id, token) = service::create_key(&state.pool, &ctx, &new).await?;
     state.auth.keys.reload(&state.pool).await?;
     let key = fetch(&state.pool, Some(id))
         .await?

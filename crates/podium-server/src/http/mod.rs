@@ -44,9 +44,7 @@ use tower_http::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
-pub use keys::{create as create_key, validate as validate_key};
 pub use openapi::openapi_document;
-pub use users::create as create_user;
 
 use crate::{
     app::AppState,

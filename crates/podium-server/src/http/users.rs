@@ -138,7 +138,7 @@ async fn create_user(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-    let id = create(&state.pool, &ctx, &email, &hash, body.role)
+    let id = crate::auth::service::create_user(&state.pool, &ctx, &email, &hash, body.role)
         .await?
         .ok_or_else(|| {
             ApiError::field(
@@ -148,38 +148,6 @@ async fn create_user(
             )
         })?;
     Ok((StatusCode::CREATED, Json(fetch(&state.pool, id).await?)))
-}
-
-/// Stores an account and audits it; None when the email is taken.
-pub async fn create(
-    pool: &sqlx::PgPool,
-    ctx: &Context,
-    email: &str,
-    hash: &str,
-    role: Role,
-) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let id = sqlx::query_scalar!(
-        "insert into app_user (email, password_hash, role) values ($1, $2, $3) on conflict (email) do nothing returning id",
-        email,
-        hash,
-        role.as_str()
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    if id.is_some() {
-        audit::record(
-            &mut tx,
-            ctx,
-            "user.create",
-            &format!("user:{email}"),
-            None,
-            Some(serde_json::json!({"email": email, "role": role})),
-        )
-        .await?;
-        tx.commit().await?;
-    }
-    Ok(id)
 }
 
 /// Changes to an account.
