@@ -1,5 +1,6 @@
-//! The `podium` command line: `serve`, `migrate`, `openapi`, `version` and `config show`. Every
-//! subcommand shares the configuration layers, logging and database access.
+//! The `podium` command line: `serve`, `migrate`, `recompute`, `admin` (create-user,
+//! create-key), `audit export`, `openapi`, `version` and `config show`. Every subcommand shares
+//! the configuration layers, logging and database access, and calls services, never `http`.
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
