@@ -1,5 +1,7 @@
-//! `serve --demo`: a few example leaderboards with scores, so a first look is not empty.
-//! Seeded through the same write path as the API, and only when no leaderboard exists.
+//! `serve --demo`: a few example leaderboards with scores and a chess club's Glicko-2 league
+//! with four weeks of matches, so a first look at rankings, standings, rating charts and
+//! predictions is not empty. Seeded through the same write paths as the API, and only into an
+//! empty database.
 
 use std::sync::Arc;
 
@@ -28,11 +30,96 @@ const PLAYERS: [&str; 12] = [
     "katherine",
 ];
 
-/// Seeds the demo leaderboards when the database has none.
+/// Seeds the demo leaderboards and league when the database has none of either.
 pub async fn seed(state: &AppState) -> anyhow::Result<()> {
-    if !state.ranks.definitions().is_empty() {
+    if !state.ranks.definitions().is_empty() || !state.leagues.all().is_empty() {
         return Ok(());
     }
+    seed_leaderboards(state).await?;
+    seed_league(state).await?;
+    tracing::info!("seeded the demo leaderboards and league");
+    Ok(())
+}
+
+/// Matches of the demo league: four weeks, about five a day.
+const DEMO_MATCHES: usize = 140;
+
+/// A chess club: hidden strengths decide each game (with upsets and draws), so the standings,
+/// rating histories and predictions have a story to tell.
+async fn seed_league(state: &AppState) -> anyhow::Result<()> {
+    let ctx = crate::audit::Context {
+        actor: "demo".into(),
+        ..Default::default()
+    };
+    let params =
+        podium_core::rating::Params::parse("glicko2", &serde_json::json!({"preset": "lichess"}))
+            .map_err(|e| anyhow::anyhow!("demo league parameters: {}", e.message))?;
+    let now = state.clock.now();
+    let league = crate::league::write::create(
+        &state.pool,
+        &state.leagues,
+        crate::db::leagues::NewLeague {
+            slug: "chess-club".into(),
+            name: "Chess club (Glicko-2)".into(),
+            system: "glicko2".into(),
+            params: params.to_json(),
+            metadata: serde_json::json!({"demo": true}),
+            visibility: "public".into(),
+        },
+        params,
+        now,
+        &ctx,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("creating the demo league: {e:?}"))?;
+    // A small deterministic generator, so every demo looks the same.
+    let mut state_bits: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        state_bits ^= state_bits << 13;
+        state_bits ^= state_bits >> 7;
+        state_bits ^= state_bits << 17;
+        state_bits
+    };
+    let start = now - chrono::Duration::days(28);
+    let step = chrono::Duration::days(28).num_seconds() / DEMO_MATCHES as i64;
+    let specs = (0..DEMO_MATCHES)
+        .map(|m| {
+            let a = (next() % PLAYERS.len() as u64) as usize;
+            let b = (a + 1 + (next() % (PLAYERS.len() as u64 - 1)) as usize) % PLAYERS.len();
+            // Strength falls with the index; the stronger side wins about three times in four.
+            let edge = (b as i64 - a as i64) * 6;
+            let roll = (next() % 100) as i64;
+            let (ra, rb) = if roll < 50 + edge.clamp(-40, 40) - 5 {
+                (1, 2)
+            } else if roll < 50 + edge.clamp(-40, 40) + 5 {
+                (1, 1)
+            } else {
+                (2, 1)
+            };
+            crate::league::write::MatchSpec {
+                played_at: start + chrono::Duration::seconds(step * m as i64),
+                external_id: Some(format!("demo-{m}")),
+                teams: vec![
+                    (vec![PLAYERS[a].to_owned()], ra, None),
+                    (vec![PLAYERS[b].to_owned()], rb, None),
+                ],
+                metadata: serde_json::json!({"demo": true}),
+            }
+        })
+        .collect();
+    crate::league::write::record(
+        &state.pool,
+        &league,
+        specs,
+        now,
+        Some((ctx, "match.import", "league:chess-club".into())),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("recording the demo matches: {e}"))?;
+    Ok(())
+}
+
+async fn seed_leaderboards(state: &AppState) -> anyhow::Result<()> {
     let boards = [
         (
             "arcade-high-scores",
@@ -111,6 +198,5 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             })
             .await?;
     }
-    tracing::info!("seeded the demo leaderboards");
     Ok(())
 }

@@ -127,8 +127,17 @@ async fn create_league(
             body.visibility.as_deref().unwrap_or("public"),
         )?,
     };
-    let (def, version) = match db::create(&state.pool, new, state.clock.now(), &ctx).await {
-        Ok(x) => x,
+    let created = league::write::create(
+        &state.pool,
+        &state.leagues,
+        new,
+        params,
+        state.clock.now(),
+        &ctx,
+    )
+    .await;
+    let league = match created {
+        Ok(league) => league,
         Err(CreateError::SlugTaken) => {
             return Err(ApiError::field(
                 ErrorCode::SlugTaken,
@@ -138,9 +147,6 @@ async fn create_league(
         }
         Err(CreateError::Db(e)) => return Err(e.into()),
     };
-    let mut data = league::LeagueData::new(std::sync::Arc::new(def), params);
-    data.version = version;
-    let league = state.leagues.install(data);
     let view = LeagueView::new(&read(&league.data));
     Ok((StatusCode::CREATED, Json(view)))
 }

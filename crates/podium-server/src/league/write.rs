@@ -723,6 +723,22 @@ pub async fn sync(
     Ok(())
 }
 
+/// Creates a league (row, first season, audit and change records in one transaction) and
+/// installs it in this process at once (read-your-writes).
+pub async fn create(
+    pool: &PgPool,
+    leagues: &super::Leagues,
+    new: db::NewLeague,
+    params: podium_core::rating::Params,
+    now: DateTime<Utc>,
+    ctx: &crate::audit::Context,
+) -> Result<Arc<League>, db::CreateError> {
+    let (def, version) = db::create(pool, new, now, ctx).await?;
+    let mut data = super::LeagueData::new(Arc::new(def), params);
+    data.version = version;
+    Ok(leagues.install(data))
+}
+
 /// Changes a league's name, metadata, visibility or parameters; new parameters recompute the
 /// season before this returns. Like every league write it goes through `lock`, so a change
 /// another process committed and this one has not applied yet is applied first: the version

@@ -1298,3 +1298,59 @@ async fn leagues_work_as_the_least_privileged_application_role() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_demo_seeds_a_league_with_four_weeks_of_matches_once() {
+    let db = crate::support::fresh_database().await;
+    let app =
+        TestApp::start_with_demo(db.clone(), podium::clock::Clock::System, true, |_| {}).await;
+    let (status, league) = app.get("/api/v1/leagues/chess-club").await;
+    assert_eq!(status, 200, "{league}");
+    assert_eq!(league["system"], "glicko2");
+    assert_eq!(league["matches"], 140);
+    let table = ratings(&app, "chess-club").await;
+    assert_eq!(table.len(), 12, "{table:?}");
+    let spread = table.iter().map(|r| r.1).fold(f64::MIN, f64::max)
+        - table.iter().map(|r| r.1).fold(f64::MAX, f64::min);
+    assert!(
+        spread > 100.0,
+        "results that tell strengths apart: {table:?}"
+    );
+    let (_, matches) = app
+        .get("/api/v1/leagues/chess-club/matches?limit=200")
+        .await;
+    let times: Vec<&str> = matches["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["played_at"].as_str().unwrap())
+        .collect();
+    let first = times
+        .iter()
+        .min()
+        .unwrap()
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap();
+    assert!(
+        chrono::Utc::now() - first > chrono::Duration::days(27),
+        "{first}"
+    );
+    let (status, p) = app
+        .post(
+            "/api/v1/leagues/chess-club/predict",
+            json!({"teams": [{"participants": ["ada"]}, {"participants": ["katherine"]}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    let (_, boards) = app.get("/api/v1/leaderboards").await;
+    assert_eq!(
+        boards["leaderboards"].as_array().map(Vec::len),
+        Some(4),
+        "{boards}"
+    );
+    app.stop().await;
+    // A restart with --demo does not seed again.
+    let app = TestApp::start_with_demo(db, podium::clock::Clock::System, true, |_| {}).await;
+    let (_, league) = app.get("/api/v1/leagues/chess-club").await;
+    assert_eq!(league["matches"], 140);
+}

@@ -152,6 +152,16 @@ impl TestApp {
         clock: Clock,
         tweak: impl FnOnce(&mut Config),
     ) -> TestApp {
+        Self::start_with_demo(database_url, clock, false, tweak).await
+    }
+
+    /// `start`, seeding the demo data (`serve --demo`) when `demo`.
+    pub async fn start_with_demo(
+        database_url: String,
+        clock: Clock,
+        demo: bool,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let mut config = test_config(&database_url);
         tweak(&mut config);
         let token = config.api_token.as_ref().map(|t| t.expose().to_owned());
@@ -160,7 +170,7 @@ impl TestApp {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let options = RunOptions {
             clock: clock.clone(),
-            demo: false,
+            demo,
         };
         let task = tokio::spawn(podium::run(config, options, listener, None, async move {
             let _ = stopped.await;
