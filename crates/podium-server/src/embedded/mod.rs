@@ -304,6 +304,10 @@ impl EmbeddedPostgres {
             source,
         })?;
         let run_as = process::run_as()?;
+        let dir = match run_as.as_ref() {
+            Some(ra) => process::reachable_dir(&dir, ra)?,
+            None => dir,
+        };
         process::check_owner(&dir, run_as.as_ref())?;
         let lock = process::lock_dir(&dir)?;
         process::prepare_dir(&dir, run_as.as_ref())?;

@@ -204,6 +204,78 @@ fn chown_tree(path: &Path, ra: &RunAs) -> Result<(), EmbeddedError> {
     Ok(())
 }
 
+/// Where clusters go whose folder the postgres user cannot reach (a clone in root's home, mode
+/// 700, is the usual case): one folder per requested path, so each keeps its own cluster.
+pub(crate) const RELOCATION_ROOT: &str = "/var/lib/podium/embedded";
+/// Left in the requested folder to say where its cluster went.
+pub(crate) const RELOCATED_NOTE: &str = "CLUSTER-IS-ELSEWHERE.txt";
+
+/// The folder the cluster of DIR lives in: DIR itself when the postgres user can reach it (and
+/// no earlier run moved the cluster), else a folder of its own under `RELOCATION_ROOT`, noted
+/// in DIR and in the log, so `make run` works from any clone instead of stopping.
+pub(crate) fn reachable_dir(dir: &Path, ra: &RunAs) -> Result<PathBuf, EmbeddedError> {
+    let alt = relocated(dir);
+    let blocked = match check_reachable(dir, ra) {
+        Ok(()) if !alt.join("pgdata").exists() => return Ok(dir.to_path_buf()),
+        Ok(()) => None,
+        Err(EmbeddedError::DirNotReachable { blocker, .. }) => Some(blocker),
+        Err(e) => return Err(e),
+    };
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(alt.parent().unwrap_or(Path::new(RELOCATION_ROOT)))
+        .map_err(io_err("create", Path::new(RELOCATION_ROOT)))?;
+    fs::create_dir_all(&alt).map_err(io_err("create", &alt))?;
+    check_reachable(&alt, ra)?;
+    let why = match &blocked {
+        Some(b) => format!(
+            "the `{}` user cannot reach it ({} is not searchable)",
+            ra.name,
+            b.display()
+        ),
+        None => "an earlier run put it there".to_owned(),
+    };
+    let note = format!(
+        "The embedded PostgreSQL cluster of this folder lives in {}: {why}.\n",
+        alt.display()
+    );
+    fs::write(dir.join(RELOCATED_NOTE), note).map_err(io_err("write a note in", dir))?;
+    warn!(
+        requested = %dir.display(),
+        cluster = %alt.display(),
+        "the embedded PostgreSQL cluster lives in {} because {why}",
+        alt.display()
+    );
+    Ok(alt)
+}
+
+/// `RELOCATION_ROOT/<folder name>-<hash of the path>`.
+fn relocated(dir: &Path) -> PathBuf {
+    // FNV-1a: stable across releases and platforms (std's hasher is not).
+    let hash = dir
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    // Named after the project folder (DIR is <project>/data/postgres by default).
+    let name: String = dir
+        .ancestors()
+        .nth(2)
+        .and_then(Path::file_name)
+        .map(|n| {
+            n.to_string_lossy()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .take(40)
+                .collect()
+        })
+        .unwrap_or_default();
+    Path::new(RELOCATION_ROOT).join(format!("{name}-{hash:016x}"))
+}
+
 /// Checks by mode bits that the postgres user can traverse every ancestor of DIR; otherwise
 /// initdb and postgres fail with a less helpful "Permission denied". ACLs are not consulted.
 fn check_reachable(dir: &Path, ra: &RunAs) -> Result<(), EmbeddedError> {

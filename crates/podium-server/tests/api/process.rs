@@ -802,3 +802,57 @@ async fn a_missing_postgresql_is_named_with_its_command_or_installed_when_allowe
     assert_eq!(status, 201);
     assert_eq!(p.terminate().await, 0);
 }
+
+#[tokio::test]
+async fn a_data_folder_the_postgres_user_cannot_reach_gets_its_cluster_elsewhere() {
+    use std::os::unix::fs::PermissionsExt;
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test needs root: PostgreSQL then runs as `postgres` (make test runs as root)"
+    );
+    // A clone in a home folder of mode 700, as root's is on a fresh server.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(home.join("clone")).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let data = home.join("clone/data");
+    let log = tmp.path().join("p.log");
+    let p = Podium::start(Db::Embedded(&data), log.clone()).await;
+    let (status, _) = p
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/leaderboards",
+            Some(json!({"slug": "kept", "name": "Kept"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+    assert_eq!(p.terminate().await, 0);
+    // Where the cluster went is said in the folder and in the log.
+    let note = std::fs::read_to_string(data.join("postgres/CLUSTER-IS-ELSEWHERE.txt")).unwrap();
+    let cluster = note
+        .split_whitespace()
+        .find(|w| w.starts_with("/var/lib/podium/embedded/"))
+        .map(|w| w.trim_end_matches(':').to_owned())
+        .unwrap_or_else(|| panic!("the note names the cluster's folder: {note}"));
+    assert!(
+        note.contains(&home.display().to_string()),
+        "names the blocker: {note}"
+    );
+    assert!(
+        std::path::Path::new(&cluster)
+            .join("pgdata/PG_VERSION")
+            .exists()
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains(&cluster), "the log says where: {text}");
+    // The next start finds the same cluster.
+    let p = Podium::start(Db::Embedded(&data), log).await;
+    let (status, _) = p
+        .send(reqwest::Method::GET, "/api/v1/leaderboards/kept", None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(p.terminate().await, 0);
+    std::fs::remove_dir_all(&cluster).unwrap();
+}
