@@ -56,6 +56,15 @@ ALERT_RESEND_DELAY=1s
 ALERT_TIMING=fast
 EOF
 export PODIUM_STACK_ENV=$WORK/test.env
+# The web UI the stack serves: a snapshot of web/dist when it is built (the web tests may rebuild
+# it meanwhile), otherwise the stack's placeholder page in $PODIUM_STACK_DIR/www.
+if [ -f web/dist/index.html ]; then
+  cp -r web/dist "$WORK/web"
+  WEB_ROOT=$WORK/web
+else
+  WEB_ROOT=$PODIUM_STACK_DIR/www
+fi
+export PODIUM_WEB_DIST=$WORK/web
 
 cleanup() {
   local pid
@@ -288,9 +297,14 @@ test_stack() {
   else
     fail "UI headers: $h"
   fi
-  mkdir -p "$PODIUM_STACK_DIR/www/assets" && echo 'x' >"$PODIUM_STACK_DIR/www/assets/app-abc123.js"
+  # A file in the root Nginx serves (a 404 carries the same header, so the status counts too).
+  mkdir -p "$WEB_ROOT/assets" && echo 'x' >"$WEB_ROOT/assets/app-abc123.js"
   h=$(curl "${c[@]}" -o /dev/null -D - "https://$NAME:$HTTPS_PORT/assets/app-abc123.js")
-  if grep -qi 'cache-control: public, max-age=31536000, immutable' <<<"$h"; then pass "hashed assets immutable"; else fail "hashed assets immutable: $h"; fi
+  if grep -q '^HTTP/[0-9.]* 200' <<<"$h" && grep -qi 'cache-control: public, max-age=31536000, immutable' <<<"$h"; then
+    pass "hashed assets immutable"
+  else
+    fail "hashed assets immutable: $h"
+  fi
   # Referrer-Policy, Permissions-Policy, COOP (and HSTS, nosniff) on every kind of response:
   # a location that adds a header of its own drops the inherited ones unless it includes them.
   local path wrong kinds=0
