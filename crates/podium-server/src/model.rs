@@ -16,9 +16,11 @@ pub struct LeaderboardDef {
     pub name: String,
     pub order: Order,
     pub operator: Operator,
-    /// `never`, `daily`, `weekly`, `monthly` or a cron expression.
-    pub reset: String,
-    pub timezone: String,
+    /// `never`, `daily`, `weekly`, `monthly` or a cron expression, parsed once.
+    pub reset: ResetSchedule,
+    /// The IANA time zone the schedule runs in (its name on the wire).
+    #[serde(with = "tz_name")]
+    pub timezone: chrono_tz::Tz,
     pub metadata: serde_json::Value,
     /// `public` (anyone may read) or `private` (a session or a `read` key).
     #[serde(default = "public")]
@@ -45,21 +47,26 @@ impl Bounds {
     }
 }
 
+/// A time zone as its IANA name; an unknown name is an error.
+mod tz_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(tz: &chrono_tz::Tz, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(tz.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        podium_core::period::parse_timezone(&name).map_err(serde::de::Error::custom)
+    }
+}
+
 impl LeaderboardDef {
-    pub fn schedule(&self) -> ResetSchedule {
-        // Stored schedules were validated on the way in.
-        ResetSchedule::parse(&self.reset).unwrap_or(ResetSchedule::Never)
-    }
-
-    pub fn tz(&self) -> chrono_tz::Tz {
-        podium_core::period::parse_timezone(&self.timezone).unwrap_or(chrono_tz::UTC)
-    }
-
     /// The period that contains `t`. Periods never begin before the anchor (the creation of the
     /// leaderboard, or the last change of its schedule).
     pub fn period_at(&self, t: DateTime<Utc>) -> Bounds {
         let at = t.max(self.period_anchor);
-        let b = self.schedule().bounds_at(self.tz(), at);
+        let b = self.reset.bounds_at(self.timezone, at);
         Bounds {
             starts_at: b
                 .start

@@ -133,6 +133,21 @@ impl fmt::Display for ResetSchedule {
     }
 }
 
+/// As its text (`daily`, `0 0 * * 1` …), so stored and transmitted forms stay strings.
+impl serde::Serialize for ResetSchedule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Parsed on the way in: a schedule that does not parse is an error, never a silent `never`.
+impl<'de> serde::Deserialize<'de> for ResetSchedule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        ResetSchedule::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 fn unbounded() -> PeriodBounds {
     PeriodBounds {
         start: None,

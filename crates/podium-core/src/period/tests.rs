@@ -292,3 +292,25 @@ fn unknown_time_zones_are_named_in_the_error() {
         chrono_tz::Europe::London
     );
 }
+
+#[test]
+fn a_schedule_travels_as_its_text_and_an_unknown_one_is_refused() {
+    for text in [
+        "never",
+        "daily",
+        "weekly",
+        "monthly",
+        "0 0 * * 1",
+        "30 4 1 * *",
+    ] {
+        let schedule = ResetSchedule::parse(text).unwrap();
+        let json = serde_json::to_string(&schedule).unwrap();
+        assert_eq!(json, format!("\"{text}\""));
+        assert_eq!(
+            serde_json::from_str::<ResetSchedule>(&json).unwrap(),
+            schedule
+        );
+    }
+    let err = serde_json::from_str::<ResetSchedule>("\"every blue moon\"").unwrap_err();
+    assert!(err.to_string().contains("every blue moon"), "{err}");
+}

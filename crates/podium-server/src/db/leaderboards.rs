@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use podium_core::{
     board::Entry,
+    period::ResetSchedule,
     score::{Operator, Order},
 };
 use serde_json::value::RawValue;
@@ -67,22 +68,43 @@ struct Row {
     updated_at: DateTime<Utc>,
 }
 
-impl From<Row> for LeaderboardDef {
-    fn from(r: Row) -> Self {
-        LeaderboardDef {
+/// A stored leaderboard whose order, operator, schedule or time zone does not parse is an error
+/// that names it (the row was changed by hand, or by a newer release): never a silent default.
+impl TryFrom<Row> for LeaderboardDef {
+    type Error = sqlx::Error;
+
+    fn try_from(r: Row) -> Result<Self, sqlx::Error> {
+        let bad = |what: &str, value: &str, why: String| {
+            sqlx::Error::Decode(
+                format!("leaderboard '{}': stored {what} '{value}': {why}", r.slug).into(),
+            )
+        };
+        let order: Order = r
+            .sort_order
+            .parse()
+            .map_err(|e| bad("order", &r.sort_order, format!("{e:?}")))?;
+        let operator: Operator = r
+            .operator
+            .parse()
+            .map_err(|e| bad("operator", &r.operator, format!("{e:?}")))?;
+        let reset = ResetSchedule::parse(&r.reset_schedule)
+            .map_err(|e| bad("reset schedule", &r.reset_schedule, e.to_string()))?;
+        let timezone = podium_core::period::parse_timezone(&r.timezone)
+            .map_err(|e| bad("time zone", &r.timezone, e.to_string()))?;
+        Ok(LeaderboardDef {
             id: r.id,
             slug: r.slug,
             name: r.name,
-            order: r.sort_order.parse().unwrap_or(Order::Desc),
-            operator: r.operator.parse().unwrap_or(Operator::Best),
-            reset: r.reset_schedule,
-            timezone: r.timezone,
+            order,
+            operator,
+            reset,
+            timezone,
             metadata: r.metadata,
             visibility: r.visibility,
             period_anchor: r.period_anchor,
             created_at: r.created_at,
             updated_at: r.updated_at,
-        }
+        })
     }
 }
 
@@ -115,7 +137,7 @@ pub async fn create(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(CreateError::SlugTaken)?;
-    let def = LeaderboardDef::from(row);
+    let def = LeaderboardDef::try_from(row)?;
     audit::record(
         &mut tx,
         ctx,
@@ -152,7 +174,9 @@ pub async fn update(
     else {
         return Ok(None);
     };
-    let before = serde_json::to_value(LeaderboardDef::from(current.clone())).ok();
+    let before = LeaderboardDef::try_from(current.clone())
+        .ok()
+        .and_then(|d| serde_json::to_value(d).ok());
     let schedule_changed = patch
         .reset
         .as_ref()
@@ -192,7 +216,7 @@ pub async fn update(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let def = LeaderboardDef::from(row);
+    let def = LeaderboardDef::try_from(row)?;
     audit::record(
         &mut tx,
         ctx,
@@ -247,7 +271,7 @@ pub async fn load_all(conn: &mut PgConnection) -> Result<Vec<LeaderboardDef>, sq
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(LeaderboardDef::from).collect())
+    rows.into_iter().map(LeaderboardDef::try_from).collect()
 }
 
 /// One period as listed by the API.

@@ -856,3 +856,58 @@ async fn a_data_folder_the_postgres_user_cannot_reach_gets_its_cluster_elsewhere
     assert_eq!(p.terminate().await, 0);
     std::fs::remove_dir_all(&cluster).unwrap();
 }
+
+#[tokio::test]
+async fn a_stored_schedule_that_does_not_parse_stops_readiness_with_its_name() {
+    let db = fresh_database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = Podium::start(Db::Url(&db), dir.path().join("a.log")).await;
+    let (status, _) = p
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/leaderboards",
+            Some(json!({"slug": "moon", "name": "Moon", "reset": "daily", "timezone": "Europe/Paris"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+    assert_eq!(p.terminate().await, 0);
+    // Changed by hand to something no release wrote: it used to read silently as `never`.
+    let mut conn = sqlx::PgConnection::connect(&db).await.unwrap();
+    conn.execute("update leaderboard set reset_schedule = 'every blue moon' where slug = 'moon'")
+        .await
+        .unwrap();
+    let log = dir.path().join("b.log");
+    let out = std::fs::File::create(&log).unwrap();
+    let addr = free_addr();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_podium"))
+        .arg("serve")
+        .env("DATABASE_URL", &db)
+        .env("PODIUM_HTTP_ADDR", addr.to_string())
+        .env("PODIUM_METRICS_ADDR", free_addr().to_string())
+        .env("PODIUM_LOG_FORMAT", "json")
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let url = |path: &str| format!("http://{addr}{path}");
+    let mut logged = String::new();
+    for _ in 0..1500 {
+        logged = std::fs::read_to_string(&log).unwrap_or_default();
+        if logged.contains("could not load the rank index") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        logged.contains("leaderboard 'moon'") && logged.contains("every blue moon"),
+        "the error names the leaderboard and the value: {logged}"
+    );
+    let ready = client.get(url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503, "not ready on a board it cannot read");
+    let alive = client.get(url("/healthz")).send().await.unwrap();
+    assert_eq!(alive.status(), 200);
+    child.kill().await.unwrap();
+}
