@@ -64,7 +64,7 @@ async fn seed_league(state: &AppState) -> anyhow::Result<()> {
             system: "glicko2".into(),
             params: params.to_json(),
             metadata: serde_json::json!({"demo": true}),
-            visibility: "public".into(),
+            visibility: crate::model::Visibility::Public,
         },
         params,
         now,
@@ -162,7 +162,7 @@ async fn seed_leaderboards(state: &AppState) -> anyhow::Result<()> {
                 reset: reset.into(),
                 timezone: "UTC".into(),
                 metadata: serde_json::json!({"demo": true}),
-                visibility: "public".into(),
+                visibility: crate::model::Visibility::Public,
             },
             now,
             &crate::audit::Context {

@@ -22,16 +22,44 @@ pub struct LeaderboardDef {
     #[serde(with = "tz_name")]
     pub timezone: chrono_tz::Tz,
     pub metadata: serde_json::Value,
-    /// `public` (anyone may read) or `private` (a session or a `read` key).
-    #[serde(default = "public")]
-    pub visibility: String,
+    /// Who may read it.
+    #[serde(default)]
+    pub visibility: Visibility,
     pub period_anchor: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-fn public() -> String {
-    "public".to_owned()
+/// Who may read a leaderboard or a league: anyone, or a signed-in person or a `read` key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    #[default]
+    Public,
+    Private,
+}
+
+impl Visibility {
+    pub fn parse(s: &str) -> Option<Visibility> {
+        match s {
+            "public" => Some(Visibility::Public),
+            "private" => Some(Visibility::Private),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Private => "private",
+        }
+    }
+
+    /// A stored value (the database's check constraint allows only the two): anything else
+    /// reads as private, so a surprise never exposes a resource.
+    pub fn from_stored(s: &str) -> Visibility {
+        Visibility::parse(s).unwrap_or(Visibility::Private)
+    }
 }
 
 /// The span of one period: `starts_at <= t < ends_at` (no end for `never`).

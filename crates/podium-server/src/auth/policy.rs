@@ -323,15 +323,14 @@ async fn decide(state: &AppState, req: &mut Request) -> Result<(), ApiError> {
         })?;
         let resource = resource(req.uri().path()).map(|(kind, slug)| {
             let public = if kind == "leagues" {
-                state
-                    .leagues
-                    .by_slug(slug)
-                    .is_none_or(|l| read(&l.data).def.visibility == "public")
+                state.leagues.by_slug(slug).is_none_or(|l| {
+                    read(&l.data).def.visibility == crate::model::Visibility::Public
+                })
             } else {
                 state
                     .ranks
                     .by_slug(slug)
-                    .is_none_or(|l| read(&l).def.visibility == "public")
+                    .is_none_or(|l| read(&l).def.visibility == crate::model::Visibility::Public)
             };
             (kind, slug, public)
         });

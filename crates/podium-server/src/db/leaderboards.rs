@@ -30,7 +30,7 @@ pub struct NewLeaderboard {
     pub reset: String,
     pub timezone: String,
     pub metadata: serde_json::Value,
-    pub visibility: String,
+    pub visibility: crate::model::Visibility,
 }
 
 /// Changes to a leaderboard; `None` keeps the stored value.
@@ -40,7 +40,7 @@ pub struct LeaderboardPatch {
     pub metadata: Option<serde_json::Value>,
     pub reset: Option<String>,
     pub timezone: Option<String>,
-    pub visibility: Option<String>,
+    pub visibility: Option<crate::model::Visibility>,
 }
 
 /// Why a leaderboard could not be created.
@@ -100,7 +100,7 @@ impl TryFrom<Row> for LeaderboardDef {
             reset,
             timezone,
             metadata: r.metadata,
-            visibility: r.visibility,
+            visibility: crate::model::Visibility::from_stored(&r.visibility),
             period_anchor: r.period_anchor,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -132,7 +132,7 @@ pub async fn create(
         new.timezone,
         new.metadata,
         now,
-        new.visibility
+        new.visibility.as_str()
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -212,7 +212,9 @@ pub async fn update(
         patch.timezone.unwrap_or(current.timezone),
         anchor,
         now,
-        patch.visibility.unwrap_or(current.visibility)
+        patch
+            .visibility
+            .map_or(current.visibility, |v| v.as_str().to_owned())
     )
     .fetch_one(&mut *tx)
     .await?;

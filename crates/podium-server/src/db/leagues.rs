@@ -45,7 +45,7 @@ impl From<Row> for (LeagueDef, i64) {
                 params: r.params,
                 season: r.season,
                 metadata: r.metadata,
-                visibility: r.visibility,
+                visibility: crate::model::Visibility::from_stored(&r.visibility),
                 created_at: r.created_at,
                 updated_at: r.updated_at,
             },
@@ -62,7 +62,7 @@ pub struct NewLeague {
     pub system: String,
     pub params: serde_json::Value,
     pub metadata: serde_json::Value,
-    pub visibility: String,
+    pub visibility: crate::model::Visibility,
 }
 
 pub async fn create(
@@ -84,7 +84,7 @@ pub async fn create(
         new.params,
         new.metadata,
         now,
-        new.visibility
+        new.visibility.as_str()
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -127,7 +127,7 @@ pub struct LeaguePatch {
     pub name: Option<String>,
     pub params: Option<serde_json::Value>,
     pub metadata: Option<serde_json::Value>,
-    pub visibility: Option<String>,
+    pub visibility: Option<crate::model::Visibility>,
 }
 
 /// Updates the league and bumps its version; the caller holds the league's row lock via `tx`.
@@ -149,7 +149,7 @@ pub async fn update(
         patch.params,
         patch.metadata,
         now,
-        patch.visibility
+        patch.visibility.map(crate::model::Visibility::as_str)
     )
     .fetch_one(&mut *tx)
     .await?;

@@ -14,6 +14,7 @@ use super::{
     extract::{ApiJson, ApiPath, ApiQuery},
     views::{LeaderboardView, OperatorDoc, OrderDoc, PeriodView},
 };
+use crate::model::Visibility;
 use crate::{
     app::AppState,
     db::leaderboards::{self as db, CreateError, LeaderboardPatch, NewLeaderboard},
@@ -58,15 +59,14 @@ pub struct CreateLeaderboard {
 }
 
 /// Checks a visibility value.
-pub(super) fn validate_visibility(v: &str) -> ApiResult<String> {
-    match v {
-        "public" | "private" => Ok(v.to_owned()),
-        other => Err(ApiError::field(
+pub(super) fn validate_visibility(v: &str) -> ApiResult<Visibility> {
+    Visibility::parse(v).ok_or_else(|| {
+        ApiError::field(
             ErrorCode::ValidationFailed,
             "visibility",
-            format!("must be 'public' or 'private' (got '{other}')"),
-        )),
-    }
+            format!("must be 'public' or 'private' (got '{v}')"),
+        )
+    })
 }
 
 fn default_order() -> Order {
@@ -201,7 +201,7 @@ async fn list_leaderboards(
         let resource = Some((
             "leaderboards",
             def.slug.as_str(),
-            def.visibility == "public",
+            def.visibility == Visibility::Public,
         ));
         if crate::auth::policy::check(crate::auth::policy::Need::Read, &principal, resource)
             .is_err()

@@ -47,7 +47,7 @@ impl LeagueView {
             params: d.params.clone(),
             season: d.season,
             metadata: d.metadata.clone(),
-            visibility: d.visibility.clone(),
+            visibility: d.visibility.as_str().to_owned(),
             participants: data.all.len(),
             matches: data.ratings.matches,
             created_at: d.created_at,

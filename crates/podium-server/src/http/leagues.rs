@@ -170,7 +170,11 @@ async fn list_leagues(
         .iter()
         .filter_map(|l| {
             let d = read(&l.data);
-            let resource = Some(("leagues", d.def.slug.as_str(), d.def.visibility == "public"));
+            let resource = Some((
+                "leagues",
+                d.def.slug.as_str(),
+                d.def.visibility == crate::model::Visibility::Public,
+            ));
             crate::auth::policy::check(crate::auth::policy::Need::Read, &principal, resource)
                 .is_ok()
                 .then(|| LeagueView::new(&d))

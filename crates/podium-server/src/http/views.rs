@@ -115,7 +115,7 @@ impl LeaderboardView {
             reset: def.reset.to_string(),
             timezone: def.timezone.name().to_owned(),
             metadata: def.metadata.clone(),
-            visibility: def.visibility.clone(),
+            visibility: def.visibility.as_str().to_owned(),
             created_at: def.created_at,
             updated_at: def.updated_at,
             current_period: PeriodView::new(id, logical),

@@ -36,8 +36,9 @@ pub struct LeagueDef {
     pub params: serde_json::Value,
     pub season: i32,
     pub metadata: serde_json::Value,
-    /// `public` or `private`.
-    pub visibility: String,
+    /// Who may read it.
+    #[serde(default)]
+    pub visibility: crate::model::Visibility,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

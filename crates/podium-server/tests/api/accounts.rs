@@ -210,7 +210,8 @@ async fn sessions_expire_when_idle_and_at_their_absolute_limit() {
 
 #[tokio::test]
 async fn failed_logins_back_off_and_unknown_accounts_look_the_same() {
-    let app = TestApp::spawn().await;
+    // A manual clock: the lock lasts a second, which a loaded machine can spend between calls.
+    let app = TestApp::spawn_at("2026-03-01T12:00:00Z".parse().unwrap()).await;
     user(&app.database_url, "ann@x.io", Role::Viewer).await;
     let client = client_with(None);
     let attempt = |email: &'static str, password: &'static str| {
@@ -666,8 +667,10 @@ async fn failed_logins_back_off_per_address_doubling_up_to_fifteen_minutes() {
 
 #[tokio::test]
 async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    // Manual clocks: the locks last seconds, which a loaded machine can spend between calls.
+    let start: DateTime<Utc> = "2026-03-01T12:00:00Z".parse().unwrap();
     // Trusted (loopback, the default): the forwarded address is the one that is locked.
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(start).await;
     for i in 0..6 {
         fail_login(
             &app,
@@ -687,7 +690,10 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
     );
     app.stop().await;
     // Not trusted: the header is ignored, so every attempt counts against the peer itself.
-    let app = TestApp::spawn_with(|c| c.trusted_proxies = Vec::new()).await;
+    let app = TestApp::start(fresh_database().await, Clock::manual(start), |c| {
+        c.trusted_proxies = Vec::new()
+    })
+    .await;
     for i in 0..6 {
         fail_login(&app, &format!("a{i}@x.io"), &format!("203.0.113.{i}")).await;
     }
