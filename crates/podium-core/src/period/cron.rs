@@ -1,16 +1,21 @@
-//! Cron schedules, evaluated on wall-clock time. croner finds the next fire time; it has no
-//! search backwards, so the latest fire time at or before an instant is found by galloping
-//! back in doubling windows until one holds a fire time, then bisecting the window.
+//! Cron schedules, evaluated on wall-clock time: croner finds the next fire time and the latest
+//! one at or before an instant. (Our own backward search, galloping back in doubling windows and
+//! bisecting, served before croner 3 could search backwards; it stays as the property tests'
+//! oracle.)
 
 use std::fmt;
 
 use chrono::{NaiveDateTime, TimeDelta, Timelike};
-use croner::Cron;
+use croner::{
+    Cron,
+    parser::{CronParser, Seconds, Year},
+};
 
 use super::ScheduleError;
 
-/// Longest look-back; every satisfiable pattern fires within any 28-year span (the weekday
-/// calendar repeats), so this only bounds work near the edges of the representable range.
+/// Longest look-back of the oracle; every satisfiable pattern fires within any 28-year span (the
+/// weekday calendar repeats), so this only bounds work near the edges of the representable range.
+#[cfg(test)]
 const MAX_LOOKBACK_SECONDS: i64 = 800 * 366 * 86_400;
 
 /// A parsed cron expression and its source text.
@@ -24,11 +29,15 @@ pub struct CronSchedule {
 impl CronSchedule {
     /// Parses a 5-field expression (or 6 fields with seconds first) and checks that it fires.
     pub fn parse(s: &str) -> Result<Self, ScheduleError> {
-        let cron = Cron::new(s).with_seconds_optional().parse().map_err(|e| {
-            ScheduleError::InvalidCron {
-                expr: s.to_owned(),
-                reason: e.to_string(),
-            }
+        // Five fields, or six with seconds first; no year field (croner 3 would take a sixth
+        // field as a year by default).
+        let parser = CronParser::builder()
+            .seconds(Seconds::Optional)
+            .year(Year::Disallowed)
+            .build();
+        let cron = parser.parse(s).map_err(|e| ScheduleError::InvalidCron {
+            expr: s.to_owned(),
+            reason: e.to_string(),
         })?;
         let schedule = CronSchedule {
             source: s.to_owned(),
@@ -66,7 +75,18 @@ impl CronSchedule {
 
     /// The latest wall-clock fire time at or before `t`.
     pub(super) fn latest_at_or_before(&self, t: NaiveDateTime) -> Option<NaiveDateTime> {
-        // Fire times are whole seconds; search below the second boundary after `t`.
+        // Fire times are whole seconds.
+        let t = t.with_nanosecond(0)?;
+        self.cron
+            .find_previous_occurrence(&t.and_utc(), true)
+            .ok()
+            .map(|d| d.naive_utc())
+    }
+
+    /// The same as `latest_at_or_before`, found with `next_from` alone: the oracle of the
+    /// property tests.
+    #[cfg(test)]
+    pub(super) fn latest_by_search(&self, t: NaiveDateTime) -> Option<NaiveDateTime> {
         let limit = t
             .with_nanosecond(0)?
             .checked_add_signed(TimeDelta::seconds(1))?;
