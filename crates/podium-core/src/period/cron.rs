@@ -5,7 +5,9 @@
 
 use std::fmt;
 
-use chrono::{NaiveDateTime, TimeDelta, Timelike};
+#[cfg(test)]
+use chrono::TimeDelta;
+use chrono::{NaiveDateTime, Timelike};
 use croner::{
     Cron,
     parser::{CronParser, Seconds, Year},
@@ -66,6 +68,7 @@ impl CronSchedule {
     }
 
     /// The first wall-clock fire time at or after `t`.
+    #[cfg(test)]
     fn next_from(&self, t: NaiveDateTime) -> Option<NaiveDateTime> {
         self.cron
             .find_next_occurrence(&t.and_utc(), true)
