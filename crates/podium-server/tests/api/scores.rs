@@ -166,40 +166,6 @@ async fn metadata_is_kept_with_the_entry() {
     assert_eq!(problem["errors"][0]["field"], "metadata");
 }
 
-/// Reads an SSE response until `pred` matches an event's data, or gives up after `secs`.
-async fn read_events(
-    r: reqwest::Response,
-    secs: u64,
-    mut pred: impl FnMut(&str, &serde_json::Value) -> bool,
-) -> Vec<(String, serde_json::Value)> {
-    let mut r = r;
-    let mut buf = String::new();
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
-    while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(deadline, r.chunk()).await {
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            let name = block
-                .lines()
-                .find_map(|l| l.strip_prefix("event: "))
-                .unwrap_or("")
-                .to_owned();
-            let data = block
-                .lines()
-                .find_map(|l| l.strip_prefix("data: "))
-                .unwrap_or("null");
-            let json: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
-            let stop = pred(&name, &json);
-            seen.push((name, json));
-            if stop {
-                return seen;
-            }
-        }
-    }
-    seen
-}
-
 #[tokio::test]
 async fn live_events_announce_each_stored_submission() {
     let app = TestApp::spawn().await;
@@ -242,12 +208,7 @@ async fn live_events_announce_each_stored_submission() {
 async fn a_client_that_falls_behind_is_told_to_resync_and_dropped() {
     let app = TestApp::spawn().await;
     app.leaderboard(json!({"slug": "a", "name": "A"})).await;
-    let r = app
-        .client
-        .get(app.url("/api/v1/leaderboards/a/events"))
-        .send()
-        .await
-        .unwrap();
+    let mut events = crate::support::EventStream::open(&app, "/api/v1/leaderboards/a/events").await;
     // One burst larger than the per-leaderboard buffer overtakes any reader.
     let items: Vec<_> = (0..(podium::rank::EVENT_BUFFER + 500))
         .map(|i| json!({"participant": format!("p{i}"), "score": i}))
@@ -256,7 +217,7 @@ async fn a_client_that_falls_behind_is_told_to_resync_and_dropped() {
         .post("/api/v1/leaderboards/a/scores", json!(items))
         .await;
     assert_eq!(status, 200);
-    let seen = read_events(r, 10, |name, _| name == "resync").await;
+    let seen = events.until(10, |name, _| name == "resync").await;
     assert_eq!(
         seen.last().map(|(n, _)| n.as_str()),
         Some("resync"),

@@ -118,10 +118,12 @@ async fn writes_queued(app: &TestApp, n: usize) {
     panic!("{n} writes never queued (last seen {queued})");
 }
 
-/// Queues `n` single submissions to leaderboard `a` behind a write stuck on leaderboard
-/// `blocker` (whose row the test holds), then lets go; returns the sizes of the transactions
-/// they were committed in (rows of one transaction share `xmin`), largest first.
-async fn committed_groups(app: &Arc<TestApp>, n: usize) -> Vec<i64> {
+/// Holds leaderboard `blocker`'s row and sends a write to it, which the writer takes and then
+/// waits on: requests sent meanwhile queue behind it. Returns the connection holding the row
+/// (commit it to let go) and the stuck write.
+async fn stall_the_writer(
+    app: &Arc<TestApp>,
+) -> (PgConnection, tokio::task::JoinHandle<(u16, Value)>) {
     let mut holder = connect(app).await;
     holder.execute("begin").await.unwrap();
     holder
@@ -136,6 +138,14 @@ async fn committed_groups(app: &Arc<TestApp>, n: usize) -> Vec<i64> {
         }
     });
     waiting_for_locks(&mut holder, 1).await;
+    (holder, stuck)
+}
+
+/// Queues `n` single submissions to leaderboard `a` behind a write stuck on leaderboard
+/// `blocker` (whose row the test holds), then lets go; returns the sizes of the transactions
+/// they were committed in (rows of one transaction share `xmin`), largest first.
+async fn committed_groups(app: &Arc<TestApp>, n: usize) -> Vec<i64> {
+    let (mut holder, stuck) = stall_the_writer(app).await;
     let mut writes = Vec::new();
     for i in 0..n {
         let app = app.clone();
@@ -193,20 +203,7 @@ async fn a_job_refused_in_a_group_leaves_the_others_committed() {
     app.leaderboard(json!({"slug": "blocker", "name": "B"}))
         .await;
     app.score("a", "max", i64::MAX).await;
-    let mut holder = connect(&app).await;
-    holder.execute("begin").await.unwrap();
-    holder
-        .execute("select 1 from leaderboard where slug = 'blocker' for update")
-        .await
-        .unwrap();
-    let stuck = tokio::spawn({
-        let app = app.clone();
-        async move {
-            app.put("/api/v1/leaderboards/blocker/scores/x", json!({"score": 1}))
-                .await
-        }
-    });
-    waiting_for_locks(&mut holder, 1).await;
+    let (mut holder, stuck) = stall_the_writer(&app).await;
     // Queued together behind the stuck write: two good jobs around one that overflows.
     let jobs = [
         json!([{"participant": "ann", "score": 5}]),
