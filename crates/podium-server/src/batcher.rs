@@ -129,30 +129,22 @@ async fn run(pool: &PgPool, feed: &Feed, clock: &Clock, batch: Vec<Pending>, ite
 }
 
 /// Commits `jobs` as one group if the database takes it, else splits it until each failure
-/// belongs to the one job that caused it. Answers come in job order.
+/// belongs to the one job that caused it (`db::write_isolated`). Answers come in job order.
 async fn commit_isolated(pool: &PgPool, feed: &Feed, clock: &Clock, jobs: &[Job]) -> Answers {
-    let mut answers = Vec::with_capacity(jobs.len());
-    // Ranges still to write, leftmost on top, so jobs are committed in arrival order.
-    let mut pending = Vec::new();
-    pending.push(0..jobs.len());
-    while let Some(range) = pending.pop() {
-        match commit_retrying(pool, feed, clock, &jobs[range.clone()]).await {
-            Ok(done) => answers.extend(done),
-            Err(e) if range.len() > 1 && crate::db::blames_input(&e) => {
-                tracing::warn!(error = %e, jobs = range.len(), "a grouped write was refused; writing its halves apart");
-                metrics::counter!(m::BATCH_SPLITS, "kind" => "scores").increment(1);
-                let mid = range.start + range.len() / 2;
-                pending.push(mid..range.end);
-                pending.push(range.start..mid);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, jobs = range.len(), "write batch failed");
-                let e = Arc::new(e);
-                answers.extend(range.map(|_| Err(WriteError::Database(e.clone()))));
-            }
-        }
-    }
-    answers
+    crate::db::write_isolated(
+        jobs.len(),
+        "scores",
+        |range| commit_retrying(pool, feed, clock, &jobs[range]),
+        crate::db::blames_input,
+        |e, range| {
+            tracing::error!(error = %e, jobs = range.len(), "write batch failed");
+            let e = Arc::new(e);
+            range
+                .map(|_| Err(WriteError::Database(e.clone())))
+                .collect()
+        },
+    )
+    .await
 }
 
 /// `commit`, retried when PostgreSQL reports a serialisation failure or a deadlock.

@@ -37,6 +37,42 @@ pub fn blames_input(e: &sqlx::Error) -> bool {
     }
 }
 
+/// Writes requests `0..n` through `write`, as one group when the database takes it. When it
+/// refuses a group for something a value can cause (`blames`), the group is split in halves and
+/// each half written on its own, recursively, so a request can fail only itself; `fail`
+/// answers a range that failed for any other reason (or a single request at fault). Answers
+/// come in request order, and requests are written in arrival order. `kind` labels the split
+/// counter (`scores`, `matches`).
+pub async fn write_isolated<T, E: std::fmt::Display, F>(
+    n: usize,
+    kind: &'static str,
+    mut write: impl FnMut(std::ops::Range<usize>) -> F,
+    blames: impl Fn(&E) -> bool,
+    mut fail: impl FnMut(E, std::ops::Range<usize>) -> Vec<T>,
+) -> Vec<T>
+where
+    F: std::future::Future<Output = Result<Vec<T>, E>>,
+{
+    let mut answers = Vec::with_capacity(n);
+    // Ranges still to write, leftmost on top.
+    let mut pending = Vec::new();
+    pending.push(0..n);
+    while let Some(range) = pending.pop() {
+        match write(range.clone()).await {
+            Ok(done) => answers.extend(done),
+            Err(e) if range.len() > 1 && blames(&e) => {
+                tracing::warn!(error = %e, kind, requests = range.len(), "a grouped write was refused; writing its halves apart");
+                metrics::counter!(crate::metrics::BATCH_SPLITS, "kind" => kind).increment(1);
+                let mid = range.start + range.len() / 2;
+                pending.push(mid..range.end);
+                pending.push(range.start..mid);
+            }
+            Err(e) => answers.extend(fail(e, range)),
+        }
+    }
+    answers
+}
+
 /// Migrations compiled into the binary; `podium migrate` applies them.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 

@@ -162,33 +162,24 @@ async fn record_isolated(
     audits: &[Option<AuditNote>],
     now: DateTime<Utc>,
 ) -> Vec<Result<Vec<Recorded>, WriteError>> {
-    let mut answers = Vec::with_capacity(requests.len());
-    // Ranges still to write, leftmost on top, so requests are recorded in arrival order.
-    let mut pending = Vec::new();
-    pending.push(0..requests.len());
-    while let Some(range) = pending.pop() {
-        let (reqs, notes) = (&requests[range.clone()], &audits[range.clone()]);
-        match record_batch(pool, league, reqs, notes, now).await {
-            Ok(done) => answers.extend(done),
-            Err(WriteError::Db(e)) if range.len() > 1 && crate::db::blames_input(&e) => {
-                tracing::warn!(error = %e, requests = range.len(), "a grouped match write was refused; writing its halves apart");
-                metrics::counter!(crate::metrics::BATCH_SPLITS, "kind" => "matches").increment(1);
-                let mid = range.start + range.len() / 2;
-                pending.push(mid..range.end);
-                pending.push(range.start..mid);
-            }
-            Err(e) if range.len() == 1 => {
+    crate::db::write_isolated(
+        requests.len(),
+        "matches",
+        |r| record_batch(pool, league, &requests[r.clone()], &audits[r], now),
+        |e| matches!(e, WriteError::Db(e) if crate::db::blames_input(e)),
+        |e, range| {
+            if range.len() == 1 {
                 tracing::error!(error = %e, "match request failed");
-                answers.push(Err(e));
+                return vec![Err(e)];
             }
-            Err(e) => {
-                tracing::error!(error = %e, requests = range.len(), "match batch failed");
-                let message = e.to_string();
-                answers.extend(range.map(|_| Err(WriteError::Failed(message.clone()))));
-            }
-        }
-    }
-    answers
+            tracing::error!(error = %e, requests = range.len(), "match batch failed");
+            let message = e.to_string();
+            range
+                .map(|_| Err(WriteError::Failed(message.clone())))
+                .collect()
+        },
+    )
+    .await
 }
 
 /// A new match of a request: its index in the request, as rated, and as stored.
