@@ -11,7 +11,6 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
-pub mod embedded;
 pub mod error;
 pub mod feed;
 pub mod flags;

@@ -19,10 +19,9 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use crate::{
-    config::Config,
-    embedded::{EmbeddedOptions, EmbeddedPostgres},
-};
+use podium_pg_embed::{EmbeddedError, EmbeddedOptions, EmbeddedPostgres};
+
+use crate::config::Config;
 
 /// Whether a failed statement may be down to one of the values written (a data exception, a
 /// constraint, a program limit such as an index row too large, an exception raised by a
@@ -110,7 +109,7 @@ impl Database {
                         (embedded.url("podium").parse()?, Some(embedded))
                     }
                     // A running server owns the cluster: work beside it through its socket.
-                    Err(crate::embedded::EmbeddedError::InUse { .. })
+                    Err(EmbeddedError::InUse { .. })
                         if EmbeddedPostgres::attach_url(&dir, "podium").is_some() =>
                     {
                         let url = EmbeddedPostgres::attach_url(&dir, "podium").unwrap_or_default();

@@ -294,7 +294,7 @@ async fn run_apt(sudo: bool, argv: &[&str]) -> Result<(), EmbeddedError> {
         tokio::spawn(async move {
             let mut lines = BufReader::new(s).lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                info!(target: "podium::embedded::apt", "{line}");
+                info!(target: "podium_pg_embed::apt", "{line}");
             }
         })
     });
@@ -302,7 +302,7 @@ async fn run_apt(sudo: bool, argv: &[&str]) -> Result<(), EmbeddedError> {
         tokio::spawn(async move {
             let mut lines = BufReader::new(s).lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                warn!(target: "podium::embedded::apt", "{line}");
+                warn!(target: "podium_pg_embed::apt", "{line}");
             }
         })
     });
