@@ -1,6 +1,9 @@
-//! The one fetch wrapper every feature's fetchers use: JSON in and out, cookies for the session,
-//! and RFC 9457 problems turned into `ApiError`s the UI can switch on by `code`.
-import type { components } from './api-schema';
+//! The one API client every feature's fetchers use: `openapi-fetch` typed by the generated
+//! `paths`, so a call's path, parameters, body and answer are checked against the server's
+//! OpenAPI document. Cookies carry the session; RFC 9457 problems become `ApiError`s the UI can
+//! switch on by `code`.
+import createClient, { defaultPathSerializer } from 'openapi-fetch';
+import type { components, paths } from './api-schema';
 
 export type Problem = components['schemas']['Problem'];
 export type FieldError = components['schemas']['FieldError'];
@@ -22,61 +25,94 @@ export class ApiError extends Error {
   }
 }
 
-export type Query = Record<string, string | number | boolean | undefined | null>;
+/** The typed client: `unwrap(client.GET('/api/v1/leaderboards/{slug}', { params: { path: { slug } } }))`. */
+export const client = createClient<paths>({
+  // Absolute, because openapi-fetch builds a `Request` first and outside a page (Node, in tests)
+  // a relative URL does not parse; in the browser it is the page's own origin.
+  baseUrl: globalThis.location?.origin ?? '',
+  credentials: 'same-origin',
+  headers: { Accept: 'application/json, application/problem+json' },
+  // Looked up on every call, not captured once, so a test's stubbed fetch is the one used.
+  fetch: (request) => globalThis.fetch(request),
+});
 
-export function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) {
-    if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+/** What every `client` call resolves to: the answer's body, or what an error status carried. */
+type Answer = { data?: unknown; error?: unknown; response: Response };
+
+/**
+ * The body type of a call's successful answer: the union member whose `data` is required (the
+ * other, the error one, has `data?: never`); `undefined` for an operation that answers without a
+ * body (204), so callers never see `never`.
+ */
+type Success<R> = Extract<R, { data: unknown }>['data'];
+type Body<T> = [T] extends [never] ? undefined : T;
+
+/**
+ * The body of a successful answer; any other status throws an `ApiError` built from the problem
+ * it carried (or from the status line, when the body is not a problem).
+ */
+export async function unwrap<R extends Answer>(call: Promise<R>): Promise<Body<Success<R>>> {
+  const { data, error, response } = await call;
+  if (!response.ok) {
+    const problem = error && typeof error === 'object' ? (error as Partial<Problem>) : { title: response.statusText };
+    throw new ApiError(response.status, problem);
   }
-  const s = params.toString();
-  return s ? `${path}?${s}` : path;
+  // A 2xx answer is the `data` member; openapi-fetch leaves it undefined for a bodiless one.
+  return data as Body<Success<R>>;
 }
 
-/** Encodes one path segment (participant ids and slugs may hold characters URLs reserve). */
-export const seg = (s: string | number) => encodeURIComponent(String(s));
+type GetPath = { [P in keyof paths]: paths[P]['get'] extends { parameters: { path: object } } ? P : never }[keyof paths];
+type PathParams<P extends GetPath> = paths[P]['get'] extends { parameters: { path: infer A } } ? A : never;
 
-export interface RequestOptions {
-  method?: string;
-  query?: Query;
-  body?: unknown;
-  /** Raw body with its content type (CSV import). */
-  raw?: { body: string; contentType: string };
-  signal?: AbortSignal;
+/**
+ * The URL of a GET operation with its path parameters filled in and encoded, for the one reader
+ * openapi-fetch cannot be: an `EventSource` (the browser opens and reconnects the stream itself).
+ */
+export function apiUrl<P extends GetPath>(path: P, params: PathParams<P>): string {
+  return defaultPathSerializer(path, params as Record<string, unknown>);
 }
 
-export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
-  let body: BodyInit | undefined;
-  if (opts.raw) {
-    headers['Content-Type'] = opts.raw.contentType;
-    body = opts.raw.body;
-  } else if (opts.body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(opts.body);
+/**
+ * A `fetch` for openapi-fetch's per-call `fetch` option that reports upload progress, which
+ * `fetch` cannot: it sends the built `Request` with XMLHttpRequest and answers a `Response`
+ * (read as text: JSON or a problem), so the call stays typed and errors stay `ApiError`s.
+ */
+export function fetchWithUploadProgress(onProgress: (fraction: number) => void) {
+  return async (request: Request): Promise<Response> => {
+    const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.blob();
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(request.method, request.url);
+      request.headers.forEach((value, name) => xhr.setRequestHeader(name, value));
+      xhr.withCredentials = request.credentials === 'include';
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable) onProgress(e.loaded / e.total);
+      };
+      xhr.onload = () => {
+        onProgress(1);
+        const nullBody = xhr.status === 204 || xhr.status === 205 || xhr.status === 304;
+        resolve(new Response(nullBody ? null : xhr.responseText, {
+          status: xhr.status,
+          statusText: xhr.statusText,
+          headers: parseHeaders(xhr.getAllResponseHeaders()),
+        }));
+      };
+      // What fetch itself rejects with, so callers cannot tell the two apart.
+      xhr.onerror = () => reject(new TypeError('Failed to fetch'));
+      xhr.onabort = () => reject(new DOMException('The operation was aborted.', 'AbortError'));
+      request.signal.addEventListener('abort', () => xhr.abort(), { once: true });
+      xhr.send(body);
+    });
+  };
+}
+
+function parseHeaders(raw: string): Headers {
+  const headers = new Headers();
+  for (const line of raw.trim().split(/[\r\n]+/)) {
+    const at = line.indexOf(':');
+    if (at > 0) headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim());
   }
-  const res = await fetch(withQuery(path, opts.query), {
-    method: opts.method ?? 'GET',
-    headers,
-    body,
-    credentials: 'same-origin',
-    signal: opts.signal,
-  });
-  const text = await res.text();
-  let data: unknown = undefined;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = undefined;
-    }
-  }
-  if (!res.ok) {
-    const problem = (data && typeof data === 'object' ? data : { title: res.statusText }) as Partial<Problem>;
-    throw new ApiError(res.status, problem);
-  }
-  return data as T;
+  return headers;
 }
 
 /** Retries network hiccups and 5xx, never a 4xx (it will not change by retrying). */

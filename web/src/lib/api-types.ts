@@ -31,6 +31,9 @@ export type JobStarted = S['JobStarted'];
 export type Job = S['JobView'];
 export type SeasonView = S['SeasonView'];
 export type Role = S['Role'];
+export type LoginBody = S['LoginBody'];
+/** Who is signed in (`GET /api/v1/auth/me`, and the answer to signing in). */
+export type SessionUser = S['UserView'];
 export type User = S['UserRecord'];
 export type UserList = S['UserList'];
 export type CreateUser = S['CreateUser'];

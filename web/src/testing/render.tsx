@@ -27,12 +27,18 @@ const noRoute = problem(404, 'not_found', 'Not found');
 
 /**
  * Replaces global fetch: each request goes to `handler`, which answers with `reply(…)` (typed by
- * the OpenAPI document); unhandled requests answer 404 `not_found`, as the server does.
+ * the OpenAPI document); unhandled requests answer 404 `not_found`, as the server does. The typed
+ * client hands fetch a built `Request`; the handler and `calls` see its method, headers and body
+ * as a `RequestInit` (the body as text) so a test can read them synchronously.
  */
 export function stubFetch(handler: Handler) {
   const calls: { url: string; init?: RequestInit }[] = [];
-  const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(String(input), 'http://localhost');
+  const fn = vi.fn(async (input: RequestInfo | URL, given?: RequestInit) => {
+    const request = input instanceof Request ? input : null;
+    const url = new URL(request ? request.url : String(input), 'http://localhost');
+    const init: RequestInit | undefined = request
+      ? { method: request.method, headers: request.headers, body: (await request.text()) || undefined, credentials: request.credentials }
+      : given;
     calls.push({ url: url.pathname + url.search, init });
     const r = handler(url, init) ?? { status: 404, body: noRoute };
     const empty = r.status === 204 || r.status === 304;

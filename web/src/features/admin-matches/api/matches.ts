@@ -1,15 +1,14 @@
 //! Admin match operations for one league: record, edit, void, CSV import (with upload
 //! progress), recompute (with a polled job) and new seasons.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, seg, type Problem } from '@/lib/api-client';
-import type { ImportResult, Job, JobStarted, MatchBody, MatchPage, SeasonView, Match } from '@/lib/api-types';
-
-const league = (slug: string) => `/api/v1/leagues/${seg(slug)}`;
+import { client, fetchWithUploadProgress, unwrap } from '@/lib/api-client';
+import type { MatchBody } from '@/lib/api-types';
 
 export function useAdminMatches(slug: string) {
   return useQuery({
     queryKey: ['leagues', slug, 'matches', 'admin'],
-    queryFn: ({ signal }) => api<MatchPage>(`${league(slug)}/matches`, { signal, query: { limit: 50 } }),
+    queryFn: ({ signal }) =>
+      unwrap(client.GET('/api/v1/leagues/{slug}/matches', { params: { path: { slug }, query: { limit: 50 } }, signal })),
   });
 }
 
@@ -24,7 +23,7 @@ function useRefresh(slug: string) {
 export function useRecordMatch(slug: string) {
   const refresh = useRefresh(slug);
   return useMutation({
-    mutationFn: (body: MatchBody) => api<Match>(`${league(slug)}/matches`, { method: 'POST', body }),
+    mutationFn: (body: MatchBody) => unwrap(client.POST('/api/v1/leagues/{slug}/matches', { params: { path: { slug } }, body })),
     onSuccess: refresh,
   });
 }
@@ -33,7 +32,7 @@ export function useEditMatch(slug: string) {
   const refresh = useRefresh(slug);
   return useMutation({
     mutationFn: ({ id, body }: { id: number; body: MatchBody }) =>
-      api<Match>(`${league(slug)}/matches/${id}`, { method: 'PATCH', body }),
+      unwrap(client.PATCH('/api/v1/leagues/{slug}/matches/{id}', { params: { path: { slug, id } }, body })),
     onSuccess: refresh,
   });
 }
@@ -41,7 +40,7 @@ export function useEditMatch(slug: string) {
 export function useVoidMatch(slug: string) {
   const refresh = useRefresh(slug);
   return useMutation({
-    mutationFn: (id: number) => api<unknown>(`${league(slug)}/matches/${id}`, { method: 'DELETE' }),
+    mutationFn: (id: number) => unwrap(client.DELETE('/api/v1/leagues/{slug}/matches/{id}', { params: { path: { slug, id } } })),
     onSuccess: refresh,
   });
 }
@@ -49,36 +48,25 @@ export function useVoidMatch(slug: string) {
 export function useNewSeason(slug: string) {
   const refresh = useRefresh(slug);
   return useMutation({
-    mutationFn: () => api<SeasonView>(`${league(slug)}/seasons`, { method: 'POST', body: {} }),
+    mutationFn: () => unwrap(client.POST('/api/v1/leagues/{slug}/seasons', { params: { path: { slug } } })),
     onSuccess: refresh,
   });
 }
 
-/** Uploads CSV with XMLHttpRequest, the one browser API that reports upload progress. */
-export function uploadCsv(slug: string, csv: string, onProgress: (fraction: number) => void): Promise<ImportResult> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', `${league(slug)}/matches:import`);
-    xhr.setRequestHeader('Content-Type', 'text/csv');
-    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
-    xhr.withCredentials = true;
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) onProgress(e.loaded / e.total);
-    };
-    xhr.onload = () => {
-      let body: unknown;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        body = null;
-      }
-      onProgress(1);
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as ImportResult);
-      else reject(new ApiError(xhr.status, (body ?? { title: xhr.statusText }) as Partial<Problem>));
-    };
-    xhr.onerror = () => reject(new Error('network error'));
-    xhr.send(csv);
-  });
+/**
+ * Uploads CSV as it is (`text/csv`, not JSON), through XMLHttpRequest because it is the one
+ * browser API that reports upload progress; the call itself is still the typed client's.
+ */
+export function uploadCsv(slug: string, csv: string, onProgress: (fraction: number) => void) {
+  return unwrap(
+    client.POST('/api/v1/leagues/{slug}/matches:import', {
+      params: { path: { slug } },
+      body: csv,
+      bodySerializer: (text) => text,
+      headers: { 'Content-Type': 'text/csv' },
+      fetch: fetchWithUploadProgress(onProgress),
+    }),
+  );
 }
 
 export function useImport(slug: string, onProgress: (f: number) => void) {
@@ -88,7 +76,7 @@ export function useImport(slug: string, onProgress: (f: number) => void) {
 
 export function useRecompute(slug: string) {
   return useMutation({
-    mutationFn: () => api<JobStarted>(`${league(slug)}/recompute`, { method: 'POST' }),
+    mutationFn: () => unwrap(client.POST('/api/v1/leagues/{slug}/recompute', { params: { path: { slug } } })),
   });
 }
 
@@ -96,7 +84,7 @@ export function useRecompute(slug: string) {
 export function useJob(id: string | null) {
   return useQuery({
     queryKey: ['jobs', id],
-    queryFn: ({ signal }) => api<Job>(`/api/v1/jobs/${seg(id ?? '')}`, { signal }),
+    queryFn: ({ signal }) => unwrap(client.GET('/api/v1/jobs/{id}', { params: { path: { id: id ?? '' } }, signal })),
     enabled: !!id,
     refetchInterval: (q) => {
       const s = q.state.data?.state;

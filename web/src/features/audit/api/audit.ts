@@ -1,8 +1,7 @@
 //! The audit log, filtered (each filter an exact match) and cursor-paginated, newest first.
 //! Types come from the OpenAPI document.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api } from '@/lib/api-client';
-import type { AuditPage } from '@/lib/api-types';
+import { client, unwrap } from '@/lib/api-client';
 
 export interface AuditFilter {
   actor?: string;
@@ -13,9 +12,16 @@ export interface AuditFilter {
   until?: string;
 }
 
+/** `cursor` is the previous page's `next_cursor` (an audit id; the pager keeps cursors as text). */
 export const useAudit = (f: AuditFilter, cursor?: string, limit = 50) =>
   useQuery({
     queryKey: ['admin', 'audit', f, cursor, limit],
-    queryFn: ({ signal }) => api<AuditPage>('/api/v1/audit', { signal, query: { ...f, cursor, limit } }),
+    queryFn: ({ signal }) =>
+      unwrap(
+        client.GET('/api/v1/audit', {
+          params: { query: { ...f, cursor: cursor === undefined ? undefined : Number(cursor), limit } },
+          signal,
+        }),
+      ),
     placeholderData: keepPreviousData,
   });

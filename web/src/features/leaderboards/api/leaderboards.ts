@@ -1,9 +1,6 @@
 //! Public leaderboard reads: fetchers, TanStack Query options and hooks.
 import { queryOptions, useQuery, keepPreviousData } from '@tanstack/react-query';
-import { api, seg } from '@/lib/api-client';
-import type { AroundPage, EntryPage, Leaderboard, LeaderboardList, PeriodList } from '@/lib/api-types';
-
-const base = '/api/v1/leaderboards';
+import { apiUrl, client, unwrap } from '@/lib/api-client';
 
 export const leaderboardKeys = {
   all: ['leaderboards'] as const,
@@ -12,12 +9,12 @@ export const leaderboardKeys = {
 };
 
 export const leaderboardsQuery = () =>
-  queryOptions({ queryKey: leaderboardKeys.all, queryFn: ({ signal }) => api<LeaderboardList>(base, { signal }) });
+  queryOptions({ queryKey: leaderboardKeys.all, queryFn: ({ signal }) => unwrap(client.GET('/api/v1/leaderboards', { signal })) });
 
 export const leaderboardQuery = (slug: string) =>
   queryOptions({
     queryKey: leaderboardKeys.one(slug),
-    queryFn: ({ signal }) => api<Leaderboard>(`${base}/${seg(slug)}`, { signal }),
+    queryFn: ({ signal }) => unwrap(client.GET('/api/v1/leaderboards/{slug}', { params: { path: { slug } }, signal })),
   });
 
 export interface EntriesParams {
@@ -31,10 +28,16 @@ export const entriesQuery = (slug: string, p: EntriesParams) =>
   queryOptions({
     queryKey: [...leaderboardKeys.entries(slug), p] as const,
     queryFn: ({ signal }) =>
-      api<EntryPage>(`${base}/${seg(slug)}/entries`, {
-        signal,
-        query: { limit: p.limit, cursor: p.cursor, period: p.period, participants: p.participants?.join(',') },
-      }),
+      unwrap(
+        client.GET('/api/v1/leaderboards/{slug}/entries', {
+          params: {
+            path: { slug },
+            // The server takes one comma-separated value, not a repeated parameter.
+            query: { limit: p.limit, cursor: p.cursor, period: p.period, participants: p.participants?.join(',') || undefined },
+          },
+          signal,
+        }),
+      ),
     placeholderData: keepPreviousData,
   });
 
@@ -42,14 +45,19 @@ export const aroundQuery = (slug: string, participant: string, period?: number, 
   queryOptions({
     queryKey: [...leaderboardKeys.entries(slug), 'around', participant, period, limit] as const,
     queryFn: ({ signal }) =>
-      api<AroundPage>(`${base}/${seg(slug)}/entries/${seg(participant)}/around`, { signal, query: { limit, period } }),
+      unwrap(
+        client.GET('/api/v1/leaderboards/{slug}/entries/{participant}/around', {
+          params: { path: { slug, participant }, query: { limit, period } },
+          signal,
+        }),
+      ),
     retry: false,
   });
 
 export const periodsQuery = (slug: string) =>
   queryOptions({
     queryKey: [...leaderboardKeys.one(slug), 'periods'] as const,
-    queryFn: ({ signal }) => api<PeriodList>(`${base}/${seg(slug)}/periods`, { signal }),
+    queryFn: ({ signal }) => unwrap(client.GET('/api/v1/leaderboards/{slug}/periods', { params: { path: { slug } }, signal })),
   });
 
 export const useLeaderboards = () => useQuery(leaderboardsQuery());
@@ -60,8 +68,9 @@ export const useAround = (slug: string, participant: string | null, period?: num
 export const usePeriods = (slug: string) => useQuery(periodsQuery(slug));
 
 /** The live stream of a leaderboard's changes (Server-Sent Events, event `entry`). */
-export const eventsUrl = (slug: string) => `${base}/${seg(slug)}/events`;
+export const eventsUrl = (slug: string) => apiUrl('/api/v1/leaderboards/{slug}/events', { slug });
 
+/** An `entry` event's data: the OpenAPI document types the stream only as text/event-stream. */
 export interface LiveEntry {
   participant: string;
   score: number;

@@ -1,21 +1,7 @@
 //! Public league reads and the prediction call: fetchers, query options, hooks.
 import { keepPreviousData, queryOptions, useMutation, useQuery } from '@tanstack/react-query';
-import { api, ApiError, seg } from '@/lib/api-client';
-import type {
-  HeadToHead,
-  HistoryPage,
-  League,
-  LeagueList,
-  MatchPage,
-  PredictBody,
-  Profile,
-  Prediction,
-  Standing,
-  StandingsPage,
-} from '@/lib/api-types';
-
-const base = '/api/v1/leagues';
-const one = (slug: string) => `${base}/${seg(slug)}`;
+import { ApiError, client, unwrap } from '@/lib/api-client';
+import type { PredictBody } from '@/lib/api-types';
 
 export const leagueKeys = {
   all: ['leagues'] as const,
@@ -23,10 +9,13 @@ export const leagueKeys = {
 };
 
 export const leaguesQuery = () =>
-  queryOptions({ queryKey: leagueKeys.all, queryFn: ({ signal }) => api<LeagueList>(base, { signal }) });
+  queryOptions({ queryKey: leagueKeys.all, queryFn: ({ signal }) => unwrap(client.GET('/api/v1/leagues', { signal })) });
 
 export const leagueQuery = (slug: string) =>
-  queryOptions({ queryKey: leagueKeys.one(slug), queryFn: ({ signal }) => api<League>(one(slug), { signal }) });
+  queryOptions({
+    queryKey: leagueKeys.one(slug),
+    queryFn: ({ signal }) => unwrap(client.GET('/api/v1/leagues/{slug}', { params: { path: { slug } }, signal })),
+  });
 
 export interface StandingsParams {
   limit?: number;
@@ -39,42 +28,62 @@ export const standingsQuery = (slug: string, p: StandingsParams) =>
   queryOptions({
     queryKey: [...leagueKeys.one(slug), 'standings', p] as const,
     queryFn: ({ signal }) =>
-      api<StandingsPage>(`${one(slug)}/standings`, {
-        signal,
-        query: { limit: p.limit, cursor: p.cursor, include_provisional: p.includeProvisional || undefined, season: p.season },
-      }),
+      unwrap(
+        client.GET('/api/v1/leagues/{slug}/standings', {
+          params: {
+            path: { slug },
+            query: { limit: p.limit, cursor: p.cursor, include_provisional: p.includeProvisional || undefined, season: p.season },
+          },
+          signal,
+        }),
+      ),
     placeholderData: keepPreviousData,
   });
 
 export const matchesQuery = (slug: string, limit = 10) =>
   queryOptions({
     queryKey: [...leagueKeys.one(slug), 'matches', limit] as const,
-    queryFn: ({ signal }) => api<MatchPage>(`${one(slug)}/matches`, { signal, query: { limit } }),
+    queryFn: ({ signal }) =>
+      unwrap(client.GET('/api/v1/leagues/{slug}/matches', { params: { path: { slug }, query: { limit } }, signal })),
   });
 
-export const participantQuery = (slug: string, p: string) =>
+export const participantQuery = (slug: string, participant: string) =>
   queryOptions({
-    queryKey: [...leagueKeys.one(slug), 'participant', p] as const,
-    queryFn: ({ signal }) => api<Standing>(`${one(slug)}/participants/${seg(p)}`, { signal }),
+    queryKey: [...leagueKeys.one(slug), 'participant', participant] as const,
+    queryFn: ({ signal }) =>
+      unwrap(client.GET('/api/v1/leagues/{slug}/participants/{participant}', { params: { path: { slug, participant } }, signal })),
     retry: false,
   });
 
-export const historyQuery = (slug: string, p: string) =>
+export const historyQuery = (slug: string, participant: string) =>
   queryOptions({
-    queryKey: [...leagueKeys.one(slug), 'participant', p, 'history'] as const,
-    queryFn: ({ signal }) => api<HistoryPage>(`${one(slug)}/participants/${seg(p)}/history`, { signal, query: { limit: 500 } }),
+    queryKey: [...leagueKeys.one(slug), 'participant', participant, 'history'] as const,
+    queryFn: ({ signal }) =>
+      unwrap(
+        client.GET('/api/v1/leagues/{slug}/participants/{participant}/history', {
+          params: { path: { slug, participant }, query: { limit: 500 } },
+          signal,
+        }),
+      ),
   });
 
-export const participantMatchesQuery = (slug: string, p: string) =>
+export const participantMatchesQuery = (slug: string, participant: string) =>
   queryOptions({
-    queryKey: [...leagueKeys.one(slug), 'participant', p, 'matches'] as const,
-    queryFn: ({ signal }) => api<MatchPage>(`${one(slug)}/participants/${seg(p)}/matches`, { signal, query: { limit: 10 } }),
+    queryKey: [...leagueKeys.one(slug), 'participant', participant, 'matches'] as const,
+    queryFn: ({ signal }) =>
+      unwrap(
+        client.GET('/api/v1/leagues/{slug}/participants/{participant}/matches', {
+          params: { path: { slug, participant }, query: { limit: 10 } },
+          signal,
+        }),
+      ),
   });
 
 export const headToHeadQuery = (slug: string, a: string, b: string) =>
   queryOptions({
     queryKey: [...leagueKeys.one(slug), 'h2h', a, b] as const,
-    queryFn: ({ signal }) => api<HeadToHead>(`${one(slug)}/head-to-head`, { signal, query: { a, b } }),
+    queryFn: ({ signal }) =>
+      unwrap(client.GET('/api/v1/leagues/{slug}/head-to-head', { params: { path: { slug }, query: { a, b } }, signal })),
     retry: false,
   });
 
@@ -90,7 +99,7 @@ export const useHeadToHead = (slug: string, a: string, b: string | null) =>
 
 export const usePredict = (slug: string) =>
   useMutation({
-    mutationFn: (body: PredictBody) => api<Prediction>(`${one(slug)}/predict`, { method: 'POST', body }),
+    mutationFn: (body: PredictBody) => unwrap(client.POST('/api/v1/leagues/{slug}/predict', { params: { path: { slug } }, body })),
   });
 
 /** A participant's profile (display name, avatar), or null when they have none. */
@@ -99,7 +108,7 @@ export const profileQuery = (participant: string) =>
     queryKey: ['profiles', participant] as const,
     queryFn: async ({ signal }) => {
       try {
-        return await api<Profile>(`/api/v1/participants/${seg(participant)}/profile`, { signal });
+        return await unwrap(client.GET('/api/v1/participants/{participant}/profile', { params: { path: { participant } }, signal }));
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) return null;
         throw e;
@@ -108,4 +117,3 @@ export const profileQuery = (participant: string) =>
   });
 
 export const useProfile = (participant: string) => useQuery(profileQuery(participant));
-
