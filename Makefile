@@ -38,6 +38,7 @@ test:
 check:
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -q -- -D warnings
+	scripts/check-layers.py
 	cargo test --locked --workspace --lib --bins --tests -q
 	@if [ ! -d web/node_modules ]; then npm --prefix web ci --no-audit --no-fund --loglevel=error; fi
 	npm --prefix web run --silent typecheck

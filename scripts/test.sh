@@ -17,6 +17,8 @@ scripts/install-deps.sh
 step "format and lint"
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -q -- -D warnings
+scripts/check-layers.py --self-test
+scripts/check-layers.py
 
 step "PostgreSQL for the tests"
 pgdir=$(mktemp -d /tmp/podium-test-pg.XXXXXX)

@@ -2,59 +2,23 @@
 //! 0 and stop the server cleanly; `main` only parses the command line and calls it.
 
 use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::Arc,
     time::{Duration, Instant},
 };
 
-use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
-    batcher::Batcher, clock::Clock, config::Config, db::Database, feed::Feed, http,
-    league::Leagues, metrics as m, rank::Ranks,
+    changes::Feed,
+    clock::Clock,
+    config::Config,
+    db::Database,
+    http,
+    leaderboards::writer::Batcher,
+    memory::Memory,
+    metrics as m,
+    state::{AppState, Inner},
 };
-
-/// What every request handler can reach.
-#[derive(Clone, Debug)]
-pub struct AppState(Arc<Inner>);
-
-#[derive(Debug)]
-pub struct Inner {
-    pub pool: PgPool,
-    pub ranks: Arc<Ranks>,
-    pub leagues: Arc<Leagues>,
-    pub auth: Arc<crate::auth::Auth>,
-    pub flags: Arc<crate::flags::Flags>,
-    pub feed: Arc<Feed>,
-    pub batcher: Batcher,
-    pub clock: Clock,
-    pub config: Arc<Config>,
-    warm: AtomicBool,
-    draining: AtomicBool,
-}
-
-impl std::ops::Deref for AppState {
-    type Target = Inner;
-    fn deref(&self) -> &Inner {
-        &self.0
-    }
-}
-
-impl AppState {
-    /// Ready to serve: the index is warm and the process is not draining.
-    pub fn is_ready(&self) -> bool {
-        self.warm.load(Ordering::Acquire) && !self.draining.load(Ordering::Acquire)
-    }
-    pub fn is_warm(&self) -> bool {
-        self.warm.load(Ordering::Acquire)
-    }
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Acquire)
-    }
-}
 
 /// Options that only embedders and tests set.
 #[derive(Clone, Debug, Default)]
@@ -93,25 +57,19 @@ async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let pool = db.pool.clone();
-    let ranks = Arc::new(Ranks::new());
-    let leagues = Arc::new(Leagues::default());
     let (league_tx, league_rx) = tokio::sync::mpsc::unbounded_channel();
-    let feed = Arc::new(Feed::new(
-        pool.clone(),
-        ranks.clone(),
-        leagues.clone(),
-        league_tx,
-        config.past_period_cache,
-    ));
-    let league_task = tokio::spawn(crate::league::follow(
+    let memory = Arc::new(Memory::new(league_tx, config.past_period_cache));
+    let (ranks, leagues) = (memory.ranks.clone(), memory.leagues.clone());
+    let feed = Arc::new(Feed::new(pool.clone(), memory.clone()));
+    let league_task = tokio::spawn(crate::leagues::follow(
         pool.clone(),
         leagues.clone(),
         league_rx,
     ));
-    let auth = Arc::new(crate::auth::Auth::new(&config));
+    let auth = Arc::new(crate::accounts::Auth::new(&config));
     auth.keys.reload(&pool).await?;
     let auth_task = {
-        let (auth, pool, changed) = (auth.clone(), pool.clone(), feed.keys_changed.clone());
+        let (auth, pool, changed) = (auth.clone(), pool.clone(), memory.keys_changed.clone());
         tokio::spawn(async move {
             let mut flush = tokio::time::interval(Duration::from_secs(10));
             loop {
@@ -135,7 +93,7 @@ async fn serve(
     let flags_task = tokio::spawn(crate::flags::follow(
         flags.clone(),
         pool.clone(),
-        feed.flags_changed.clone(),
+        memory.flags_changed.clone(),
     ));
     let (batcher, writer) = Batcher::start(
         pool.clone(),
@@ -143,7 +101,7 @@ async fn serve(
         options.clock.clone(),
         config.batch_max,
     );
-    let state = AppState(Arc::new(Inner {
+    let state = AppState::new(Inner {
         pool: pool.clone(),
         ranks,
         leagues,
@@ -153,16 +111,14 @@ async fn serve(
         batcher,
         clock: options.clock.clone(),
         config: config.clone(),
-        warm: AtomicBool::new(false),
-        draining: AtomicBool::new(false),
-    }));
+    });
     metrics::gauge!(m::BUILD_INFO, "version" => crate::VERSION, "commit" => crate::GIT_COMMIT)
         .set(1.0);
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let metrics_task = metrics_listener.map(|l| {
         let mut rx = stop_rx.clone();
-        tokio::spawn(crate::metrics::serve(l, state.clone(), async move {
+        tokio::spawn(http::scrape::serve(l, state.clone(), async move {
             let _ = rx.changed().await;
         }))
     });
@@ -179,7 +135,7 @@ async fn serve(
                 if demo && let Err(e) = crate::demo::seed(&warm_state).await {
                     tracing::warn!(error = %format!("{e:#}"), "could not seed the demo leaderboards");
                 }
-                warm_state.warm.store(true, Ordering::Release);
+                warm_state.set_warm();
                 tracing::info!(seconds = started.elapsed().as_secs_f64(), "ready");
                 let feed = warm_state.feed.clone();
                 tokio::spawn(
@@ -199,7 +155,7 @@ async fn serve(
     let drain_delay = Duration::from_millis(config.drain_delay_ms);
     let graceful = async move {
         shutdown.await;
-        drain_state.draining.store(true, Ordering::Release);
+        drain_state.start_draining();
         tracing::info!("shutdown requested: draining");
         tokio::time::sleep(drain_delay).await;
     };

@@ -287,16 +287,18 @@ async fn admin_on(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
     let ctx = crate::audit::Context::cli();
     match command {
         AdminCommand::CreateUser { email, role } => {
-            let role = crate::auth::Role::parse(&role).ok_or_else(|| {
+            let role = crate::accounts::Role::parse(&role).ok_or_else(|| {
                 anyhow::anyhow!("--role must be owner, admin, editor or viewer (got '{role}')")
             })?;
-            let email = crate::auth::normalize_email(&email)
+            let email = crate::accounts::normalize_email(&email)
                 .map_err(|m| anyhow::anyhow!("--email: {m}"))?;
             let password = read_password()?;
-            crate::auth::check_password_strength(&password)
+            crate::accounts::check_password_strength(&password)
                 .map_err(|m| anyhow::anyhow!("password: {m}"))?;
-            let hash = crate::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-            match crate::auth::service::create_user(&db.pool, &ctx, &email, &hash, role).await? {
+            let hash =
+                crate::accounts::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            match crate::accounts::service::create_user(&db.pool, &ctx, &email, &hash, role).await?
+            {
                 Some(id) => println!("created {} user {email} (id {id})", role.as_str()),
                 None => anyhow::bail!("an account with '{email}' already exists"),
             }
@@ -311,14 +313,14 @@ async fn admin_on(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
             let scopes = scopes
                 .iter()
                 .map(|s| {
-                    crate::auth::Scope::parse(s.trim())
+                    crate::accounts::Scope::parse(s.trim())
                         .ok_or_else(|| anyhow::anyhow!("--scopes: unknown scope '{s}' (read, scores:write, matches:write, admin)"))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let now = chrono::Utc::now();
             let expires_at = expires_in_days.map(|d| now + chrono::Duration::days(i64::from(d)));
-            crate::auth::service::validate_key(&name, &scopes, expires_at, now)?;
-            let new = crate::auth::keys::NewKey {
+            crate::accounts::service::validate_key(&name, &scopes, expires_at, now)?;
+            let new = crate::accounts::keys::NewKey {
                 name: name.trim().to_owned(),
                 scopes,
                 leaderboards,
@@ -326,7 +328,7 @@ async fn admin_on(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
                 expires_at,
                 created_by: ctx.actor.clone(),
             };
-            let (_, token) = crate::auth::service::create_key(&db.pool, &ctx, &new).await?;
+            let (_, token) = crate::accounts::service::create_key(&db.pool, &ctx, &new).await?;
             eprintln!("API key '{}' created; it is shown only now:", new.name);
             println!("{}", token.0);
         }
@@ -377,17 +379,17 @@ async fn recompute(config: Config, slug: &str) -> anyhow::Result<()> {
 
 async fn recompute_on(db: &Database, slug: &str) -> anyhow::Result<()> {
     let mut conn = db.pool.acquire().await?;
-    let all = crate::db::leagues::load_all(&mut conn).await?;
+    let all = crate::leagues::store::load_all(&mut conn).await?;
     let Some((def, version)) = all.into_iter().find(|(d, _)| d.slug == slug) else {
         anyhow::bail!("no league has the slug '{slug}'");
     };
     // The recompute itself reads and replays the matches; it only needs the league's identity.
     let params = podium_core::rating::Params::parse(&def.system, &def.params)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut data = crate::league::LeagueData::new(std::sync::Arc::new(def), params);
+    let mut data = crate::leagues::LeagueData::new(std::sync::Arc::new(def), params);
     data.version = version;
     drop(conn);
-    let leagues = crate::league::Leagues::default();
+    let leagues = crate::leagues::Leagues::default();
     let league = leagues.install(data);
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -400,7 +402,7 @@ async fn recompute_on(db: &Database, slug: &str) -> anyhow::Result<()> {
     bar.set_message(format!("recomputing {slug}"));
     let started = std::time::Instant::now();
     let progress_bar = bar.clone();
-    let total = crate::league::write::recompute(
+    let total = crate::leagues::write::recompute(
         &db.pool,
         &league,
         chrono::Utc::now(),

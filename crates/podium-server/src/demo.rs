@@ -8,11 +8,11 @@ use std::sync::Arc;
 use podium_core::score::{Operator, Order};
 
 use crate::{
-    app::AppState,
-    db::{
-        leaderboards::{self, NewLeaderboard},
+    leaderboards::{
         scores::{Job, Submission},
+        store::{self as leaderboards, NewLeaderboard},
     },
+    state::AppState,
 };
 
 const PLAYERS: [&str; 12] = [
@@ -55,10 +55,10 @@ async fn seed_league(state: &AppState) -> anyhow::Result<()> {
         podium_core::rating::Params::parse("glicko2", &serde_json::json!({"preset": "lichess"}))
             .map_err(|e| anyhow::anyhow!("demo league parameters: {}", e.message))?;
     let now = state.clock.now();
-    let league = crate::league::write::create(
+    let league = crate::leagues::write::create(
         &state.pool,
         &state.leagues,
-        crate::db::leagues::NewLeague {
+        crate::leagues::store::NewLeague {
             slug: "chess-club".into(),
             name: "Chess club (Glicko-2)".into(),
             system: "glicko2".into(),
@@ -96,7 +96,7 @@ async fn seed_league(state: &AppState) -> anyhow::Result<()> {
             } else {
                 (2, 1)
             };
-            crate::league::write::MatchSpec {
+            crate::leagues::write::MatchSpec {
                 played_at: start + chrono::Duration::seconds(step * m as i64),
                 external_id: Some(format!("demo-{m}")),
                 teams: vec![
@@ -107,7 +107,7 @@ async fn seed_league(state: &AppState) -> anyhow::Result<()> {
             }
         })
         .collect();
-    crate::league::write::record(
+    crate::leagues::write::record(
         &state.pool,
         &league,
         specs,

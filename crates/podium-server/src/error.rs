@@ -190,23 +190,6 @@ impl ApiError {
     }
 }
 
-impl From<crate::auth::service::Invalid> for ApiError {
-    fn from(e: crate::auth::service::Invalid) -> Self {
-        Self::field(ErrorCode::ValidationFailed, e.field, e.message)
-    }
-}
-
-impl From<crate::db::storable::Unstorable> for ApiError {
-    fn from(u: crate::db::storable::Unstorable) -> Self {
-        use crate::db::storable::Reason;
-        let code = match u.reason {
-            Reason::Nul | Reason::LoneSurrogate => ErrorCode::InvalidText,
-            Reason::Number => ErrorCode::OutOfRange,
-        };
-        Self::field(code, u.path, u.reason.message())
-    }
-}
-
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         Self::internal(e)
@@ -234,7 +217,7 @@ impl IntoResponse for ApiError {
             code: self.code,
             detail,
             errors: self.errors,
-            request_id: crate::http::current_request_id().filter(|id| !id.is_empty()),
+            request_id: current_request_id().filter(|id| !id.is_empty()),
         };
         let mut response = (status, Json(body)).into_response();
         response.headers_mut().insert(
@@ -247,3 +230,12 @@ impl IntoResponse for ApiError {
 
 /// Result type of handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+tokio::task_local! {
+    /// The id of the request being handled (set by the HTTP layer), for error bodies.
+    pub static CURRENT_REQUEST_ID: String;
+}
+
+fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}

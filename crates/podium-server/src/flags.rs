@@ -12,7 +12,7 @@ use serde::Serialize;
 use sqlx::{PgExecutor, PgPool};
 use utoipa::ToSchema;
 
-use crate::rank::{read, write};
+use crate::sync::{read, write};
 
 /// Evaluations by flag and result (`true`, `false`, `error`); flags are a bounded admin-made set.
 pub const EVALUATIONS: &str = "podium_flag_evaluations_total";

@@ -3,11 +3,7 @@
 
 use std::{sync::OnceLock, time::Duration};
 
-use axum::{Router, extract::State, routing::get};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tokio::net::TcpListener;
-
-use crate::app::AppState;
 
 pub const HTTP_REQUESTS: &str = "podium_http_requests_total";
 pub const HTTP_DURATION: &str = "podium_http_request_duration_seconds";
@@ -32,7 +28,7 @@ pub const BATCH_SPLITS: &str = "podium_write_batch_splits_total";
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
 /// CPU, memory, file descriptors and start time of this process (`process_*`).
-fn process_collector() -> &'static metrics_process::Collector {
+pub fn process_collector() -> &'static metrics_process::Collector {
     static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
     COLLECTOR.get_or_init(metrics_process::Collector::default)
 }
@@ -154,33 +150,4 @@ fn describe() {
         "Feature flag evaluations by flag and result (true, false, error)."
     );
     process_collector().describe();
-}
-
-async fn render(State(state): State<AppState>) -> String {
-    let pool = &state.pool;
-    let size = pool.size() as f64;
-    let idle = pool.num_idle() as f64;
-    metrics::gauge!(POOL, "state" => "in_use").set(size - idle);
-    metrics::gauge!(POOL, "state" => "idle").set(idle);
-    for (slug, n) in state.ranks.sizes() {
-        metrics::gauge!(INDEX_ENTRIES, "leaderboard" => slug).set(n as f64);
-    }
-    metrics::gauge!(READY).set(if state.is_ready() { 1.0 } else { 0.0 });
-    metrics::gauge!(POOL_MAX).set(f64::from(state.config.db_max_connections));
-    process_collector().collect();
-    handle().render()
-}
-
-/// Serves `/metrics` until `shutdown` resolves.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = Router::new()
-        .route("/metrics", get(render))
-        .with_state(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
 }

@@ -112,3 +112,6 @@ pub fn to_micros(t: DateTime<Utc>) -> i64 {
 pub fn from_micros(us: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(us).unwrap_or_default()
 }
+
+/// Position of a match in rating order: (played_at in unix µs, match id).
+pub type Key = (i64, i64);

@@ -1,13 +1,6 @@
 //! PostgreSQL: the connection pool (to `DATABASE_URL`, or to the embedded cluster Podium runs
 //! itself), the embedded migrations, and the queries, one module per resource.
 
-pub mod changes;
-pub mod history;
-pub mod leaderboards;
-pub mod leagues;
-pub mod load;
-pub mod matches;
-pub mod scores;
 pub mod storable;
 
 use std::time::Duration;

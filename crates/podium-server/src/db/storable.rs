@@ -398,6 +398,16 @@ impl Scanner<'_> {
     }
 }
 
+impl From<Unstorable> for crate::error::ApiError {
+    fn from(u: Unstorable) -> Self {
+        let code = match u.reason {
+            Reason::Nul | Reason::LoneSurrogate => crate::error::ErrorCode::InvalidText,
+            Reason::Number => crate::error::ErrorCode::OutOfRange,
+        };
+        Self::field(code, u.path, u.reason.message())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,9 +8,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{ApiQuery, check_limit};
 use crate::{
-    app::AppState,
     audit::{self, Entry, Filter},
     error::ApiResult,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

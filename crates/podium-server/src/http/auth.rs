@@ -14,10 +14,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::ApiJson;
 use crate::{
-    app::AppState,
+    accounts::{
+        Principal, Role, hash_password, normalize_email, session, throttle, verify_password,
+    },
     audit::{self, Context},
-    auth::{Principal, Role, hash_password, normalize_email, session, throttle, verify_password},
     error::{ApiError, ApiResult, ErrorCode, Problem},
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -241,7 +243,7 @@ async fn change_password(
     let Principal::User(user) = principal else {
         return Err(ApiError::new(ErrorCode::Unauthorized, "not signed in"));
     };
-    crate::auth::check_password_strength(&body.new_password)
+    crate::accounts::check_password_strength(&body.new_password)
         .map_err(|m| ApiError::field(ErrorCode::ValidationFailed, "new_password", m))?;
     let stored = sqlx::query_scalar!("select password_hash from app_user where id = $1", user.id)
         .fetch_one(&state.pool)

@@ -15,10 +15,11 @@ use super::{
     views::{EntryView, PeriodView, Ranking, with_profiles},
 };
 use crate::{
-    app::AppState,
-    db::leaderboards as db,
     error::{ApiError, ApiResult, ErrorCode, Problem},
-    rank::{BoardState, read, write},
+    leaderboards::BoardState,
+    leaderboards::store as db,
+    state::AppState,
+    sync::{read, write},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

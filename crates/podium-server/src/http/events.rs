@@ -19,10 +19,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::ApiPath;
 use crate::{
-    app::AppState,
     error::{ApiError, ApiResult, Problem},
+    leaderboards::LiveEvent,
     metrics as m,
-    rank::{LiveEvent, write},
+    state::AppState,
+    sync::write,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

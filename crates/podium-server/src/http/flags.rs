@@ -9,12 +9,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{ApiJson, ApiPath};
 use crate::{
-    app::AppState,
     audit::{self, Context},
-    db::changes,
+    changes,
+    changes::Change,
     error::{ApiError, ApiResult, ErrorCode, Problem},
     flags::{self, Flag},
-    rank::Change,
+    state::AppState,
 };
 
 /// Most subjects an allow-list holds; a longer list belongs in a segment of its own.

@@ -8,9 +8,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::ApiPath;
 use crate::{
-    app::AppState,
     error::{ApiError, ApiResult, ErrorCode, Problem},
     jobs::{self, JobRow},
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

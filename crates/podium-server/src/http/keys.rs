@@ -9,12 +9,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{ApiJson, ApiPath};
 use crate::{
-    app::AppState,
+    accounts::{Scope, keys::NewKey, service},
     audit::{self, Context},
-    auth::{Scope, keys::NewKey, service},
-    db::changes,
+    changes,
+    changes::Change,
     error::{ApiError, ApiResult, ErrorCode, Problem},
-    rank::Change,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

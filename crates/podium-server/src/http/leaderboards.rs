@@ -16,10 +16,10 @@ use super::{
 };
 use crate::model::Visibility;
 use crate::{
-    app::AppState,
-    db::leaderboards::{self as db, CreateError, LeaderboardPatch, NewLeaderboard},
     error::{ApiError, ApiResult, ErrorCode, Problem},
-    rank::read,
+    leaderboards::store::{self as db, CreateError, LeaderboardPatch, NewLeaderboard},
+    state::AppState,
+    sync::read,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -192,10 +192,10 @@ pub struct LeaderboardList {
     responses((status = 200, body = LeaderboardList)))]
 async fn list_leaderboards(
     State(state): State<AppState>,
-    principal: Option<axum::Extension<crate::auth::Principal>>,
+    principal: Option<axum::Extension<crate::accounts::Principal>>,
 ) -> Json<LeaderboardList> {
     let now = state.clock.now();
-    let principal = principal.map_or(crate::auth::Principal::Anonymous, |p| p.0);
+    let principal = principal.map_or(crate::accounts::Principal::Anonymous, |p| p.0);
     let mut leaderboards = Vec::new();
     for def in state.ranks.definitions() {
         let resource = Some((
@@ -203,7 +203,7 @@ async fn list_leaderboards(
             def.slug.as_str(),
             def.visibility == Visibility::Public,
         ));
-        if crate::auth::policy::check(crate::auth::policy::Need::Read, &principal, resource)
+        if crate::accounts::policy::check(crate::accounts::policy::Need::Read, &principal, resource)
             .is_err()
         {
             continue;

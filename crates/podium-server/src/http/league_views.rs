@@ -9,8 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    db::{history::HistoryEntry, matches::MatchRecord},
-    league::LeagueData,
+    leagues::LeagueData,
+    leagues::{history::HistoryEntry, matches::MatchRecord},
 };
 
 /// A league.

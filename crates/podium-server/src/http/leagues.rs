@@ -13,11 +13,11 @@ use super::{
     league_views::LeagueView,
 };
 use crate::{
-    app::AppState,
-    db::leagues::{self as db, CreateError, LeaguePatch, NewLeague},
     error::{ApiError, ApiResult, ErrorCode, Problem},
-    league::{self, League, write::WriteError},
-    rank::read,
+    leagues::store::{self as db, CreateError, LeaguePatch, NewLeague},
+    leagues::{self, League, write::WriteError},
+    state::AppState,
+    sync::read,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -127,7 +127,7 @@ async fn create_league(
             body.visibility.as_deref().unwrap_or("public"),
         )?,
     };
-    let created = league::write::create(
+    let created = leagues::write::create(
         &state.pool,
         &state.leagues,
         new,
@@ -161,9 +161,9 @@ pub struct LeagueList {
 #[utoipa::path(get, path = "/leagues", tag = "leagues", responses((status = 200, body = LeagueList)))]
 async fn list_leagues(
     State(state): State<AppState>,
-    principal: Option<axum::Extension<crate::auth::Principal>>,
+    principal: Option<axum::Extension<crate::accounts::Principal>>,
 ) -> Json<LeagueList> {
-    let principal = principal.map_or(crate::auth::Principal::Anonymous, |p| p.0);
+    let principal = principal.map_or(crate::accounts::Principal::Anonymous, |p| p.0);
     let leagues = state
         .leagues
         .all()
@@ -175,9 +175,13 @@ async fn list_leagues(
                 d.def.slug.as_str(),
                 d.def.visibility == crate::model::Visibility::Public,
             ));
-            crate::auth::policy::check(crate::auth::policy::Need::Read, &principal, resource)
-                .is_ok()
-                .then(|| LeagueView::new(&d))
+            crate::accounts::policy::check(
+                crate::accounts::policy::Need::Read,
+                &principal,
+                resource,
+            )
+            .is_ok()
+            .then(|| LeagueView::new(&d))
         })
         .collect();
     Json(LeagueList { leagues })
@@ -247,7 +251,7 @@ async fn update_league(
             .map(super::leaderboards::validate_visibility)
             .transpose()?,
     };
-    league::write::update(&state.pool, &league, patch, state.clock.now(), &ctx)
+    leagues::write::update(&state.pool, &league, patch, state.clock.now(), &ctx)
         .await
         .map_err(write_error)?;
     let view = LeagueView::new(&read(&league.data));
@@ -295,9 +299,10 @@ async fn start_season(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<SeasonView>)> {
     let league = find(&state, &slug)?;
-    let (closed, season) = league::write::new_season(&state.pool, &league, state.clock.now(), &ctx)
-        .await
-        .map_err(write_error)?;
+    let (closed, season) =
+        leagues::write::new_season(&state.pool, &league, state.clock.now(), &ctx)
+            .await
+            .map_err(write_error)?;
     Ok((StatusCode::CREATED, Json(SeasonView { closed, season })))
 }
 
@@ -408,7 +413,7 @@ async fn recompute_league(
         state.pool.clone(),
         job,
         move |progress| async move {
-            league::write::recompute(
+            leagues::write::recompute(
                 &pool,
                 &league,
                 clock.now(),

@@ -16,11 +16,11 @@ use super::{
     standings::views,
 };
 use crate::{
-    app::AppState,
-    db::matches as db,
     error::{ApiError, ApiResult, ErrorCode, Problem},
-    league::write::{self, MatchSpec},
-    rank::read,
+    leagues::matches as db,
+    leagues::write::{self, MatchSpec},
+    state::AppState,
+    sync::read,
 };
 
 /// Most matches in one request.
@@ -366,7 +366,7 @@ async fn import_matches(
             "send the file with `Content-Type: text/csv`",
         ));
     }
-    let specs = crate::league::csv::parse(&body).map_err(|rows| {
+    let specs = crate::leagues::csv::parse(&body).map_err(|rows| {
         let n = rows.len();
         let mut e = ApiError::new(
             ErrorCode::InvalidCsv,

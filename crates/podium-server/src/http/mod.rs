@@ -4,6 +4,7 @@
 
 mod audit;
 mod auth;
+mod authorize;
 mod cursor;
 mod entries;
 mod events;
@@ -19,6 +20,7 @@ mod ofrep;
 mod openapi;
 mod profiles;
 mod scores;
+pub mod scrape;
 mod standings;
 mod system;
 mod users;
@@ -47,21 +49,12 @@ use utoipa_axum::router::OpenApiRouter;
 pub use openapi::openapi_document;
 
 use crate::{
-    app::AppState,
     error::{ApiError, ErrorCode},
     metrics as m,
+    state::AppState,
 };
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-tokio::task_local! {
-    static CURRENT_REQUEST_ID: String;
-}
-
-/// The id of the request being handled, for error bodies.
-pub fn current_request_id() -> Option<String> {
-    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
-}
 
 /// The API routes with their OpenAPI description; OFREP keeps its own `/ofrep/v1` prefix.
 pub fn api_routes() -> OpenApiRouter<AppState> {
@@ -111,7 +104,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            crate::auth::policy::authorize,
+            authorize::authorize,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(move |req, next| {
@@ -164,7 +157,7 @@ async fn observe(State(_state): State<AppState>, req: Request, next: Next) -> Re
         .to_owned();
     let span =
         tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
-    let response = CURRENT_REQUEST_ID
+    let response = crate::error::CURRENT_REQUEST_ID
         .scope(
             request_id,
             tracing::Instrument::instrument(next.run(req), span.clone()),

@@ -17,8 +17,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::ApiPath;
 use crate::{
-    app::AppState,
     flags::{self, Flag, Reason, TargetingKeyMissing},
+    state::AppState,
 };
 
 /// Longest `targetingKey` accepted, in characters.

@@ -14,9 +14,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{ApiJson, ApiPath};
 use crate::{
-    app::AppState,
     audit::{self, Context},
     error::{ApiError, ApiResult, ErrorCode, FieldError, Problem},
+    state::AppState,
 };
 
 const MAX_METADATA: usize = 16 * 1024;

@@ -13,12 +13,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{ApiJson, ApiPath};
 use crate::{
-    app::AppState,
-    batcher::{WriteError, Written},
-    db::scores::{Job, JobError, Submission},
     error::{ApiError, ApiResult, ErrorCode, Problem},
+    leaderboards::scores::{Job, JobError, Submission},
+    leaderboards::writer::{WriteError, Written},
     model::from_micros,
-    rank::read,
+    state::AppState,
+    sync::read,
 };
 
 /// Most submissions in one batch request.

@@ -16,15 +16,15 @@ use super::{
     leagues::find,
 };
 use crate::{
-    app::AppState,
-    db::{
+    error::{ApiError, ApiResult, ErrorCode, Problem},
+    leagues::{Key, LeagueData, write::final_standings},
+    leagues::{
         history::{self, HistoryEntry},
         matches::{self, MatchRecord},
     },
-    error::{ApiError, ApiResult, ErrorCode, Problem},
-    league::{Key, LeagueData, write::final_standings},
     model::to_micros,
-    rank::read,
+    state::AppState,
+    sync::read,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -173,7 +173,7 @@ async fn list_standings(
 
 /// A page of the current season's standings from the rank index: (rows, next cursor, total).
 fn current_page(
-    league: &crate::league::League,
+    league: &crate::leagues::League,
     include: bool,
     limit: usize,
     cursor: Option<StandingsCursor>,
@@ -333,7 +333,7 @@ pub struct MatchPage {
 /// Renders matches with each participant's rating before and after.
 pub(super) async fn views(
     state: &AppState,
-    data_of: &crate::league::League,
+    data_of: &crate::leagues::League,
     records: Vec<MatchRecord>,
 ) -> ApiResult<Vec<MatchView>> {
     let keys: Vec<_> = records.iter().map(|m| (m.played_at, m.id)).collect();

@@ -9,10 +9,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{ApiJson, ApiPath};
 use crate::{
-    app::AppState,
+    accounts::{Principal, Role, check_password_strength, hash_password, normalize_email, session},
     audit::{self, Context},
-    auth::{Principal, Role, check_password_strength, hash_password, normalize_email, session},
     error::{ApiError, ApiResult, ErrorCode, Problem},
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -138,7 +138,7 @@ async fn create_user(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-    let id = crate::auth::service::create_user(&state.pool, &ctx, &email, &hash, body.role)
+    let id = crate::accounts::service::create_user(&state.pool, &ctx, &email, &hash, body.role)
         .await?
         .ok_or_else(|| {
             ApiError::field(

@@ -10,8 +10,8 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::{
+    leaderboards::BoardState,
     model::{Bounds, LeaderboardDef, from_micros},
-    rank::BoardState,
 };
 
 /// Sort order: `desc` ranks higher scores first, `asc` lower (times, golf).

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use podium::{
+    accounts::{Role, Scope, hash_password, keys::NewKey},
     audit::Context,
-    auth::{Role, Scope, hash_password, keys::NewKey},
     clock::Clock,
 };
 use reqwest::{Client, Method, StatusCode};
@@ -24,7 +24,7 @@ async fn pool(app_db: &str) -> sqlx::PgPool {
 
 pub(crate) async fn user(db: &str, email: &str, role: Role) {
     let hash = hash_password(PASSWORD).unwrap();
-    podium::auth::service::create_user(&pool(db).await, &Context::cli(), email, &hash, role)
+    podium::accounts::service::create_user(&pool(db).await, &Context::cli(), email, &hash, role)
         .await
         .unwrap()
         .expect("new user");
@@ -39,7 +39,7 @@ pub(crate) async fn key(db: &str, scopes: &[Scope]) -> String {
         expires_at: None,
         created_by: "test".into(),
     };
-    podium::auth::service::create_key(&pool(db).await, &Context::cli(), &new)
+    podium::accounts::service::create_key(&pool(db).await, &Context::cli(), &new)
         .await
         .unwrap()
         .1

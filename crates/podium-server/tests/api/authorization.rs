@@ -1,6 +1,6 @@
 //! The authorization matrix, written out by hand: for every route of the OpenAPI document, who
 //! may call it and what a successful call answers. It is deliberately independent of
-//! `podium::auth::policy` (the table under test): a route classified wrongly there, or one that
+//! `podium::accounts::policy` (the table under test): a route classified wrongly there, or one that
 //! lets a caller through and then fails, fails here. Reviewed by a person when it changes.
 //!
 //! Callers: a = anonymous, v = viewer, e = editor, A = admin (signed-in people), r = `read` key,
@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use podium::auth::{Role, Scope};
+use podium::accounts::{Role, Scope};
 use reqwest::{Client, Method, header};
 use serde_json::{Value, json};
 
@@ -328,7 +328,7 @@ async fn every_route_lets_in_exactly_the_callers_the_reviewed_matrix_names() {
     }
     assert_eq!(checked, MATRIX.len() * callers.len());
     // Every row of the table under test names a route that exists.
-    for (m, r, _) in podium::auth::policy::TABLE {
+    for (m, r, _) in podium::accounts::policy::TABLE {
         let in_doc = documented.contains(&(m.to_string(), r.to_string()));
         assert!(
             in_doc || ["/healthz", "/readyz", "/version", "/api/openapi.json"].contains(r),

@@ -493,7 +493,12 @@ fn join(head: &str, rest: &str) -> String {
 async fn every_write_route_refuses_a_nul_in_its_body_with_the_field_named() {
     let app = TestApp::spawn().await;
     // A signed-in person, so routes for people (a password change) are reached too.
-    crate::accounts::user(&app.database_url, "root@x.io", podium::auth::Role::Admin).await;
+    crate::accounts::user(
+        &app.database_url,
+        "root@x.io",
+        podium::accounts::Role::Admin,
+    )
+    .await;
     let admin = crate::accounts::signed_in(&app, "root@x.io").await;
     // The resources the paths name exist, so no route can answer 404 before reading its body.
     app.leaderboard(json!({"slug": "s", "name": "S"})).await;

@@ -210,7 +210,7 @@ async fn a_client_that_falls_behind_is_told_to_resync_and_dropped() {
     app.leaderboard(json!({"slug": "a", "name": "A"})).await;
     let mut events = crate::support::EventStream::open(&app, "/api/v1/leaderboards/a/events").await;
     // One burst larger than the per-leaderboard buffer overtakes any reader.
-    let items: Vec<_> = (0..(podium::rank::EVENT_BUFFER + 500))
+    let items: Vec<_> = (0..(podium::leaderboards::EVENT_BUFFER + 500))
         .map(|i| json!({"participant": format!("p{i}"), "score": i}))
         .collect();
     let (status, _) = app

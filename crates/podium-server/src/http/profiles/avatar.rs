@@ -17,11 +17,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{ProfileView, participant, target};
 use crate::{
-    app::AppState,
     audit::{self, Context},
-    avatar::{self, AvatarError, Kind},
     error::{ApiError, ApiResult, ErrorCode, Problem},
     http::extract::ApiPath,
+    profiles::avatar::{self, AvatarError, Kind},
+    state::AppState,
 };
 
 const CACHE_CONTROL: &str = "public, max-age=3600";

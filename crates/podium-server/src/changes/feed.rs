@@ -13,15 +13,8 @@ use std::{
 use sqlx::{PgPool, postgres::PgListener};
 use tokio::sync::{Mutex, MutexGuard};
 
-use crate::{
-    db::{self, changes},
-    league::{Key, Leagues},
-    metrics as m,
-    rank::{Change, RankMove, Ranks},
-};
-
-/// A league to bring up to a version, replaying from a point (None: its whole season).
-pub type LeagueSync = (i64, i64, Option<Key>);
+use super::{Apply, Change, RankMove, log as changes};
+use crate::metrics as m;
 
 const PAGE: i64 = 5000;
 
@@ -29,16 +22,9 @@ const PAGE: i64 = 5000;
 #[derive(Debug)]
 pub struct Feed {
     pool: PgPool,
-    ranks: Arc<Ranks>,
-    leagues: Arc<Leagues>,
-    league_tx: tokio::sync::mpsc::UnboundedSender<LeagueSync>,
-    /// Woken when API keys change; the auth task reloads them.
-    pub keys_changed: Arc<tokio::sync::Notify>,
-    /// Woken when feature flags change (or may have: a full reload); the flag task reloads them.
-    pub flags_changed: Arc<tokio::sync::Notify>,
+    memory: Arc<dyn Apply>,
     applied: Mutex<i64>,
     applied_seq: AtomicI64,
-    past_cache: usize,
 }
 
 /// Proof that the caller holds the applier: taken before a commit so that no change committed
@@ -46,23 +32,13 @@ pub struct Feed {
 pub type ApplierGuard<'a> = MutexGuard<'a, i64>;
 
 impl Feed {
-    pub fn new(
-        pool: PgPool,
-        ranks: Arc<Ranks>,
-        leagues: Arc<Leagues>,
-        league_tx: tokio::sync::mpsc::UnboundedSender<LeagueSync>,
-        past_cache: usize,
-    ) -> Self {
+    /// A feed that applies the log to `memory`.
+    pub fn new(pool: PgPool, memory: Arc<dyn Apply>) -> Self {
         Self {
             pool,
-            ranks,
-            leagues,
-            league_tx,
-            keys_changed: Arc::new(tokio::sync::Notify::new()),
-            flags_changed: Arc::new(tokio::sync::Notify::new()),
+            memory,
             applied: Mutex::new(0),
             applied_seq: AtomicI64::new(0),
-            past_cache,
         }
     }
 
@@ -70,7 +46,7 @@ impl Feed {
         self.applied_seq.load(Ordering::Relaxed)
     }
 
-    /// Loads the whole index from PostgreSQL in one consistent snapshot.
+    /// Loads the whole in-memory state from PostgreSQL in one consistent snapshot.
     pub async fn load(&self) -> Result<usize, sqlx::Error> {
         let mut applied = self.applied.lock().await;
         self.reload(&mut applied).await
@@ -78,15 +54,7 @@ impl Feed {
 
     async fn reload(&self, applied: &mut ApplierGuard<'_>) -> Result<usize, sqlx::Error> {
         let started = Instant::now();
-        let (seq, states, leagues) = db::load::snapshot(&self.pool, self.past_cache).await?;
-        let entries: usize = states
-            .iter()
-            .map(|s| s.current.as_ref().map_or(0, |b| b.board.len()))
-            .sum();
-        self.ranks.replace_all(states);
-        self.leagues.replace_all(leagues);
-        // Flag changes up to `seq` are not replayed after a snapshot: reload the flags too.
-        self.flags_changed.notify_one();
+        let super::Loaded { seq, entries } = self.memory.reload(&self.pool).await?;
         **applied = seq;
         self.applied_seq.store(seq, Ordering::Relaxed);
         metrics::gauge!(m::CHANGE_SEQ).set(seq as f64);
@@ -116,7 +84,7 @@ impl Feed {
             self.fill(applied, first_seq - 1).await?;
         }
         let n = own.len();
-        let moves = own.into_iter().map(|c| self.apply(c)).collect();
+        let moves = own.into_iter().map(|c| self.memory.apply(c)).collect();
         let last = first_seq + n as i64 - 1;
         if last > **applied {
             **applied = last;
@@ -125,34 +93,6 @@ impl Feed {
         }
         metrics::counter!(m::CHANGES_APPLIED, "origin" => "own").increment(n as u64);
         Ok(moves)
-    }
-
-    /// Applies one change: to the rank index, or (leagues) hands it to the league task, which
-    /// replays from the database without holding up the feed.
-    fn apply(&self, change: Change) -> RankMove {
-        match change {
-            Change::League {
-                league_id,
-                version,
-                from,
-            } => {
-                let _ = self.league_tx.send((league_id, version, from));
-                RankMove::default()
-            }
-            Change::LeagueDeleted { league_id } => {
-                self.leagues.remove(league_id);
-                RankMove::default()
-            }
-            Change::ApiKey => {
-                self.keys_changed.notify_one();
-                RankMove::default()
-            }
-            Change::Flag => {
-                self.flags_changed.notify_one();
-                RankMove::default()
-            }
-            other => self.ranks.apply(other, self.past_cache),
-        }
     }
 
     /// Applies every committed change this process has not seen.
@@ -180,7 +120,7 @@ impl Feed {
             let n = rows.len();
             for (seq, change) in rows {
                 if let Some(change) = change {
-                    self.apply(change);
+                    self.memory.apply(change);
                 }
                 **applied = seq;
             }

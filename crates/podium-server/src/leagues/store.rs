@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use sqlx::{PgConnection, PgPool};
 
-use super::changes;
+use crate::changes;
 use crate::{
-    league::{Key, LeagueDef, StoredMatch},
+    changes::Change,
+    leagues::{Key, LeagueDef, StoredMatch},
     model::{from_micros, to_micros},
-    rank::Change,
 };
 
 /// Why a league could not be created.

@@ -6,7 +6,7 @@ use podium_core::rating::Standing;
 use sqlx::{PgConnection, PgPool};
 
 use crate::{
-    league::Key,
+    leagues::Key,
     model::{from_micros, to_micros},
 };
 

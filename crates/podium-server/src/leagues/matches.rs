@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::{league::Key, model::from_micros};
+use crate::{leagues::Key, model::from_micros};
 
 /// A stored match as the API shows it (participants still as numbers).
 #[derive(Clone, Debug)]

@@ -9,16 +9,18 @@ use chrono::{DateTime, Utc};
 use podium_core::rating::{MatchError, MatchOutcome, Standing};
 use sqlx::{PgConnection, PgPool};
 
-use super::{League, Ratings, StoredMatch, load, state::Key};
+use super::{
+    League, Ratings, StoredMatch,
+    history::{self, HistoryEntry, HistoryRow},
+    load,
+    matches::MatchRecord,
+    state::Key,
+    store::{self as db, MatchRow},
+};
 use crate::{
-    db::{
-        changes,
-        history::{self, HistoryEntry, HistoryRow},
-        leagues::{self as db, MatchRow},
-        matches::MatchRecord,
-    },
+    changes,
     model::to_micros,
-    rank::{read, write},
+    sync::{read, write},
 };
 
 /// A match as submitted, validated at the edge; participants by name.
@@ -108,7 +110,7 @@ pub async fn record(
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let (reply, answer) = tokio::sync::oneshot::channel();
-    crate::rank::write(&league.queue).push(Pending {
+    crate::sync::write(&league.queue).push(Pending {
         id,
         specs,
         audit,
@@ -128,7 +130,7 @@ pub async fn record(
 async fn drain(pool: &PgPool, league: &Arc<League>, mine: u64, now: DateTime<Utc>) {
     let _writer = league.writer.lock().await;
     let batch = {
-        let mut queue = crate::rank::write(&league.queue);
+        let mut queue = crate::sync::write(&league.queue);
         // Our request went with the previous holder's batch: the next holder gathers what
         // arrived meanwhile. (Taking the queue anyway would pass the lock along the waiters,
         // each writing the one request that came in meanwhile.)

@@ -8,8 +8,8 @@ use serde_json::value::RawValue;
 use sqlx::{PgConnection, PgPool};
 
 use crate::{
+    changes::Change,
     model::{Bounds, LeaderboardDef, from_micros, to_micros},
-    rank::Change,
 };
 
 /// The NOTIFY channel that announces new change-log rows.

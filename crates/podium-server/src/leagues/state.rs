@@ -13,9 +13,7 @@ use podium_core::{
 };
 
 use super::LeagueDef;
-
-/// Position of a match in rating order: (played_at in unix µs, match id).
-pub type Key = (i64, i64);
+pub use crate::model::Key;
 
 /// A checkpoint is taken after every this many matches of the season.
 const CHECKPOINT_EVERY: u64 = 2048;

@@ -9,10 +9,10 @@ use podium_core::{board::Entry, score};
 use serde_json::value::RawValue;
 use sqlx::PgConnection;
 
-use super::changes;
+use crate::changes;
 use crate::{
+    changes::Change,
     model::{Bounds, LeaderboardDef, to_micros},
-    rank::Change,
 };
 
 /// One submission, validated at the edge.

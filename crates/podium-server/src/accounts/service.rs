@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::{Role, Scope, keys::NewKey};
 use crate::{
     audit::{self, Context},
-    db::changes,
-    rank::Change,
+    changes,
+    changes::Change,
 };
 
 /// A field of a request that is not acceptable, and why.
@@ -62,9 +62,9 @@ pub async fn create_key(
     pool: &sqlx::PgPool,
     ctx: &Context,
     new: &NewKey,
-) -> Result<(i64, crate::auth::Token), sqlx::Error> {
+) -> Result<(i64, crate::accounts::Token), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let (id, prefix, token) = crate::auth::keys::create(&mut tx, new).await?;
+    let (id, prefix, token) = crate::accounts::keys::create(&mut tx, new).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -109,4 +109,14 @@ pub async fn create_user(
         tx.commit().await?;
     }
     Ok(id)
+}
+
+impl From<Invalid> for crate::error::ApiError {
+    fn from(e: Invalid) -> Self {
+        Self::field(
+            crate::error::ErrorCode::ValidationFailed,
+            e.field,
+            e.message,
+        )
+    }
 }

@@ -13,11 +13,11 @@ use podium_core::{
 use serde_json::value::RawValue;
 use sqlx::{PgConnection, PgPool};
 
-use super::changes;
+use crate::changes;
 use crate::{
     audit::{self, Context},
+    changes::Change,
     model::{Bounds, LeaderboardDef, to_micros},
-    rank::Change,
 };
 
 /// A leaderboard to create, already validated.

@@ -2,73 +2,23 @@
 //! and a small cache of past periods' boards. It is a cache of PostgreSQL, changed only by
 //! applying change-feed records in sequence order (see `feed`).
 
+pub mod scores;
 mod state;
+pub mod store;
+pub mod writer;
 
 pub use state::{BoardState, EVENT_BUFFER, LeaderboardState, LiveEvent};
 
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    sync::{Arc, RwLock},
 };
 
-use podium_core::board::Entry;
-use serde_json::value::RawValue;
-
-use crate::model::{Bounds, LeaderboardDef};
-
-/// A lock that recovers from poisoning: the index's invariants hold between statements, and a
-/// panicking request must not take every later request down with it.
-pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(|e| e.into_inner())
-}
-
-pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|e| e.into_inner())
-}
-
-/// One committed change, as recorded in `change_log`.
-#[derive(Clone, Debug)]
-pub enum Change {
-    Score {
-        leaderboard_id: i64,
-        period_id: i64,
-        entry: Entry,
-        metadata: Option<Box<RawValue>>,
-    },
-    Erase {
-        leaderboard_id: i64,
-        participant: String,
-    },
-    Leaderboard(Box<LeaderboardDef>),
-    LeaderboardDeleted {
-        leaderboard_id: i64,
-    },
-    Period {
-        leaderboard_id: i64,
-        period_id: i64,
-        bounds: Bounds,
-    },
-    /// A league changed: bring it to `version`, replaying from `from` (None: the whole season).
-    League {
-        league_id: i64,
-        version: i64,
-        from: Option<(i64, i64)>,
-    },
-    LeagueDeleted {
-        league_id: i64,
-    },
-    /// An API key was created, changed or revoked: reload the key cache.
-    ApiKey,
-    /// A feature flag was created, changed or deleted: reload the flag cache.
-    Flag,
-}
-
-/// What applying a score change did to its participant's rank.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RankMove {
-    pub previous_rank: Option<usize>,
-    pub rank: Option<usize>,
-}
+use crate::{
+    changes::{Change, RankMove},
+    model::LeaderboardDef,
+    sync::{read, write},
+};
 
 /// Every leaderboard known to this process.
 #[derive(Debug, Default)]

@@ -14,11 +14,11 @@ use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
+    changes::Change,
+    changes::feed::Feed,
     clock::Clock,
-    db::scores::{self, Job, JobError},
-    feed::Feed,
+    leaderboards::scores::{self, Job, JobError},
     metrics as m,
-    rank::Change,
 };
 
 /// One submission's result, in request order.

@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use subtle::ConstantTimeEq;
 
 use super::{KeyPrincipal, Scope, Token, digest, random_token};
-use crate::rank::{read, write};
+use crate::sync::{read, write};
 
 /// A key as cached.
 #[derive(Clone, Debug)]

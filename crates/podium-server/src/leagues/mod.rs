@@ -2,7 +2,10 @@
 //! matches at start-up and kept current by this process's writes and the change feed.
 
 pub mod csv;
+pub mod history;
+pub mod matches;
 mod state;
+pub mod store;
 pub mod write;
 
 pub use state::{DISPLAY_SCALE, Key, LeagueData, Ratings, StoredMatch, scaled};
@@ -18,9 +21,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
 use crate::{
-    db::leagues as db,
-    rank::{read, write},
+    leagues::store as db,
+    sync::{read, write},
 };
+
+/// A league to bring up to a version, replaying from a point (None: its whole season).
+pub type LeagueSync = (i64, i64, Option<Key>);
 
 /// A replay point past every match: the change needs no replay (a new name, say).
 pub const NOTHING_TO_REPLAY: Key = (i64::MAX, i64::MAX);
@@ -192,11 +198,11 @@ pub async fn load_with(
 pub async fn follow(
     pool: sqlx::PgPool,
     leagues: Arc<Leagues>,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<crate::feed::LeagueSync>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<LeagueSync>,
 ) {
     while let Some(first) = rx.recv().await {
         let mut pending: HashMap<i64, (i64, Option<Key>)> = HashMap::new();
-        let mut merge = |(id, version, from): crate::feed::LeagueSync| {
+        let mut merge = |(id, version, from): LeagueSync| {
             let e = pending.entry(id).or_insert((version, from));
             e.0 = e.0.max(version);
             e.1 = match (e.1, from) {

@@ -1,0 +1,152 @@
+//! The authorization middleware: resolves the caller (API key or session cookie), enforces the
+//! table of `accounts::policy` for the matched route, and hands the principal and the audit
+//! context to the handler.
+
+use axum::{
+    extract::{ConnectInfo, MatchedPath, Request, State},
+    http::{Method, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use crate::{
+    accounts::{
+        Principal,
+        keys::KeyRefusal,
+        policy::{check, need, resource, same_origin},
+        session,
+    },
+    audit::Context,
+    error::{ApiError, ErrorCode},
+    state::AppState,
+    sync::read,
+};
+
+fn client_ip(state: &AppState, req: &Request) -> Option<String> {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let trusted = peer.is_some_and(|p| state.config.trusted_proxies.contains(&p));
+    if trusted
+        && let Some(forwarded) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        && let Some(last) = forwarded.split(',').next_back()
+    {
+        return Some(last.trim().to_owned());
+    }
+    peer.map(|p| p.to_string())
+}
+
+/// Resolves the caller, enforces the table, and hands the principal and the audit context to
+/// the handler.
+pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    match decide(&state, &mut req).await {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn decide(state: &AppState, req: &mut Request) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    let headers = req.headers();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned());
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| session::from_cookie_header(h).map(str::to_owned));
+    let mut by_cookie = false;
+    let principal = match (bearer, cookie) {
+        (Some(token), _) => Principal::Key(
+            state
+                .auth
+                .verify_bearer_fresh(&state.pool, &token, now)
+                .await
+                .map_err(|r| {
+                    ApiError::new(
+                        ErrorCode::Unauthorized,
+                        match r {
+                            KeyRefusal::Unknown => "the API key is not valid",
+                            KeyRefusal::Revoked => "the API key was revoked",
+                            KeyRefusal::Expired => "the API key has expired",
+                        },
+                    )
+                })?,
+        ),
+        (None, Some(token)) => {
+            match session::resolve(&state.pool, &token, now, state.auth.lifetimes).await? {
+                Some(user) => {
+                    by_cookie = true;
+                    Principal::User(user)
+                }
+                None => Principal::Anonymous,
+            }
+        }
+        (None, None) => Principal::Anonymous,
+    };
+    let ip = client_ip(state, req);
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(400).collect());
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let context = Context {
+        actor: principal.actor(),
+        ip,
+        user_agent,
+        request_id,
+    };
+    if let Some(route) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+    {
+        let method = req.method().clone();
+        let need = need(&method, &route).ok_or_else(|| {
+            tracing::error!(%method, %route, "route missing from the authorization table");
+            ApiError::new(ErrorCode::Forbidden, "this route has no authorization rule")
+        })?;
+        let resource = resource(req.uri().path()).map(|(kind, slug)| {
+            let public = if kind == "leagues" {
+                state.leagues.by_slug(slug).is_none_or(|l| {
+                    read(&l.data).def.visibility == crate::model::Visibility::Public
+                })
+            } else {
+                state
+                    .ranks
+                    .by_slug(slug)
+                    .is_none_or(|l| read(&l).def.visibility == crate::model::Visibility::Public)
+            };
+            (kind, slug, public)
+        });
+        check(need, &principal, resource)?;
+        let changes_state = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if by_cookie && changes_state && !same_origin(req.headers()) {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "a change made with a session cookie needs a same-origin Origin header",
+            ));
+        }
+    }
+    if let Principal::Key(k) = &principal {
+        state.auth.touch(k.id, now);
+    }
+    req.extensions_mut().insert(principal);
+    req.extensions_mut().insert(context);
+    Ok(())
+}
