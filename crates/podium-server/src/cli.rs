@@ -328,7 +328,8 @@ async fn admin_on(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
                 expires_at,
                 created_by: ctx.actor.clone(),
             };
-            let (_, token) = crate::accounts::service::create_key(&db.pool, &ctx, &new).await?;
+            let (_, token) =
+                crate::accounts::service::create_key(&db.pool, None, &ctx, &new).await?;
             eprintln!("API key '{}' created; it is shown only now:", new.name);
             println!("{}", token.0);
         }

@@ -139,6 +139,8 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub detail: Option<String>,
     pub errors: Vec<FieldError>,
+    /// Seconds after which a retry may succeed (sent as `Retry-After`).
+    retry_after: Option<u64>,
     /// Logged, never sent.
     source: Option<anyhow::Error>,
 }
@@ -149,6 +151,7 @@ impl ApiError {
             code,
             detail: Some(detail.into()),
             errors: Vec::new(),
+            retry_after: None,
             source: None,
         }
     }
@@ -169,6 +172,7 @@ impl ApiError {
                 message,
                 line: None,
             }],
+            retry_after: None,
             source: None,
         }
     }
@@ -178,8 +182,15 @@ impl ApiError {
             code: ErrorCode::Internal,
             detail: None,
             errors: Vec::new(),
+            retry_after: None,
             source: Some(source.into()),
         }
+    }
+
+    /// Tells the client when a retry may succeed.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn leaderboard_not_found(slug: &str) -> Self {
@@ -224,6 +235,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

@@ -6,6 +6,7 @@ pub mod keys;
 pub mod policy;
 pub mod service;
 pub mod session;
+pub mod signin;
 pub mod throttle;
 
 use std::fmt;

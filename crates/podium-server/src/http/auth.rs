@@ -1,6 +1,6 @@
 //! `/auth`: sign in and out with email and password (server-side sessions in a cookie), who am
-//! I, and changing one's password. Unknown accounts and wrong passwords get the same answer in
-//! the same time; repeated failures back off per account and per address.
+//! I, and changing one's password. The rules and transactions are `accounts::signin`'s; this
+//! module sets and clears the cookie.
 
 use axum::{
     Extension, Json,
@@ -14,10 +14,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::ApiJson;
 use crate::{
-    accounts::{
-        Principal, Role, hash_password, normalize_email, session, throttle, verify_password,
-    },
-    audit::{self, Context},
+    accounts::{Principal, Role, session, signin},
+    audit::Context,
     error::{ApiError, ApiResult, ErrorCode, Problem},
     state::AppState,
 };
@@ -59,13 +57,6 @@ pub struct Me {
     user: UserView,
 }
 
-fn invalid() -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidCredentials,
-        "the email or the password is wrong",
-    )
-}
-
 /// Sign in. Sets the session cookie (HttpOnly, SameSite=Lax, Secure).
 #[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = LoginBody,
     responses((status = 200, body = Me),
@@ -77,92 +68,24 @@ async fn login(
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Response> {
     let now = state.clock.now();
-    let email = normalize_email(&body.email).unwrap_or_else(|_| body.email.trim().to_lowercase());
-    let keys = [
-        format!("email:{email}"),
-        format!("ip:{}", ctx.ip.as_deref().unwrap_or("-")),
-    ];
-    if let Some(until) = throttle::locked_until(&state.pool, &keys, now).await? {
-        let wait = (until - now).num_seconds().max(1);
-        metrics::counter!(crate::metrics::LOGIN_FAILURES, "reason" => "throttled").increment(1);
-        tracing::warn!(email = %email, reason = "throttled", "login failed");
-        let mut r = ApiError::new(
-            ErrorCode::TooManyAttempts,
-            format!("too many failed sign-ins; try again in {wait} s"),
-        )
-        .into_response();
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(r);
-    }
-    let user = sqlx::query!(
-        "select id, email, password_hash, role, disabled_at from app_user where email = $1",
-        email
-    )
-    .fetch_optional(&state.pool)
-    .await?;
-    // Verify even for an unknown account (against a dummy hash): the same time either way.
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let password = body.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
-        .await
-        .unwrap_or(false);
-    let user = match user {
-        Some(u) if ok && u.disabled_at.is_none() => u,
-        _ => {
-            metrics::counter!(crate::metrics::LOGIN_FAILURES, "reason" => "wrong_credentials")
-                .increment(1);
-            tracing::warn!(email = %email, reason = "wrong_credentials", "login failed");
-            throttle::fail(&state.pool, &keys, now).await?;
-            let mut tx = state.pool.begin().await?;
-            let mut failed = ctx.clone();
-            failed.actor = "anonymous".into();
-            audit::record(
-                &mut tx,
-                &failed,
-                "auth.login_failed",
-                &format!("user:{email}"),
-                None,
-                None,
-            )
-            .await?;
-            tx.commit().await?;
-            return Err(invalid());
-        }
-    };
-    throttle::clear(&state.pool, &keys[0]).await?;
-    let token = session::start(
+    let signed_in = signin::login(
         &state.pool,
-        user.id,
-        ctx.ip.as_deref(),
-        ctx.user_agent.as_deref(),
+        &state.auth,
+        &ctx,
+        &body.email,
+        body.password,
         now,
-        state.auth.lifetimes,
     )
     .await?;
-    let mut tx = state.pool.begin().await?;
-    let mut who = ctx.clone();
-    who.actor = format!("user:{}", user.email);
-    audit::record(
-        &mut tx,
-        &who,
-        "auth.login",
-        &format!("user:{}", user.email),
-        None,
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    let role = Role::parse(&user.role).unwrap_or(Role::Viewer);
     let cookie = session::set_cookie(
-        &token,
+        &signed_in.token,
         state.auth.cookie_secure,
         state.auth.lifetimes.absolute,
     );
     let mut r = Json(Me {
         user: UserView {
-            email: user.email,
-            role,
+            email: signed_in.email,
+            role: signed_in.role,
         },
     })
     .into_response();
@@ -182,17 +105,12 @@ async fn logout(
     Extension(ctx): Extension<Context>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if let Some(token) = headers
+    let token = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(session::from_cookie_header)
-    {
-        session::end(&state.pool, token).await?;
-    }
-    let mut tx = state.pool.begin().await?;
-    audit::record(&mut tx, &ctx, "auth.logout", &ctx.actor, None, None).await?;
-    tx.commit().await?;
+        .find_map(session::from_cookie_header);
+    signin::logout(&state.pool, &ctx, token).await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(state.auth.cookie_secure)) {
         r.headers_mut().insert(header::SET_COOKIE, v);
@@ -243,46 +161,14 @@ async fn change_password(
     let Principal::User(user) = principal else {
         return Err(ApiError::new(ErrorCode::Unauthorized, "not signed in"));
     };
-    crate::accounts::check_password_strength(&body.new_password)
-        .map_err(|m| ApiError::field(ErrorCode::ValidationFailed, "new_password", m))?;
-    let stored = sqlx::query_scalar!("select password_hash from app_user where id = $1", user.id)
-        .fetch_one(&state.pool)
-        .await?;
-    let current = body.current_password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&current, Some(&stored)))
-        .await
-        .unwrap_or(false);
-    if !ok {
-        return Err(ApiError::field(
-            ErrorCode::InvalidCredentials,
-            "current_password",
-            "is wrong",
-        ));
-    }
-    let new = body.new_password;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-    let mut tx = state.pool.begin().await?;
-    sqlx::query!(
-        "update app_user set password_hash = $2, updated_at = now() where id = $1",
-        user.id,
-        hash
-    )
-    .execute(&mut *tx)
-    .await?;
-    session::end_all(&mut tx, user.id).await?;
-    audit::record(
-        &mut tx,
+    signin::change_password(
+        &state.pool,
         &ctx,
-        "user.password_change",
-        &format!("user:{}", user.email),
-        None,
-        None,
+        &user,
+        body.current_password,
+        body.new_password,
     )
     .await?;
-    tx.commit().await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(state.auth.cookie_secure)) {
         r.headers_mut().insert(header::SET_COOKIE, v);

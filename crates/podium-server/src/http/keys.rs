@@ -9,11 +9,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{ApiJson, ApiPath};
 use crate::{
-    accounts::{Scope, keys::NewKey, service},
-    audit::{self, Context},
-    changes,
-    changes::Change,
-    error::{ApiError, ApiResult, ErrorCode, Problem},
+    accounts::{
+        Scope,
+        keys::NewKey,
+        service::{self, KeyView},
+    },
+    audit::Context,
+    error::{ApiError, ApiResult, Problem},
     state::AppState,
 };
 
@@ -23,61 +25,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_key))
 }
 
-/// An API key (never its secret).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct KeyView {
-    id: i64,
-    name: String,
-    /// Shown as `pk_<prefix>_…`.
-    prefix: String,
-    scopes: Vec<Scope>,
-    leaderboards: Option<Vec<String>>,
-    leagues: Option<Vec<String>>,
-    expires_at: Option<DateTime<Utc>>,
-    last_used_at: Option<DateTime<Utc>>,
-    revoked: bool,
-    created_by: String,
-    created_at: DateTime<Utc>,
-}
-
 /// The keys.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KeyList {
     keys: Vec<KeyView>,
 }
 
-async fn fetch(pool: &sqlx::PgPool, id: Option<i64>) -> Result<Vec<KeyView>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"select id, name, prefix, scopes, leaderboards, leagues, expires_at, last_used_at, revoked_at,
-                  created_by, created_at
-           from api_key where $1::bigint is null or id = $1 order by created_at desc, id desc"#,
-        id
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| KeyView {
-            id: r.id,
-            name: r.name,
-            prefix: r.prefix,
-            scopes: r.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
-            leaderboards: r.leaderboards,
-            leagues: r.leagues,
-            expires_at: r.expires_at,
-            last_used_at: r.last_used_at,
-            revoked: r.revoked_at.is_some(),
-            created_by: r.created_by,
-            created_at: r.created_at,
-        })
-        .collect())
-}
-
 /// List API keys.
 #[utoipa::path(get, path = "/keys", tag = "accounts", responses((status = 200, body = KeyList)))]
 async fn list_keys(State(state): State<AppState>) -> ApiResult<Json<KeyList>> {
     Ok(Json(KeyList {
-        keys: fetch(&state.pool, None).await?,
+        keys: service::keys(&state.pool, None).await?,
     }))
 }
 
@@ -119,9 +77,8 @@ async fn create_key(
         expires_at: body.expires_at,
         created_by: ctx.actor.clone(),
     };
-    let (id, token) = service::create_key(&state.pool, &ctx, &new).await?;
-    state.auth.keys.reload(&state.pool).await?;
-    let key = fetch(&state.pool, Some(id))
+    let (id, token) = service::create_key(&state.pool, Some(&state.auth), &ctx, &new).await?;
+    let key = service::keys(&state.pool, Some(id))
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("key vanished")))?;
@@ -142,25 +99,6 @@ async fn revoke_key(
     Extension(ctx): Extension<Context>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.pool.begin().await?;
-    let prefix = sqlx::query_scalar!(
-        "update api_key set revoked_at = coalesce(revoked_at, now()), updated_at = now() where id = $1 returning prefix",
-        id
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| ApiError::new(ErrorCode::KeyNotFound, format!("no API key has the id {id}")))?;
-    audit::record(
-        &mut tx,
-        &ctx,
-        "key.revoke",
-        &format!("key:pk_{prefix}"),
-        Some(serde_json::json!({"revoked": false})),
-        Some(serde_json::json!({"revoked": true})),
-    )
-    .await?;
-    changes::append(&mut tx, &[Change::ApiKey]).await?;
-    tx.commit().await?;
-    state.auth.keys.reload(&state.pool).await?;
+    service::revoke_key(&state.pool, &state.auth, &ctx, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -39,7 +39,7 @@ pub(crate) async fn key(db: &str, scopes: &[Scope]) -> String {
         expires_at: None,
         created_by: "test".into(),
     };
-    podium::accounts::service::create_key(&pool(db).await, &Context::cli(), &new)
+    podium::accounts::service::create_key(&pool(db).await, None, &Context::cli(), &new)
         .await
         .unwrap()
         .1
