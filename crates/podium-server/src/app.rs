@@ -59,7 +59,11 @@ async fn serve(
     let pool = db.pool.clone();
     let (league_tx, league_rx) = tokio::sync::mpsc::unbounded_channel();
     let memory = Arc::new(Memory::new(league_tx, config.past_period_cache));
-    let (ranks, leagues) = (memory.ranks.clone(), memory.leagues.clone());
+    let (ranks, leagues, profiles) = (
+        memory.ranks.clone(),
+        memory.leagues.clone(),
+        memory.profiles.clone(),
+    );
     let feed = Arc::new(Feed::new(pool.clone(), memory.clone()));
     let league_task = tokio::spawn(crate::leagues::follow(
         pool.clone(),
@@ -105,6 +109,7 @@ async fn serve(
         pool: pool.clone(),
         ranks,
         leagues,
+        profiles,
         auth: auth.clone(),
         flags,
         feed: feed.clone(),

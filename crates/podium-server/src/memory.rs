@@ -13,6 +13,8 @@ use crate::{
     changes::{self, Apply, Change, Loaded, RankMove},
     leaderboards::{self, BoardState, LeaderboardState, Ranks},
     leagues::{self, LeagueData, LeagueSync, Leagues},
+    model::ProfileBrief,
+    profiles::{self, Profiles},
 };
 
 /// The state the feed applies changes to.
@@ -20,6 +22,8 @@ use crate::{
 pub struct Memory {
     pub ranks: Arc<Ranks>,
     pub leagues: Arc<Leagues>,
+    /// What ranking rows show of each participant's profile.
+    pub profiles: Arc<Profiles>,
     /// League changes go to the league task, which replays from the database without holding
     /// up the feed.
     league_tx: UnboundedSender<LeagueSync>,
@@ -35,6 +39,7 @@ impl Memory {
         Self {
             ranks: Arc::new(Ranks::new()),
             leagues: Arc::new(Leagues::default()),
+            profiles: Arc::new(Profiles::default()),
             league_tx,
             keys_changed: Arc::new(Notify::new()),
             flags_changed: Arc::new(Notify::new()),
@@ -66,19 +71,29 @@ impl Apply for Memory {
                 self.flags_changed.notify_one();
                 RankMove::default()
             }
+            Change::Profile { participant, brief } => {
+                self.profiles.set(&participant, brief);
+                RankMove::default()
+            }
             other => self.ranks.apply(other, self.past_cache),
         }
     }
 
     fn reload<'a>(&'a self, pool: &'a PgPool) -> BoxFuture<'a, Result<Loaded, sqlx::Error>> {
         async move {
-            let (seq, states, leagues) = snapshot(pool, self.past_cache).await?;
+            let Snapshot {
+                seq,
+                states,
+                leagues,
+                profiles,
+            } = snapshot(pool, self.past_cache).await?;
             let entries: usize = states
                 .iter()
                 .map(|s| s.current.as_ref().map_or(0, |b| b.board.len()))
                 .sum();
             self.ranks.replace_all(states);
             self.leagues.replace_all(leagues);
+            self.profiles.replace_all(profiles);
             // Flag changes up to `seq` are not replayed after a snapshot: reload the flags too.
             self.flags_changed.notify_one();
             Ok(Loaded { seq, entries })
@@ -87,11 +102,17 @@ impl Apply for Memory {
     }
 }
 
-/// The sequence the snapshot is at, and the states to install.
-async fn snapshot(
-    pool: &PgPool,
-    past_cache: usize,
-) -> Result<(i64, Vec<LeaderboardState>, Vec<LeagueData>), sqlx::Error> {
+/// Everything in memory, as of one change-log position.
+struct Snapshot {
+    seq: i64,
+    states: Vec<LeaderboardState>,
+    leagues: Vec<LeagueData>,
+    profiles: Vec<(String, ProfileBrief)>,
+}
+
+/// Reads every leaderboard's current board, every league and every profile brief in one
+/// repeatable-read transaction, with the change-log position it corresponds to.
+async fn snapshot(pool: &PgPool, past_cache: usize) -> Result<Snapshot, sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query!("set transaction isolation level repeatable read, read only")
         .execute(&mut *tx)
@@ -139,6 +160,12 @@ async fn snapshot(
             Err(e) => tracing::error!(league = %slug, error = %e, "league not loaded"),
         }
     }
+    let profiles = profiles::store::briefs(&mut tx).await?;
     tx.commit().await?;
-    Ok((seq, states, loaded))
+    Ok(Snapshot {
+        seq,
+        states,
+        leagues: loaded,
+        profiles,
+    })
 }

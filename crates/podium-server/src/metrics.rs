@@ -24,6 +24,7 @@ pub const RANKING_COMPUTE: &str = "podium_ranking_compute_seconds";
 pub const EVENT_STREAMS: &str = "podium_event_streams_open";
 pub const EVENT_STREAMS_DROPPED: &str = "podium_event_streams_dropped_total";
 pub const BATCH_SPLITS: &str = "podium_write_batch_splits_total";
+pub const DB_ACQUIRES: &str = "podium_db_acquires_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -102,6 +103,10 @@ fn describe() {
     describe_counter!(
         BATCH_SPLITS,
         "Grouped writes the database refused and that were split to find the request at fault, by kind (scores, matches)."
+    );
+    describe_counter!(
+        DB_ACQUIRES,
+        "Connections taken from the PostgreSQL pool (each statement or transaction takes one): reads of rankings take none."
     );
     describe_gauge!(
         INDEX_ENTRIES,

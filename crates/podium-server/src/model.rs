@@ -115,3 +115,19 @@ pub fn from_micros(us: i64) -> DateTime<Utc> {
 
 /// Position of a match in rating order: (played_at in unix µs, match id).
 pub type Key = (i64, i64);
+
+/// The parts of a participant's profile that a ranking row shows, held in memory by every
+/// process and carried by the change log when they change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileBrief {
+    pub display_name: Option<String>,
+    /// The avatar's entity tag; None without an avatar.
+    pub avatar_etag: Option<String>,
+}
+
+impl ProfileBrief {
+    /// Nothing to show: the participant has no name and no avatar.
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none() && self.avatar_etag.is_none()
+    }
+}

@@ -16,6 +16,7 @@ use crate::{
     flags::Flags,
     leaderboards::{Ranks, writer::Batcher},
     leagues::Leagues,
+    profiles::Profiles,
 };
 
 /// What every request handler can reach.
@@ -28,6 +29,7 @@ pub struct Inner {
     pub pool: PgPool,
     pub ranks: Arc<Ranks>,
     pub leagues: Arc<Leagues>,
+    pub profiles: Arc<Profiles>,
     pub auth: Arc<Auth>,
     pub flags: Arc<Flags>,
     pub feed: Arc<Feed>,

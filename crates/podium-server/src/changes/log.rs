@@ -69,6 +69,9 @@ impl Columns {
             Change::LeagueDeleted { league_id } => ("league_deleted", *league_id, None, None),
             Change::ApiKey => ("api_key", 0, None, None),
             Change::Flag => ("flag", 0, None, None),
+            Change::Profile { brief, .. } => {
+                ("profile", 0, None, serde_json::to_string(brief).ok())
+            }
         };
         self.kind.push(kind);
         self.leaderboard_id.push(lb);
@@ -88,7 +91,7 @@ impl Columns {
                 self.reached_at.push(Some(from_micros(entry.reached_at)));
                 self.updated_at.push(Some(from_micros(entry.updated_at)));
             }
-            Change::Erase { participant, .. } => {
+            Change::Erase { participant, .. } | Change::Profile { participant, .. } => {
                 self.participant.push(Some(participant.clone()));
                 self.push_empty_entry();
             }
@@ -240,6 +243,11 @@ pub async fn fetch(
             },
             "api_key" => Change::ApiKey,
             "flag" => Change::Flag,
+            "profile" => Change::Profile {
+                participant: r.participant.unwrap_or_default(),
+                brief: serde_json::from_str(r.payload.as_deref().unwrap_or(""))
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            },
             other => {
                 tracing::warn!(
                     seq = r.seq,

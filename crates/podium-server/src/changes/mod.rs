@@ -14,7 +14,7 @@ use podium_core::board::Entry;
 use serde_json::value::RawValue;
 use sqlx::PgPool;
 
-use crate::model::{Bounds, Key, LeaderboardDef};
+use crate::model::{Bounds, Key, LeaderboardDef, ProfileBrief};
 
 /// One committed change, as recorded in `change_log`.
 #[derive(Clone, Debug)]
@@ -51,6 +51,11 @@ pub enum Change {
     ApiKey,
     /// A feature flag was created, changed or deleted: reload the flag cache.
     Flag,
+    /// A participant's display name or avatar changed (an empty brief: nothing left to show).
+    Profile {
+        participant: String,
+        brief: ProfileBrief,
+    },
 }
 
 /// What applying a score change did to its participant's rank.

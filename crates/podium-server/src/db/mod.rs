@@ -120,6 +120,20 @@ impl Database {
             .max_connections(config.db_max_connections)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
+            // Counts every use of the pool (an idle connection handed out, or a new one), so
+            // that "reads never touch PostgreSQL" is something anyone can watch.
+            .after_connect(|_, _| {
+                Box::pin(async {
+                    metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
+                    Ok(())
+                })
+            })
+            .before_acquire(|_, _| {
+                Box::pin(async {
+                    metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .context("could not connect to PostgreSQL")?;

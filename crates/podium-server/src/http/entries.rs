@@ -234,7 +234,7 @@ async fn list_entries(
     })
     .await?;
     // Profiles are read after the index lock is released, for the whole page at once.
-    with_profiles(&state.pool, &mut page.entries).await?;
+    with_profiles(&state.profiles, &mut page.entries);
     Ok(Json(page))
 }
 
@@ -266,7 +266,7 @@ async fn get_entry(
         Ok(EntryView::new(b, ranking, rank, e))
     })
     .await?;
-    with_profiles(&state.pool, std::slice::from_mut(&mut entry)).await?;
+    with_profiles(&state.profiles, std::slice::from_mut(&mut entry));
     Ok(Json(entry))
 }
 
@@ -332,7 +332,7 @@ async fn entries_around(
         })
     })
     .await?;
-    with_profiles(&state.pool, &mut page.entries).await?;
+    with_profiles(&state.profiles, &mut page.entries);
     Ok(Json(page))
 }
 

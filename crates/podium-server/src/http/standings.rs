@@ -63,12 +63,10 @@ pub struct StandingRow {
 
 /// Adds profile fields to a page of standings, with one query for the whole page.
 async fn rows(state: &AppState, page: Vec<StandingView>) -> ApiResult<Vec<StandingRow>> {
-    let ids: Vec<String> = page.iter().map(|s| s.participant.clone()).collect();
-    let mut briefs = super::profiles::briefs(&state.pool, &ids).await?;
     Ok(page
         .into_iter()
         .map(|standing| {
-            let b = briefs.remove(&standing.participant).unwrap_or_default();
+            let b = state.profiles.shown(&standing.participant);
             StandingRow {
                 standing,
                 display_name: b.display_name,

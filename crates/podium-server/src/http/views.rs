@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::{
     leaderboards::BoardState,
     model::{Bounds, LeaderboardDef, from_micros},
+    profiles::Profiles,
 };
 
 /// Sort order: `desc` ranks higher scores first, `asc` lower (times, golf).
@@ -160,18 +161,11 @@ impl EntryView {
     }
 }
 
-/// Fills the profile fields of entries, with one query for all of them.
-pub async fn with_profiles(
-    pool: &sqlx::PgPool,
-    entries: &mut [EntryView],
-) -> Result<(), sqlx::Error> {
-    let ids: Vec<String> = entries.iter().map(|e| e.participant.clone()).collect();
-    let mut briefs = super::profiles::briefs(pool, &ids).await?;
+/// Fills the profile fields of entries from the in-memory briefs.
+pub fn with_profiles(profiles: &Profiles, entries: &mut [EntryView]) {
     for e in entries {
-        if let Some(b) = briefs.remove(&e.participant) {
-            e.display_name = b.display_name;
-            e.avatar_url = b.avatar_url;
-        }
+        let shown = profiles.shown(&e.participant);
+        e.display_name = shown.display_name;
+        e.avatar_url = shown.avatar_url;
     }
-    Ok(())
 }

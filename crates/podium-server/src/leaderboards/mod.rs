@@ -143,7 +143,8 @@ impl Ranks {
             Change::League { .. }
             | Change::LeagueDeleted { .. }
             | Change::ApiKey
-            | Change::Flag => RankMove::default(),
+            | Change::Flag
+            | Change::Profile { .. } => RankMove::default(),
         }
     }
 }

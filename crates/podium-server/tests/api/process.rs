@@ -911,3 +911,114 @@ async fn a_stored_schedule_that_does_not_parse_stops_readiness_with_its_name() {
     assert_eq!(alive.status(), 200);
     child.kill().await.unwrap();
 }
+
+/// The process's count of connections taken from its PostgreSQL pool.
+async fn db_acquires(p: &Podium) -> u64 {
+    let text = reqwest::get(format!("http://{}/metrics", p.metrics))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|l| l.strip_prefix("podium_db_acquires_total "))
+        .map_or(0, |v| v.trim().parse::<f64>().expect("a number") as u64)
+}
+
+#[tokio::test]
+async fn reads_of_rankings_never_touch_postgresql() {
+    let db = fresh_database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = Podium::start(Db::Url(&db), dir.path().join("p.log")).await;
+    let post = |path: &str, body: Value| {
+        let (p, path) = (&p, path.to_owned());
+        async move {
+            let (status, v) = p
+                .send(reqwest::Method::POST, &path, Some(body))
+                .await
+                .expect("send");
+            assert!(status < 300, "{path}: {status} {v}");
+        }
+    };
+    post("/api/v1/leaderboards", json!({"slug": "b", "name": "B"})).await;
+    let scores: Vec<Value> = (0..200)
+        .map(|i| json!({"participant": format!("p{i}"), "score": i * 7 % 101}))
+        .collect();
+    post("/api/v1/leaderboards/b/scores", json!(scores)).await;
+    post(
+        "/api/v1/leagues",
+        json!({"slug": "l", "name": "L", "system": "glicko2"}),
+    )
+    .await;
+    for i in 0..20 {
+        let m = json!({"played_at": format!("2026-01-01T10:{i:02}:00Z"),
+            "teams": [{"participants": [format!("p{}", i % 5)], "rank": 1},
+                      {"participants": [format!("p{}", (i + 1) % 5)], "rank": 2}]});
+        post("/api/v1/leagues/l/matches", m).await;
+    }
+    for who in ["p1", "p2"] {
+        let (status, _) = p
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/v1/participants/{who}/profile"),
+                Some(json!({"display_name": format!("Player {who}")})),
+            )
+            .await
+            .expect("profile");
+        assert!(status < 300);
+    }
+
+    let reads = [
+        "/api/v1/leaderboards",
+        "/api/v1/leaderboards/b",
+        "/api/v1/leaderboards/b/entries?limit=100",
+        "/api/v1/leaderboards/b/entries/p1",
+        "/api/v1/leaderboards/b/entries/p1/around?limit=10",
+        "/api/v1/leagues",
+        "/api/v1/leagues/l",
+        "/api/v1/leagues/l/standings",
+        "/api/v1/leagues/l/participants/p1",
+    ];
+    let anonymous = reqwest::Client::new();
+    // Warm up (a first request may open a connection for something unrelated), then count.
+    for path in reads {
+        let r = anonymous.get(p.url(path)).send().await.expect("read");
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let before = db_acquires(&p).await;
+    let rounds = 40;
+    for _ in 0..rounds {
+        for path in reads {
+            let r = anonymous.get(p.url(path)).send().await.expect("read");
+            assert_eq!(r.status(), 200, "{path}");
+            let body: Value = r.json().await.expect("json");
+            if path.ends_with("/entries?limit=100") {
+                let named = body["entries"]
+                    .as_array()
+                    .expect("entries")
+                    .iter()
+                    .find(|e| e["participant"] == "p1")
+                    .expect("p1 ranked");
+                assert_eq!(named["display_name"], "Player p1", "profiles shown from memory");
+            }
+        }
+        let (status, _) = p
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/leagues/l/predict",
+                Some(json!({"teams": [{"participants": ["p1"]}, {"participants": ["p2"]}]})),
+            )
+            .await
+            .expect("predict");
+        assert_eq!(status, 200);
+    }
+    let used = db_acquires(&p).await - before;
+    let requests = rounds * (reads.len() + 1);
+    // The process's own background work (the change-feed poll once a second, the key-use
+    // flush every 10 s) takes a few connections meanwhile; one per read would be hundreds.
+    assert!(
+        used < 25,
+        "{used} pool connections were taken during {requests} reads of rankings"
+    );
+    assert_eq!(p.terminate().await, 0);
+}

@@ -9,18 +9,19 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use podium_core::ids::ParticipantId;
-use serde_json::{Value, json};
-use sqlx::PgConnection;
 use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{ProfileView, participant, target};
 use crate::{
-    audit::{self, Context},
+    audit::Context,
     error::{ApiError, ApiResult, ErrorCode, Problem},
     http::extract::ApiPath,
-    profiles::avatar::{self, AvatarError, Kind},
+    profiles::{
+        avatar::{self, AvatarError, Kind},
+        service::{self, ProfileView},
+        store,
+    },
     state::AppState,
 };
 
@@ -102,24 +103,6 @@ async fn reencode(upload: Upload) -> ApiResult<avatar::Avatar> {
     })
 }
 
-/// What the audit log keeps of an avatar (never its bytes).
-fn avatar_summary(kind: &str, etag: &str, bytes: Option<i32>) -> Value {
-    json!({"content_type": kind, "etag": etag, "bytes": bytes})
-}
-
-/// The participant's avatar as the audit log keeps it, locked until the transaction ends.
-async fn current_avatar(conn: &mut PgConnection, id: &str) -> Result<Option<Value>, sqlx::Error> {
-    Ok(sqlx::query!(
-        r#"select avatar_type as "avatar_type!", avatar_etag as "avatar_etag!",
-                  octet_length(avatar) as size
-           from participant_profile where participant = $1 and avatar is not null for update"#,
-        id
-    )
-    .fetch_optional(conn)
-    .await?
-    .map(|r| avatar_summary(&r.avatar_type, &r.avatar_etag, r.size)))
-}
-
 /// The raw bytes of an image file, for the OpenAPI document.
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
@@ -146,49 +129,10 @@ async fn put_avatar(
     ApiPath(raw): ApiPath<String>,
     upload: Upload,
 ) -> ApiResult<Json<ProfileView>> {
-    let id = participant(&raw)?;
     let image = reencode(upload).await?;
-    let mut tx = state.pool.begin().await?;
-    let before = current_avatar(&mut tx, &id).await?;
-    let row = sqlx::query!(
-        r#"insert into participant_profile (participant, avatar, avatar_type, avatar_etag)
-           values ($1, $2, $3, $4)
-           on conflict (participant) do update
-           set avatar = excluded.avatar, avatar_type = excluded.avatar_type,
-               avatar_etag = excluded.avatar_etag, updated_at = now()
-           returning display_name, country, metadata"#,
-        id,
-        image.bytes,
-        image.content_type,
-        image.etag
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let mut after = avatar_summary(
-        image.content_type,
-        &image.etag,
-        i32::try_from(image.bytes.len()).ok(),
-    );
-    after["width"] = image.width.into();
-    after["height"] = image.height.into();
-    audit::record(
-        &mut tx,
-        &ctx,
-        "avatar.update",
-        &target(&id),
-        Some(json!({ "avatar": before })),
-        Some(json!({ "avatar": after })),
-    )
-    .await?;
-    tx.commit().await?;
-    let view = ProfileView::new(
-        &id,
-        row.display_name,
-        row.country,
-        row.metadata,
-        Some(&image.etag),
-    );
-    Ok(Json(view))
+    Ok(Json(
+        service::put_avatar(&state.pool, &state.feed, &ctx, &raw, image).await?,
+    ))
 }
 
 /// The entity tags an `If-None-Match` header lists (weak ones compared as strong, as GET
@@ -230,20 +174,10 @@ async fn get_avatar(
         return Err(not_found());
     }
     let (any, tags) = if_none_match(&headers);
-    // One read: the bytes come only when the caller's copy is stale.
-    let row = sqlx::query!(
-        r#"select avatar_type as "avatar_type!", avatar_etag as "avatar_etag!",
-                  case when $2 or avatar_etag = any($3) then null else avatar end as "avatar?"
-           from participant_profile where participant = $1 and avatar is not null"#,
-        id,
-        any,
-        &tags
-    )
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(not_found)?;
-    let etag =
-        HeaderValue::from_str(&format!("\"{}\"", row.avatar_etag)).map_err(ApiError::internal)?;
+    let row = store::avatar(&state.pool, &id, any, &tags)
+        .await?
+        .ok_or_else(not_found)?;
+    let etag = HeaderValue::from_str(&format!("\"{}\"", row.etag)).map_err(ApiError::internal)?;
     let cache = [
         (header::ETAG, etag),
         (
@@ -251,10 +185,10 @@ async fn get_avatar(
             HeaderValue::from_static(CACHE_CONTROL),
         ),
     ];
-    let Some(bytes) = row.avatar else {
+    let Some(bytes) = row.bytes else {
         return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
     };
-    let content_type = HeaderValue::from_str(&row.avatar_type).map_err(ApiError::internal)?;
+    let content_type = HeaderValue::from_str(&row.content_type).map_err(ApiError::internal)?;
     Ok((
         cache,
         [
@@ -280,28 +214,6 @@ async fn delete_avatar(
     Extension(ctx): Extension<Context>,
     ApiPath(raw): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    let id = participant(&raw)?;
-    let mut tx = state.pool.begin().await?;
-    let before = current_avatar(&mut tx, &id)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::AvatarNotFound, format!("'{id}' has no avatar")))?;
-    sqlx::query!(
-        r#"update participant_profile
-           set avatar = null, avatar_type = null, avatar_etag = null, updated_at = now()
-           where participant = $1"#,
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        &ctx,
-        "avatar.delete",
-        &target(&id),
-        Some(json!({ "avatar": before })),
-        Some(json!({"avatar": null})),
-    )
-    .await?;
-    tx.commit().await?;
+    service::delete_avatar(&state.pool, &state.feed, &ctx, &raw).await?;
     Ok(StatusCode::NO_CONTENT)
 }

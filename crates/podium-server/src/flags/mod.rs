@@ -2,6 +2,8 @@
 //! Every process keeps the flags in memory and reloads them when the change feed carries a
 //! `flag` record, so evaluation never touches the database.
 
+pub mod service;
+
 use std::{
     collections::BTreeMap,
     sync::{Arc, RwLock},
@@ -202,7 +204,7 @@ mod tests {
 
     #[test]
     fn buckets_agree_with_the_shared_test_vectors() {
-        let v: Vectors = serde_json::from_str(include_str!("../testdata/flag_buckets.json"))
+        let v: Vectors = serde_json::from_str(include_str!("../../testdata/flag_buckets.json"))
             .expect("valid vectors");
         assert!(v.vectors.len() >= 30, "{} vectors", v.vectors.len());
         for t in &v.vectors {
