@@ -17,7 +17,7 @@ import sys
 
 LAYERS = [
     # base: no knowledge of storage, features or HTTP
-    ("base", ["sync", "clock", "config", "model", "telemetry", "metrics", "error"]),
+    ("base", ["sync", "tasks", "clock", "config", "model", "telemetry", "metrics", "error"]),
     # storage: the pool, migrations, the edge check of what PostgreSQL can store
     ("storage", ["db"]),
     # the change record, the change log and the feed that applies it (to an `Apply`)

@@ -6,7 +6,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tokio::{net::TcpListener, sync::watch};
+use tokio::net::TcpListener;
 
 use crate::{
     changes::Feed,
@@ -18,6 +18,7 @@ use crate::{
     memory::Memory,
     metrics as m,
     state::{AppState, Inner},
+    tasks::Tasks,
 };
 
 /// Options that only embedders and tests set.
@@ -56,102 +57,24 @@ async fn serve(
     metrics_listener: Option<TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let pool = db.pool.clone();
-    let (league_tx, league_rx) = tokio::sync::mpsc::unbounded_channel();
-    let memory = Arc::new(Memory::new(league_tx, config.past_period_cache));
-    let (ranks, leagues, profiles) = (
-        memory.ranks.clone(),
-        memory.leagues.clone(),
-        memory.profiles.clone(),
-    );
-    let feed = Arc::new(Feed::new(pool.clone(), memory.clone()));
-    let league_task = tokio::spawn(crate::leagues::follow(
-        pool.clone(),
-        leagues.clone(),
-        league_rx,
-    ));
-    let auth = Arc::new(crate::accounts::Auth::new(&config));
-    auth.keys.reload(&pool).await?;
-    let auth_task = {
-        let (auth, pool, changed) = (auth.clone(), pool.clone(), memory.keys_changed.clone());
-        tokio::spawn(async move {
-            let mut flush = tokio::time::interval(Duration::from_secs(10));
-            loop {
-                tokio::select! {
-                    _ = changed.notified() => {
-                        if let Err(e) = auth.keys.reload(&pool).await {
-                            tracing::warn!(error = %e, "could not reload the API keys");
-                        }
-                    }
-                    _ = flush.tick() => {
-                        if let Err(e) = auth.flush_used(&pool).await {
-                            tracing::warn!(error = %e, "could not record when keys were used");
-                        }
-                    }
-                }
-            }
-        })
-    };
-    let flags = Arc::new(crate::flags::Flags::default());
-    flags.reload(&pool).await?;
-    let flags_task = tokio::spawn(crate::flags::follow(
-        flags.clone(),
-        pool.clone(),
-        memory.flags_changed.clone(),
-    ));
-    let (batcher, writer) = Batcher::start(
-        pool.clone(),
-        feed.clone(),
-        options.clock.clone(),
-        config.batch_max,
-    );
-    let state = AppState::new(Inner {
-        pool: pool.clone(),
-        ranks,
-        leagues,
-        profiles,
-        auth: auth.clone(),
-        flags,
-        feed: feed.clone(),
-        batcher,
-        clock: options.clock.clone(),
-        config: config.clone(),
-    });
+    let tasks = Tasks::new();
+    let (state, writer) = build(&config, &options, db, &tasks).await?;
     metrics::gauge!(m::BUILD_INFO, "version" => crate::VERSION, "commit" => crate::GIT_COMMIT)
         .set(1.0);
-
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let metrics_task = metrics_listener.map(|l| {
-        let mut rx = stop_rx.clone();
-        tokio::spawn(http::scrape::serve(l, state.clone(), async move {
-            let _ = rx.changed().await;
-        }))
-    });
-
-    // Warm the index in the background: /healthz answers at once, /readyz once this is done.
-    let warm_state = state.clone();
-    let demo = options.demo;
-    let follow_rx = stop_rx.clone();
-    let warm = tokio::spawn(async move {
-        let started = Instant::now();
-        match warm_state.feed.load().await {
-            Ok(_) => {
-                metrics::gauge!(m::STARTUP_LOAD).set(started.elapsed().as_secs_f64());
-                if demo && let Err(e) = crate::demo::seed(&warm_state).await {
-                    tracing::warn!(error = %format!("{e:#}"), "could not seed the demo leaderboards");
-                }
-                warm_state.set_warm();
-                tracing::info!(seconds = started.elapsed().as_secs_f64(), "ready");
-                let feed = warm_state.feed.clone();
-                tokio::spawn(
-                    feed.clone()
-                        .prune_forever(warm_state.config.change_log_retention_secs),
-                );
-                feed.follow(follow_rx).await;
+    if let Some(l) = metrics_listener {
+        let stop = tasks.token();
+        let scrape = http::scrape::serve(l, state.clone(), stop.cancelled_owned());
+        tasks.spawn_until_done("metrics listener", async move {
+            if let Err(e) = scrape.await {
+                tracing::error!(error = %e, "the metrics listener failed");
             }
-            Err(e) => tracing::error!(error = %e, "could not load the rank index; not ready"),
-        }
-    });
+        });
+    }
+    // Warm the index in the background: /healthz answers at once, /readyz once this is done.
+    tasks.spawn(
+        "start-up load, then the change feed",
+        warm_up(state.clone(), tasks.clone(), options.demo),
+    );
 
     let addr = listener.local_addr()?;
     tracing::info!(%addr, metrics = ?config.metrics_addr, "listening");
@@ -171,25 +94,124 @@ async fn serve(
     .with_graceful_shutdown(graceful)
     .await?;
     tracing::info!("in-flight requests finished");
+    stop(state, writer, &tasks, &config).await;
+    Ok(())
+}
 
-    let _ = stop_tx.send(true);
-    warm.abort();
-    league_task.abort();
-    auth_task.abort();
-    flags_task.abort();
-    // The last keys' use since the periodic flush would be lost otherwise.
-    if let Err(e) = auth.flush_used(&pool).await {
-        tracing::warn!(error = %e, "could not record when keys were last used");
+/// Wires the in-memory state, the caches and their follower tasks, and the score writer.
+async fn build(
+    config: &Arc<Config>,
+    options: &RunOptions,
+    db: &Database,
+    tasks: &Tasks,
+) -> anyhow::Result<(AppState, tokio::task::JoinHandle<()>)> {
+    let pool = db.pool.clone();
+    let (league_tx, league_rx) = tokio::sync::mpsc::unbounded_channel();
+    let memory = Arc::new(Memory::new(league_tx, config.past_period_cache));
+    let feed = Arc::new(Feed::new(pool.clone(), memory.clone()));
+    tasks.spawn(
+        "league follower",
+        crate::leagues::follow(pool.clone(), memory.leagues.clone(), league_rx),
+    );
+    let auth = Arc::new(crate::accounts::Auth::new(config));
+    auth.keys.reload(&pool).await?;
+    tasks.spawn(
+        "API keys: reload and use flush",
+        keys_follow(auth.clone(), pool.clone(), memory.keys_changed.clone()),
+    );
+    let flags = Arc::new(crate::flags::Flags::default());
+    flags.reload(&pool).await?;
+    tasks.spawn(
+        "flags follower",
+        crate::flags::follow(flags.clone(), pool.clone(), memory.flags_changed.clone()),
+    );
+    let (batcher, writer) = Batcher::start(
+        pool.clone(),
+        feed.clone(),
+        options.clock.clone(),
+        config.batch_max,
+    );
+    let state = AppState::new(Inner {
+        pool,
+        ranks: memory.ranks.clone(),
+        leagues: memory.leagues.clone(),
+        profiles: memory.profiles.clone(),
+        auth,
+        flags,
+        feed,
+        batcher,
+        tasks: tasks.clone(),
+        clock: options.clock.clone(),
+        config: config.clone(),
+    });
+    Ok((state, writer))
+}
+
+/// Reloads the key cache when a key changes anywhere; records keys' last use every 10 s.
+async fn keys_follow(
+    auth: Arc<crate::accounts::Auth>,
+    pool: sqlx::PgPool,
+    changed: Arc<tokio::sync::Notify>,
+) {
+    let mut flush = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        tokio::select! {
+            _ = changed.notified() => {
+                if let Err(e) = auth.keys.reload(&pool).await {
+                    tracing::warn!(error = %e, "could not reload the API keys");
+                }
+            }
+            _ = flush.tick() => {
+                if let Err(e) = auth.flush_used(&pool).await {
+                    tracing::warn!(error = %e, "could not record when keys were used");
+                }
+            }
+        }
     }
-    let _ = warm.await;
-    if let Some(t) = metrics_task {
-        let _ = t.await;
+}
+
+/// Loads everything, seeds the demo if asked, turns ready, then follows the change feed (and
+/// prunes it) until shutdown.
+async fn warm_up(state: AppState, tasks: Tasks, demo: bool) {
+    let started = Instant::now();
+    if let Err(e) = state.feed.load().await {
+        tracing::error!(error = %e, "could not load the rank index; not ready");
+        return;
+    }
+    metrics::gauge!(m::STARTUP_LOAD).set(started.elapsed().as_secs_f64());
+    if demo && let Err(e) = crate::demo::seed(&state).await {
+        tracing::warn!(error = %format!("{e:#}"), "could not seed the demo leaderboards");
+    }
+    state.set_warm();
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "ready");
+    let feed = state.feed.clone();
+    tasks.spawn(
+        "change-log pruning",
+        feed.clone()
+            .prune_forever(state.config.change_log_retention_secs),
+    );
+    drop(state);
+    feed.follow(tasks.token()).await;
+}
+
+/// After the last request: every background task stops (jobs record that they were cut
+/// short), the keys' last use is saved, and the writer flushes what is queued.
+async fn stop(
+    state: AppState,
+    writer: tokio::task::JoinHandle<()>,
+    tasks: &Tasks,
+    config: &Config,
+) {
+    let deadline = Duration::from_secs(config.shutdown_timeout_secs);
+    tasks.shutdown(deadline).await;
+    // The last keys' use since the periodic flush would be lost otherwise.
+    if let Err(e) = state.auth.flush_used(&state.pool).await {
+        tracing::warn!(error = %e, "could not record when keys were last used");
     }
     // Dropping the last handle lets the writer flush what is queued and stop.
     drop(state);
-    let _ = tokio::time::timeout(Duration::from_secs(config.shutdown_timeout_secs), writer).await;
+    let _ = tokio::time::timeout(deadline, writer).await;
     tracing::info!("write batcher flushed");
-    Ok(())
 }
 
 /// The OpenAPI document of the HTTP API (for `podium openapi`).

@@ -22,6 +22,7 @@ pub mod model;
 pub mod profiles;
 pub mod state;
 pub mod sync;
+pub mod tasks;
 pub mod telemetry;
 
 pub use app::{RunOptions, run};

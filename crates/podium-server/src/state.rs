@@ -17,6 +17,7 @@ use crate::{
     leaderboards::{Ranks, writer::Batcher},
     leagues::Leagues,
     profiles::Profiles,
+    tasks::Tasks,
 };
 
 /// What every request handler can reach.
@@ -34,6 +35,8 @@ pub struct Inner {
     pub flags: Arc<Flags>,
     pub feed: Arc<Feed>,
     pub batcher: Batcher,
+    /// The background-task supervisor (jobs are started through it).
+    pub tasks: Tasks,
     pub clock: Clock,
     pub config: Arc<Config>,
 }

@@ -133,8 +133,8 @@ impl Feed {
         }
     }
 
-    /// Listens for NOTIFY and polls once a second until `shutdown` resolves.
-    pub async fn follow(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    /// Listens for NOTIFY and polls once a second until `shutdown` is cancelled.
+    pub async fn follow(self: Arc<Self>, shutdown: tokio_util::sync::CancellationToken) {
         let mut listener = None;
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -166,7 +166,7 @@ impl Feed {
                 }
             };
             tokio::select! {
-                _ = shutdown.changed() => break,
+                _ = shutdown.cancelled() => break,
                 r = woke => match r {
                     // Our own commit (already applied) or one we have caught up past.
                     Ok(Some(seq)) if seq <= self.applied_seq() => continue,

@@ -956,7 +956,7 @@ async fn reads_of_rankings_never_touch_postgresql() {
                       {"participants": [format!("p{}", (i + 1) % 5)], "rank": 2}]});
         post("/api/v1/leagues/l/matches", m).await;
     }
-    for who in ["p1", "p2"] {
+    for who in ["p1", "p2", "p14"] {
         let (status, _) = p
             .send(
                 reqwest::Method::PUT,
@@ -997,9 +997,12 @@ async fn reads_of_rankings_never_touch_postgresql() {
                     .as_array()
                     .expect("entries")
                     .iter()
-                    .find(|e| e["participant"] == "p1")
-                    .expect("p1 ranked");
-                assert_eq!(named["display_name"], "Player p1", "profiles shown from memory");
+                    .find(|e| e["participant"] == "p14")
+                    .expect("p14 (score 98) on the first page");
+                assert_eq!(
+                    named["display_name"], "Player p14",
+                    "profiles shown from memory"
+                );
             }
         }
         let (status, _) = p
