@@ -1,8 +1,10 @@
 //! Podium's pure domain, free of IO: validated ids, score operators, the in-memory rank index
-//! for a leaderboard period, and period bounds for reset schedules.
+//! for a leaderboard period, period bounds for reset schedules, league ratings and the rules
+//! of leagues (matches as submitted, replay in rating order).
 
 pub mod board;
 pub mod ids;
+pub mod league;
 pub mod period;
 pub mod rating;
 pub mod score;

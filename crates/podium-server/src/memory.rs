@@ -12,7 +12,7 @@ use tokio::sync::{Notify, mpsc::UnboundedSender};
 use crate::{
     changes::{self, Apply, Change, Loaded, RankMove},
     leaderboards::{self, BoardState, LeaderboardState, Ranks},
-    leagues::{self, LeagueData, LeagueSync, Leagues},
+    leagues::{self, LeagueData, LeagueId, LeagueSync, LeagueVersion, Leagues},
     model::ProfileBrief,
     profiles::{self, Profiles},
 };
@@ -56,11 +56,15 @@ impl Apply for Memory {
                 version,
                 from,
             } => {
-                let _ = self.league_tx.send((league_id, version, from));
+                let _ = self.league_tx.send(LeagueSync {
+                    league: LeagueId(league_id),
+                    version: LeagueVersion(version),
+                    from: from.map(Into::into),
+                });
                 RankMove::default()
             }
             Change::LeagueDeleted { league_id } => {
-                self.leagues.remove(league_id);
+                self.leagues.remove(LeagueId(league_id));
                 RankMove::default()
             }
             Change::ApiKey => {

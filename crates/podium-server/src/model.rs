@@ -113,9 +113,6 @@ pub fn from_micros(us: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(us).unwrap_or_default()
 }
 
-/// Position of a match in rating order: (played_at in unix µs, match id).
-pub type Key = (i64, i64);
-
 /// The parts of a participant's profile that a ranking row shows, held in memory by every
 /// process and carried by the change log when they change.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

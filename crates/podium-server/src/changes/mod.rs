@@ -14,7 +14,7 @@ use podium_core::board::Entry;
 use serde_json::value::RawValue;
 use sqlx::PgPool;
 
-use crate::model::{Bounds, Key, LeaderboardDef, ProfileBrief};
+use crate::model::{Bounds, LeaderboardDef, ProfileBrief};
 
 /// One committed change, as recorded in `change_log`.
 #[derive(Clone, Debug)]
@@ -39,10 +39,13 @@ pub enum Change {
         bounds: Bounds,
     },
     /// A league changed: bring it to `version`, replaying from `from` (None: the whole season).
+    /// The fields are the bare numbers the change log stores (`leagues::store::league_change`
+    /// builds the record from `LeagueId`, `LeagueVersion` and a `MatchKey`, whose pair `from`
+    /// is: `(played_at µs, match id)`).
     League {
         league_id: i64,
         version: i64,
-        from: Option<Key>,
+        from: Option<(i64, i64)>,
     },
     LeagueDeleted {
         league_id: i64,

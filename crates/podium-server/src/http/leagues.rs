@@ -407,7 +407,13 @@ async fn recompute_league(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<impl IntoResponse> {
     let league = find(&state, &slug)?;
-    let job = crate::jobs::create(&state.pool, "recompute", league.id(), state.clock.now()).await?;
+    let job = crate::jobs::create(
+        &state.pool,
+        "recompute",
+        league.id().get(),
+        state.clock.now(),
+    )
+    .await?;
     let (pool, clock) = (state.pool.clone(), state.clock.clone());
     tokio::spawn(crate::jobs::run(
         state.pool.clone(),

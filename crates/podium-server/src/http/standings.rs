@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     error::{ApiError, ApiResult, ErrorCode, Problem},
-    leagues::{Key, LeagueData, write::final_standings},
+    leagues::{LeagueData, MatchKey, write::final_standings},
     leagues::{
         history::{self, HistoryEntry},
         matches::{self, MatchRecord},
@@ -282,7 +282,7 @@ async fn participant_history(
 ) -> ApiResult<Json<HistoryPage>> {
     let league = find(&state, &slug)?;
     let limit = check_limit(q.limit, 100, 1000)?;
-    let after: Option<Key> = q.cursor.as_deref().map(decode).transpose()?;
+    let after: Option<MatchKey> = q.cursor.as_deref().map(decode).transpose()?;
     let (id, num, system) = {
         let d = read(&league.data);
         (
@@ -353,7 +353,7 @@ async fn page(
 ) -> ApiResult<Json<MatchPage>> {
     let league = find(state, slug)?;
     let limit = check_limit(q.limit, 50, 1000)?;
-    let before: Option<Key> = q.cursor.as_deref().map(decode).transpose()?;
+    let before: Option<MatchKey> = q.cursor.as_deref().map(decode).transpose()?;
     let (id, nums) = {
         let d = read(&league.data);
         let nums = with
@@ -367,7 +367,7 @@ async fn page(
         .then(|| {
             records
                 .last()
-                .map(|m| encode(&(to_micros(m.played_at), m.id)))
+                .map(|m| encode(&MatchKey::new(to_micros(m.played_at), m.id)))
         })
         .flatten();
     Ok(Json(MatchPage {

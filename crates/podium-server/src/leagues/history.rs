@@ -6,7 +6,7 @@ use podium_core::rating::Standing;
 use sqlx::{PgConnection, PgPool};
 
 use crate::{
-    leagues::Key,
+    leagues::{LeagueId, MatchKey, store::key_bound},
     model::{from_micros, to_micros},
 };
 
@@ -44,13 +44,13 @@ impl HistoryRow {
     }
 
     /// Appends the row in PostgreSQL's binary COPY format.
-    fn encode(&self, league_id: i64, b: &mut Vec<u8>) {
+    fn encode(&self, league_id: LeagueId, b: &mut Vec<u8>) {
         b.extend_from_slice(&13i16.to_be_bytes());
         let mut field = |bytes: &[u8]| {
             b.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
             b.extend_from_slice(bytes);
         };
-        field(&league_id.to_be_bytes());
+        field(&league_id.get().to_be_bytes());
         field(&self.match_id.to_be_bytes());
         field(&(self.num as i32).to_be_bytes());
         field(&self.season.to_be_bytes());
@@ -87,15 +87,15 @@ const CHUNK: usize = 5_000;
 /// Deletes the season's history after `after` (all of it for None).
 pub async fn delete_after(
     tx: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     season: i32,
-    after: Option<Key>,
+    after: Option<MatchKey>,
 ) -> Result<u64, sqlx::Error> {
-    let (at, id) = after.map_or((None, 0), |(t, id)| (Some(from_micros(t)), id));
+    let (at, id) = key_bound(after);
     let done = sqlx::query!(
         r#"delete from rating_history where league_id = $1 and season = $2
              and ($3::timestamptz is null or (played_at, match_id) > ($3, $4))"#,
-        league_id,
+        league_id.get(),
         season,
         at,
         id
@@ -108,7 +108,7 @@ pub async fn delete_after(
 /// Deletes the history of one match (a voided match).
 pub async fn delete_match(
     tx: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     season: i32,
     played_at: DateTime<Utc>,
     match_id: i64,
@@ -116,7 +116,7 @@ pub async fn delete_match(
     sqlx::query!(
         r#"delete from rating_history
            where league_id = $1 and season = $2 and played_at = $3 and match_id = $4"#,
-        league_id,
+        league_id.get(),
         season,
         played_at,
         match_id
@@ -132,7 +132,7 @@ pub async fn delete_match(
 /// and puts in place of the season's table. The load commits on its own (the table is not yet
 /// part of the history, so nobody reads it); the swap happens in the caller's transaction.
 pub struct SeasonLoader {
-    league_id: i64,
+    league_id: LeagueId,
     buf: Vec<u8>,
     rows: u64,
     chunks: tokio::sync::mpsc::UnboundedSender<LoadMessage>,
@@ -164,11 +164,15 @@ const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
 impl SeasonLoader {
     /// Creates the season's stage table and starts the COPY into it.
-    pub async fn start(pool: &PgPool, league_id: i64, season: i32) -> Result<Self, sqlx::Error> {
+    pub async fn start(
+        pool: &PgPool,
+        league_id: LeagueId,
+        season: i32,
+    ) -> Result<Self, sqlx::Error> {
         let mut conn = pool.begin().await?;
         let stage = sqlx::query_scalar!(
             r#"select podium_history_stage($1, $2) as "stage!""#,
-            league_id,
+            league_id.get(),
             season
         )
         .fetch_one(&mut *conn)
@@ -241,12 +245,12 @@ impl SeasonLoader {
 /// caller's transaction.
 pub async fn swap_season(
     tx: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     season: i32,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "select podium_history_swap($1, $2) as done",
-        league_id,
+        league_id.get(),
         season
     )
     .fetch_one(&mut *tx)
@@ -255,10 +259,14 @@ pub async fn swap_season(
 }
 
 /// Drops a season's stage table left by a recompute that failed after loading it.
-pub async fn drop_stage(pool: &PgPool, league_id: i64, season: i32) -> Result<(), sqlx::Error> {
+pub async fn drop_stage(
+    pool: &PgPool,
+    league_id: LeagueId,
+    season: i32,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "select podium_history_unstage($1, $2) as done",
-        league_id,
+        league_id.get(),
         season
     )
     .fetch_one(pool)
@@ -269,7 +277,7 @@ pub async fn drop_stage(pool: &PgPool, league_id: i64, season: i32) -> Result<()
 /// Inserts history rows: one statement for a few, COPY for many (a full recompute).
 pub async fn insert(
     tx: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     rows: &[HistoryRow],
 ) -> Result<(), sqlx::Error> {
     if rows.len() > CHUNK {
@@ -299,7 +307,7 @@ pub async fn insert(
            select $1, * from unnest($2::bigint[], $3::int[], $4::int[], $5::timestamptz[],
                $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::float8[],
                $11::float8[], $12::float8[], $13::bigint[])"#,
-        league_id,
+        league_id.get(),
         &match_id,
         &num,
         &season,
@@ -321,7 +329,7 @@ pub async fn insert(
 /// Streams rows with `COPY … FROM STDIN` (binary format), about a megabyte per message.
 async fn copy(
     tx: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     rows: &[HistoryRow],
 ) -> Result<(), sqlx::Error> {
     let mut copy = tx
@@ -364,12 +372,12 @@ pub struct HistoryEntry {
 /// A participant's history, oldest first, after the cursor key, at most `limit`.
 pub async fn of_participant(
     pool: &PgPool,
-    league_id: i64,
+    league_id: LeagueId,
     num: i32,
-    after: Option<Key>,
+    after: Option<MatchKey>,
     limit: i64,
 ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
-    let (at, id) = after.map_or((None, 0), |(t, id)| (Some(from_micros(t)), id));
+    let (at, id) = key_bound(after);
     sqlx::query_as!(
         HistoryEntry,
         r#"select match_id, num, season, played_at, display_before, display_after, rating_after,
@@ -378,7 +386,7 @@ pub async fn of_participant(
            where league_id = $1 and num = $2
              and ($3::timestamptz is null or (played_at, match_id) > ($3, $4))
            order by played_at, match_id limit $5"#,
-        league_id,
+        league_id.get(),
         num,
         at,
         id,
@@ -392,7 +400,7 @@ pub async fn of_participant(
 /// position in rating order (played_at, id), which the league's history is indexed on.
 pub async fn of_matches(
     pool: &PgPool,
-    league_id: i64,
+    league_id: LeagueId,
     matches: &[(DateTime<Utc>, i64)],
 ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
     let (at, ids): (Vec<DateTime<Utc>>, Vec<i64>) = matches.iter().copied().unzip();
@@ -404,7 +412,7 @@ pub async fn of_matches(
            from unnest($2::timestamptz[], $3::bigint[]) as m(played_at, id)
            join rating_history h
              on h.league_id = $1 and h.played_at = m.played_at and h.match_id = m.id"#,
-        league_id,
+        league_id.get(),
         &at as &[DateTime<Utc>],
         &ids
     )
@@ -413,6 +421,6 @@ pub async fn of_matches(
 }
 
 /// The key of a history entry, for cursors.
-pub fn key_of(e: &HistoryEntry) -> Key {
-    (to_micros(e.played_at), e.match_id)
+pub fn key_of(e: &HistoryEntry) -> MatchKey {
+    MatchKey::new(to_micros(e.played_at), e.match_id)
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::{leagues::Key, model::from_micros};
+use crate::leagues::{LeagueId, MatchKey, store::key_bound};
 
 /// A stored match as the API shows it (participants still as numbers).
 #[derive(Clone, Debug)]
@@ -24,7 +24,7 @@ pub struct MatchRecord {
 /// Matches by id (in no particular order).
 pub async fn by_ids(
     pool: &PgPool,
-    league_id: i64,
+    league_id: LeagueId,
     ids: &[i64],
 ) -> Result<Vec<MatchRecord>, sqlx::Error> {
     sqlx::query_as!(
@@ -32,7 +32,7 @@ pub async fn by_ids(
         r#"select id, season, played_at, external_id, participants, team_of, team_rank, team_score,
                   metadata, voided_at
            from league_match where league_id = $1 and id = any($2)"#,
-        league_id,
+        league_id.get(),
         ids
     )
     .fetch_all(pool)
@@ -43,12 +43,12 @@ pub async fn by_ids(
 /// `with` (participant numbers).
 pub async fn recent(
     pool: &PgPool,
-    league_id: i64,
+    league_id: LeagueId,
     with: &[i32],
-    before: Option<Key>,
+    before: Option<MatchKey>,
     limit: i64,
 ) -> Result<Vec<MatchRecord>, sqlx::Error> {
-    let (at, id) = before.map_or((None, 0), |(t, id)| (Some(from_micros(t)), id));
+    let (at, id) = key_bound(before);
     sqlx::query_as!(
         MatchRecord,
         r#"select id, season, played_at, external_id, participants, team_of, team_rank, team_score,
@@ -58,7 +58,7 @@ pub async fn recent(
              and (cardinality($2::int[]) = 0 or participants @> $2)
              and ($3::timestamptz is null or (played_at, id) < ($3, $4))
            order by played_at desc, id desc limit $5"#,
-        league_id,
+        league_id.get(),
         with,
         at,
         id,
@@ -71,7 +71,7 @@ pub async fn recent(
 /// All matches two participants played (for the head-to-head record), oldest first.
 pub async fn between(
     pool: &PgPool,
-    league_id: i64,
+    league_id: LeagueId,
     a: i32,
     b: i32,
 ) -> Result<Vec<MatchRecord>, sqlx::Error> {
@@ -83,7 +83,7 @@ pub async fn between(
            from league_match
            where league_id = $1 and voided_at is null and participants @> $2
            order by played_at, id"#,
-        league_id,
+        league_id.get(),
         &pair
     )
     .fetch_all(pool)

@@ -8,7 +8,10 @@ mod state;
 pub mod store;
 pub mod write;
 
-pub use state::{DISPLAY_SCALE, Key, LeagueData, Ratings, StoredMatch, scaled};
+pub use podium_core::league::{
+    LeagueId, LeagueVersion, MatchKey, Ratings, StoredMatch, StoredTeam,
+};
+pub use state::{DISPLAY_SCALE, LeagueData, scaled};
 
 use std::{
     collections::HashMap,
@@ -16,7 +19,10 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use podium_core::rating::Params;
+use podium_core::{
+    league::{Progress, Skipped, replay_seasons},
+    rating::{MatchOutcome, Params},
+};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
@@ -26,15 +32,30 @@ use crate::{
 };
 
 /// A league to bring up to a version, replaying from a point (None: its whole season).
-pub type LeagueSync = (i64, i64, Option<Key>);
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeagueSync {
+    pub league: LeagueId,
+    pub version: LeagueVersion,
+    pub from: Option<MatchKey>,
+}
 
-/// A replay point past every match: the change needs no replay (a new name, say).
-pub const NOTHING_TO_REPLAY: Key = (i64::MAX, i64::MAX);
+impl LeagueSync {
+    /// Folds a later request for the same league into this one: the higher version, the
+    /// earlier replay point (a whole-season replay wins).
+    fn merge(&mut self, other: LeagueSync) {
+        debug_assert_eq!(self.league, other.league);
+        self.version = self.version.max(other.version);
+        self.from = match (self.from, other.from) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            _ => None,
+        };
+    }
+}
 
 /// A league's definition as stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LeagueDef {
-    pub id: i64,
+    pub id: LeagueId,
     pub slug: String,
     pub name: String,
     pub system: String,
@@ -59,7 +80,7 @@ pub struct League {
 }
 
 impl League {
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> LeagueId {
         read(&self.data).def.id
     }
 }
@@ -67,8 +88,8 @@ impl League {
 /// Every league known to this process.
 #[derive(Debug, Default)]
 pub struct Leagues {
-    by_id: RwLock<HashMap<i64, Arc<League>>>,
-    by_slug: RwLock<HashMap<String, i64>>,
+    by_id: RwLock<HashMap<LeagueId, Arc<League>>>,
+    by_slug: RwLock<HashMap<String, LeagueId>>,
 }
 
 impl Leagues {
@@ -77,7 +98,7 @@ impl Leagues {
         self.by_id(id)
     }
 
-    pub fn by_id(&self, id: i64) -> Option<Arc<League>> {
+    pub fn by_id(&self, id: LeagueId) -> Option<Arc<League>> {
         read(&self.by_id).get(&id).cloned()
     }
 
@@ -110,7 +131,7 @@ impl Leagues {
         league
     }
 
-    pub fn remove(&self, id: i64) {
+    pub fn remove(&self, id: LeagueId) {
         if let Some(l) = write(&self.by_id).remove(&id) {
             write(&self.by_slug).remove(&read(&l.data).def.slug);
         }
@@ -139,19 +160,19 @@ pub enum LoadError {
 pub async fn load(
     conn: &mut PgConnection,
     def: LeagueDef,
-    version: i64,
+    version: LeagueVersion,
 ) -> Result<LeagueData, LoadError> {
-    load_with(conn, def, version, |_, _, _, _, _| {}).await
+    load_with(conn, def, version, |_, _, _, _| {}).await
 }
 
-/// Like `load`, calling `on_current(ratings, match, outcome, index, total)` for each match of
-/// the current season as it is rated (a full recompute collects the history this way, reading
-/// and replaying the matches once).
+/// Like `load`, calling `on_current(ratings, match, outcome, progress)` for each match of the
+/// current season as it is rated (a full recompute collects the history this way, reading and
+/// replaying the matches once).
 pub async fn load_with(
     conn: &mut PgConnection,
     def: LeagueDef,
-    version: i64,
-    mut on_current: impl FnMut(&Ratings, &StoredMatch, podium_core::rating::MatchOutcome, u64, u64),
+    version: LeagueVersion,
+    on_current: impl FnMut(&Ratings, &StoredMatch, MatchOutcome, Progress),
 ) -> Result<LeagueData, LoadError> {
     let params = Params::parse(&def.system, &def.params).map_err(|e| LoadError::Params {
         slug: def.slug.clone(),
@@ -164,33 +185,18 @@ pub async fn load_with(
         data.add_name(num as u32, &name);
     }
     let matches = db::all_matches(&mut *conn, data.def.id).await?;
-    let total = matches.iter().filter(|m| m.season == season).count() as u64;
-    let mut at = 1;
-    let mut index = 0;
-    for m in &matches {
-        while m.season > at {
-            data.ratings.start_new_season();
-            at += 1;
-        }
-        match data.ratings.apply(m) {
-            Ok(outcome) if m.season == season => {
-                index += 1;
-                on_current(&data.ratings, m, outcome, index, total);
-            }
-            Ok(_) => {}
-            // Stored matches were validated when recorded; a change of system could make one
-            // unrateable (e.g. a 2v2 under Elo). It is skipped, and said so.
-            Err(e) => {
-                tracing::warn!(league = %data.def.slug, match_id = m.id, error = %e, "match skipped")
-            }
-        }
-    }
-    while at < season {
-        data.ratings.start_new_season();
-        at += 1;
-    }
+    let skipped = replay_seasons(&mut data.ratings, &matches, season, on_current);
+    report_skipped(&data.def.slug, &skipped);
     data.rebuild_boards();
     Ok(data)
+}
+
+/// Stored matches were validated when recorded; a change of system could make one
+/// unrateable (e.g. a 2v2 under Elo). It is skipped, and said so.
+pub(crate) fn report_skipped(slug: &str, skipped: &[Skipped]) {
+    for s in skipped {
+        tracing::warn!(league = %slug, match_id = s.match_id, season = s.season, error = %s.error, "match skipped");
+    }
 }
 
 /// Keeps leagues current with other processes' changes, handed over by the feed. Requests
@@ -201,26 +207,24 @@ pub async fn follow(
     mut rx: tokio::sync::mpsc::UnboundedReceiver<LeagueSync>,
 ) {
     while let Some(first) = rx.recv().await {
-        let mut pending: HashMap<i64, (i64, Option<Key>)> = HashMap::new();
-        let mut merge = |(id, version, from): LeagueSync| {
-            let e = pending.entry(id).or_insert((version, from));
-            e.0 = e.0.max(version);
-            e.1 = match (e.1, from) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                _ => None,
-            };
+        let mut pending: HashMap<LeagueId, LeagueSync> = HashMap::new();
+        let mut merge = |next: LeagueSync| {
+            pending
+                .entry(next.league)
+                .and_modify(|p| p.merge(next))
+                .or_insert(next);
         };
         merge(first);
         while let Ok(next) = rx.try_recv() {
             merge(next);
         }
-        for (id, (version, from)) in pending {
+        for (id, sync) in pending {
             let result = match leagues.by_id(id) {
-                Some(league) => write::sync(&pool, &league, version, from).await,
+                Some(league) => write::sync(&pool, &league, sync.version, sync.from).await,
                 None => install_from_db(&pool, &leagues, id).await,
             };
             if let Err(e) = result {
-                tracing::warn!(league_id = id, error = %e, "could not bring a league up to date");
+                tracing::warn!(league_id = %id, error = %e, "could not bring a league up to date");
             }
         }
     }
@@ -229,7 +233,7 @@ pub async fn follow(
 async fn install_from_db(
     pool: &sqlx::PgPool,
     leagues: &Leagues,
-    id: i64,
+    id: LeagueId,
 ) -> Result<(), write::WriteError> {
     let mut conn = pool.acquire().await?;
     if let Some((def, version)) = db::load_one(&mut conn, id).await? {
@@ -237,4 +241,27 @@ async fn install_from_db(
         leagues.install(data);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_requests_keep_the_highest_version_and_the_earliest_replay_point() {
+        let sync = |version, from: Option<(i64, i64)>| LeagueSync {
+            league: LeagueId(1),
+            version: LeagueVersion(version),
+            from: from.map(MatchKey::from),
+        };
+        let mut a = sync(3, Some((50, 2)));
+        a.merge(sync(5, Some((60, 1))));
+        assert_eq!(a, sync(5, Some((50, 2))));
+        a.merge(sync(4, Some((50, 1))));
+        assert_eq!(a, sync(5, Some((50, 1))));
+        a.merge(sync(2, None));
+        assert_eq!(a, sync(5, None), "a whole-season replay covers every point");
+        a.merge(sync(6, Some((1, 1))));
+        assert_eq!(a, sync(6, None));
+    }
 }

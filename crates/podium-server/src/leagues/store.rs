@@ -7,7 +7,7 @@ use sqlx::{PgConnection, PgPool};
 use crate::changes;
 use crate::{
     changes::Change,
-    leagues::{Key, LeagueDef, StoredMatch},
+    leagues::{LeagueDef, LeagueId, LeagueVersion, MatchKey, StoredMatch, StoredTeam},
     model::{from_micros, to_micros},
 };
 
@@ -34,11 +34,11 @@ struct Row {
     updated_at: DateTime<Utc>,
 }
 
-impl From<Row> for (LeagueDef, i64) {
+impl From<Row> for (LeagueDef, LeagueVersion) {
     fn from(r: Row) -> Self {
         (
             LeagueDef {
-                id: r.id,
+                id: LeagueId(r.id),
                 slug: r.slug,
                 name: r.name,
                 system: r.system,
@@ -49,7 +49,7 @@ impl From<Row> for (LeagueDef, i64) {
                 created_at: r.created_at,
                 updated_at: r.updated_at,
             },
-            r.version,
+            LeagueVersion(r.version),
         )
     }
 }
@@ -70,7 +70,7 @@ pub async fn create(
     new: NewLeague,
     now: DateTime<Utc>,
     ctx: &crate::audit::Context,
-) -> Result<(LeagueDef, i64), CreateError> {
+) -> Result<(LeagueDef, LeagueVersion), CreateError> {
     let mut tx = pool.begin().await?;
     let row = sqlx::query_as!(
         Row,
@@ -96,7 +96,7 @@ pub async fn create(
     )
     .execute(&mut *tx)
     .await?;
-    let (def, version): (LeagueDef, i64) = row.into();
+    let (def, version): (LeagueDef, LeagueVersion) = row.into();
     crate::audit::record(
         &mut tx,
         ctx,
@@ -113,12 +113,19 @@ pub async fn create(
 
 /// The change-log record that tells every process to bring a league up to `version`,
 /// replaying from `from` (None: the whole season).
-pub fn league_change(league_id: i64, version: i64, from: Option<Key>) -> Change {
+pub fn league_change(league: LeagueId, version: LeagueVersion, from: Option<MatchKey>) -> Change {
+    // The record still carries bare numbers: the change log (changes/log.rs) reads and writes
+    // them as such. The JSON is the same either way.
     Change::League {
-        league_id,
-        version,
-        from,
+        league_id: league.get(),
+        version: version.get(),
+        from: from.map(Into::into),
     }
+}
+
+/// The bounds a keyset query compares `(played_at, id)` with: no time means no bound.
+pub fn key_bound(key: Option<MatchKey>) -> (Option<DateTime<Utc>>, i64) {
+    key.map_or((None, 0), |k| (Some(from_micros(k.played_at)), k.id))
 }
 
 /// Changes to a league; `None` keeps the stored value.
@@ -133,10 +140,10 @@ pub struct LeaguePatch {
 /// Updates the league and bumps its version; the caller holds the league's row lock via `tx`.
 pub async fn update(
     tx: &mut PgConnection,
-    id: i64,
+    id: LeagueId,
     patch: LeaguePatch,
     now: DateTime<Utc>,
-) -> Result<(LeagueDef, i64), sqlx::Error> {
+) -> Result<(LeagueDef, LeagueVersion), sqlx::Error> {
     let row = sqlx::query_as!(
         Row,
         r#"update league set name = coalesce($2, name), params = coalesce($3, params),
@@ -144,7 +151,7 @@ pub async fn update(
                              updated_at = $5, visibility = coalesce($6, visibility)
            where id = $1
            returning id, slug, name, system, params, season, version, metadata, visibility, created_at, updated_at"#,
-        id,
+        id.get(),
         patch.name,
         patch.params,
         patch.metadata,
@@ -156,43 +163,61 @@ pub async fn update(
     Ok(row.into())
 }
 
-/// Locks the league row for the rest of the transaction; returns (version, season, next_num).
-pub async fn lock(tx: &mut PgConnection, id: i64) -> Result<Option<(i64, i32, i32)>, sqlx::Error> {
+/// A league's row as a writer finds it under the row lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockedLeague {
+    pub version: LeagueVersion,
+    /// The current season.
+    pub season: i32,
+    /// The number the next new participant gets.
+    pub next_num: i32,
+}
+
+/// Locks the league row for the rest of the transaction (None: the league is gone).
+pub async fn lock(
+    tx: &mut PgConnection,
+    id: LeagueId,
+) -> Result<Option<LockedLeague>, sqlx::Error> {
     Ok(sqlx::query!(
         "select version, season, next_num from league where id = $1 for update",
-        id
+        id.get()
     )
     .fetch_optional(&mut *tx)
     .await?
-    .map(|r| (r.version, r.season, r.next_num)))
+    .map(|r| LockedLeague {
+        version: LeagueVersion(r.version),
+        season: r.season,
+        next_num: r.next_num,
+    }))
 }
 
 /// Bumps the version (and the participant counter) after a change to matches.
 pub async fn bump(
     tx: &mut PgConnection,
-    id: i64,
+    id: LeagueId,
     next_num: i32,
     now: DateTime<Utc>,
-) -> Result<i64, sqlx::Error> {
+) -> Result<LeagueVersion, sqlx::Error> {
     sqlx::query_scalar!(
         "update league set version = version + 1, next_num = $2, updated_at = $3 where id = $1 returning version",
-        id,
+        id.get(),
         next_num,
         now
     )
     .fetch_one(&mut *tx)
     .await
+    .map(LeagueVersion)
 }
 
 pub async fn delete(
     pool: &PgPool,
-    id: i64,
+    id: LeagueId,
     ctx: &crate::audit::Context,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let Some(gone) = sqlx::query!(
         "delete from league where id = $1 returning slug, name, system",
-        id
+        id.get()
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -208,12 +233,20 @@ pub async fn delete(
         None,
     )
     .await?;
-    changes::append(&mut tx, &[Change::LeagueDeleted { league_id: id }]).await?;
+    changes::append(
+        &mut tx,
+        &[Change::LeagueDeleted {
+            league_id: id.get(),
+        }],
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }
 
-pub async fn load_all(conn: &mut PgConnection) -> Result<Vec<(LeagueDef, i64)>, sqlx::Error> {
+pub async fn load_all(
+    conn: &mut PgConnection,
+) -> Result<Vec<(LeagueDef, LeagueVersion)>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Row,
         r#"select id, slug, name, system, params, season, version, metadata, visibility, created_at, updated_at
@@ -226,13 +259,13 @@ pub async fn load_all(conn: &mut PgConnection) -> Result<Vec<(LeagueDef, i64)>, 
 
 pub async fn load_one(
     conn: &mut PgConnection,
-    id: i64,
-) -> Result<Option<(LeagueDef, i64)>, sqlx::Error> {
+    id: LeagueId,
+) -> Result<Option<(LeagueDef, LeagueVersion)>, sqlx::Error> {
     let row = sqlx::query_as!(
         Row,
         r#"select id, slug, name, system, params, season, version, metadata, visibility, created_at, updated_at
            from league where id = $1"#,
-        id
+        id.get()
     )
     .fetch_optional(conn)
     .await?;
@@ -241,11 +274,11 @@ pub async fn load_one(
 
 pub async fn participants(
     conn: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
 ) -> Result<Vec<(i32, String)>, sqlx::Error> {
     Ok(sqlx::query!(
         "select num, participant from league_participant where league_id = $1 order by num",
-        league_id
+        league_id.get()
     )
     .fetch_all(conn)
     .await?
@@ -256,7 +289,7 @@ pub async fn participants(
 
 pub async fn add_participants(
     tx: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     new: &[(i32, String)],
 ) -> Result<(), sqlx::Error> {
     if new.is_empty() {
@@ -267,7 +300,7 @@ pub async fn add_participants(
     sqlx::query!(
         r#"insert into league_participant (league_id, num, participant)
            select $1, n, p from unnest($2::int[], $3::text[]) as t(n, p)"#,
-        league_id,
+        league_id.get(),
         &nums,
         &names
     )
@@ -279,9 +312,9 @@ pub async fn add_participants(
 /// Rated (not voided) matches of one season after `after`, in rating order.
 pub async fn matches_after(
     conn: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     season: i32,
-    after: Option<Key>,
+    after: Option<MatchKey>,
 ) -> Result<Vec<StoredMatch>, sqlx::Error> {
     rated(conn, league_id, Some(season), after).await
 }
@@ -289,7 +322,7 @@ pub async fn matches_after(
 /// Every rated match of every season, in season then rating order (start-up).
 pub async fn all_matches(
     conn: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
 ) -> Result<Vec<StoredMatch>, sqlx::Error> {
     rated(conn, league_id, None, None).await
 }
@@ -297,11 +330,11 @@ pub async fn all_matches(
 /// Rated matches of a season (or all), after a position, in (season, played_at, id) order.
 async fn rated(
     conn: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     season: Option<i32>,
-    after: Option<Key>,
+    after: Option<MatchKey>,
 ) -> Result<Vec<StoredMatch>, sqlx::Error> {
-    let (at, id) = after.map_or((None, 0), |(t, id)| (Some(from_micros(t)), id));
+    let (at, id) = key_bound(after);
     let mut rows = sqlx::query!(
         r#"select id, season, played_at, participants, team_of, team_rank, team_score
            from league_match
@@ -309,7 +342,7 @@ async fn rated(
              and ($2::int is null or season = $2)
              and ($3::timestamptz is null or (played_at, id) > ($3, $4))
            order by season, played_at, id"#,
-        league_id,
+        league_id.get(),
         season,
         at,
         id
@@ -339,20 +372,18 @@ fn stored(
     team_rank: &[i16],
     team_score: Option<&[f64]>,
 ) -> StoredMatch {
-    let mut teams: Vec<(Vec<u32>, u32, Option<f64>)> = team_rank
+    let mut teams: Vec<StoredTeam> = team_rank
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            (
-                Vec::new(),
-                *r as u32,
-                team_score.and_then(|s| s.get(i).copied()),
-            )
+        .map(|(i, r)| StoredTeam {
+            participants: Vec::new(),
+            rank: *r as u32,
+            score: team_score.and_then(|s| s.get(i).copied()),
         })
         .collect();
     for (p, t) in participants.iter().zip(team_of) {
         if let Some(team) = teams.get_mut(*t as usize) {
-            team.0.push(*p as u32);
+            team.participants.push(*p as u32);
         }
     }
     StoredMatch {
@@ -379,7 +410,7 @@ pub struct MatchRow {
 /// identity sequence first, so the order of the answer does not depend on RETURNING's.
 pub async fn insert_matches(
     tx: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     season: i32,
     rows: &[MatchRow],
 ) -> Result<Vec<i64>, sqlx::Error> {
@@ -418,7 +449,7 @@ pub async fn insert_matches(
            from jsonb_to_recordset($3) as x(id bigint, played_at timestamptz, external_id text,
                 participants int[], team_of smallint[], team_rank smallint[],
                 team_score float8[], metadata jsonb)"#,
-        league_id,
+        league_id.get(),
         season,
         serde_json::Value::Array(records)
     )
@@ -430,7 +461,7 @@ pub async fn insert_matches(
 /// Ids of matches already recorded under these external ids.
 pub async fn by_external_ids(
     tx: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     ids: &[String],
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     if ids.is_empty() {
@@ -438,7 +469,7 @@ pub async fn by_external_ids(
     }
     Ok(sqlx::query!(
         "select external_id as \"external_id!\", id from league_match where league_id = $1 and external_id = any($2)",
-        league_id,
+        league_id.get(),
         ids
     )
     .fetch_all(tx)

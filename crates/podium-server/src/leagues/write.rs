@@ -10,12 +10,12 @@ use podium_core::rating::{MatchError, MatchOutcome, Standing};
 use sqlx::{PgConnection, PgPool};
 
 use super::{
-    League, Ratings, StoredMatch,
+    League, LeagueId, LeagueVersion, MatchKey, Ratings, StoredMatch, StoredTeam,
     history::{self, HistoryEntry, HistoryRow},
     load,
     matches::MatchRecord,
-    state::Key,
-    store::{self as db, MatchRow},
+    report_skipped,
+    store::{self as db, LockedLeague, MatchRow},
 };
 use crate::{
     changes,
@@ -66,22 +66,17 @@ pub enum WriteError {
     Db(#[from] sqlx::Error),
 }
 
-/// The state a writer works on: fetched under the league's row lock.
-struct Locked {
-    season: i32,
-    next_num: i32,
-}
-
-async fn lock(tx: &mut PgConnection, league: &League) -> Result<Locked, WriteError> {
+/// Takes the league's row lock and brings this process's copy up to the row's version.
+async fn lock(tx: &mut PgConnection, league: &League) -> Result<LockedLeague, WriteError> {
     let id = league.id();
-    let (version, season, next_num) = db::lock(tx, id).await?.ok_or(WriteError::Gone)?;
+    let locked = db::lock(tx, id).await?.ok_or(WriteError::Gone)?;
     // Another process changed the league since we last synced: rebuild before writing.
-    if version != read(&league.data).version {
+    if locked.version != read(&league.data).version {
         let (def, v) = db::load_one(tx, id).await?.ok_or(WriteError::Gone)?;
         let fresh = load(tx, def, v).await?;
         *write(&league.data) = fresh;
     }
-    Ok(Locked { season, next_num })
+    Ok(locked)
 }
 
 /// What to write to the audit log for a request (actor context, action, target).
@@ -355,9 +350,9 @@ async fn record_batch(
     }
     let min_key = fresh.iter().map(StoredMatch::key).min().unwrap_or_default();
     let started = std::time::Instant::now();
-    let (replayed, rows) = if ratings.last.is_none_or(|last| min_key > last) {
+    let (replayed, rows) = if ratings.appends(min_key) {
         fresh.sort_by_key(StoredMatch::key);
-        let rows = apply_all(&mut ratings, &fresh)?;
+        let rows = apply_all(&mut ratings, &fresh, id);
         history::insert(&mut tx, id, &rows).await?;
         (false, rows)
     } else {
@@ -370,10 +365,7 @@ async fn record_batch(
     changes::append(&mut tx, &[db::league_change(id, version, Some(min_key))]).await?;
     tx.commit().await?;
 
-    let changed = fresh
-        .iter()
-        .flat_map(|m| m.teams.iter().flat_map(|t| t.0.clone()))
-        .collect();
+    let changed = fresh.iter().flat_map(StoredMatch::participants).collect();
     swap(league, ratings, version, &new_names, replayed, changed);
     attach_stored(&mut answers, &accepted, &match_ids, locked.season, &rows);
     Ok(answers
@@ -429,34 +421,27 @@ fn attach_stored(
 /// sees its inserts.
 async fn replay_from(
     tx: &mut PgConnection,
-    league_id: i64,
+    league_id: LeagueId,
     season: i32,
     ratings: &mut Ratings,
-    from: Key,
+    from: MatchKey,
 ) -> Result<Vec<HistoryRow>, WriteError> {
     let after = ratings.rewind_before(from);
     let matches = db::matches_after(tx, league_id, season, after).await?;
-    let rows = apply_all(ratings, &matches)?;
+    let rows = apply_all(ratings, &matches, league_id);
     history::delete_after(tx, league_id, season, after).await?;
     history::insert(tx, league_id, &rows).await?;
     Ok(rows)
 }
 
-/// Applies matches in order and returns their history rows.
-fn apply_all(
-    ratings: &mut Ratings,
-    matches: &[StoredMatch],
-) -> Result<Vec<HistoryRow>, WriteError> {
+/// Applies matches of the current season in order and returns their history rows.
+fn apply_all(ratings: &mut Ratings, matches: &[StoredMatch], league: LeagueId) -> Vec<HistoryRow> {
     let mut rows = Vec::with_capacity(matches.len() * 2);
-    for m in matches {
-        match ratings.apply(m) {
-            Ok(outcome) => rows.extend(history_rows(ratings, m, outcome)),
-            Err(e) => {
-                tracing::warn!(match_id = m.id, error = %e, "stored match could not be rated; skipped")
-            }
-        }
-    }
-    Ok(rows)
+    let skipped = podium_core::league::replay_after(ratings, matches, |ratings, m, outcome| {
+        rows.extend(history_rows(ratings, m, outcome))
+    });
+    report_skipped(&league.to_string(), &skipped);
+    rows
 }
 
 fn history_rows<'a>(
@@ -485,7 +470,7 @@ fn history_rows<'a>(
 fn swap(
     league: &League,
     ratings: Ratings,
-    version: i64,
+    version: LeagueVersion,
     new_names: &[(i32, String)],
     replayed: bool,
     changed: Vec<u32>,
@@ -511,7 +496,11 @@ fn to_stored(spec: &MatchSpec, nums: &HashMap<String, u32>, season: i32) -> Stor
         teams: spec
             .teams
             .iter()
-            .map(|(names, rank, score)| (names.iter().map(|n| nums[n]).collect(), *rank, *score))
+            .map(|(names, rank, score)| StoredTeam {
+                participants: names.iter().map(|n| nums[n]).collect(),
+                rank: *rank,
+                score: *score,
+            })
             .collect(),
     }
 }
@@ -554,7 +543,7 @@ pub async fn amend(
     let Some(old) = sqlx::query!(
         "select season, played_at, voided_at from league_match where id = $1 and league_id = $2 for update",
         match_id,
-        id
+        id.get()
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -564,7 +553,7 @@ pub async fn amend(
     if old.season != locked.season {
         return Err(WriteError::ClosedSeason(old.season));
     }
-    let old_key = (to_micros(old.played_at), match_id);
+    let old_key = MatchKey::new(to_micros(old.played_at), match_id);
     let slug = read(&league.data).def.slug.clone();
     let (action, after) = match &spec {
         Some(s) => (
@@ -625,7 +614,7 @@ pub async fn amend(
                        team_score = $7, metadata = $8, updated_at = $9
                    where id = $1 and league_id = $2"#,
                 match_id,
-                id,
+                id.get(),
                 row.played_at,
                 &row.participants,
                 &row.team_of,
@@ -636,7 +625,7 @@ pub async fn amend(
             )
             .execute(&mut *tx)
             .await?;
-            old_key.min((to_micros(spec.played_at), match_id))
+            old_key.min(MatchKey::new(to_micros(spec.played_at), match_id))
         }
         None => {
             if old.voided_at.is_some() {
@@ -667,8 +656,8 @@ pub async fn amend(
 pub async fn sync(
     pool: &PgPool,
     league: &Arc<League>,
-    version: i64,
-    from: Option<Key>,
+    version: LeagueVersion,
+    from: Option<MatchKey>,
 ) -> Result<(), WriteError> {
     let _writer = league.writer.lock().await;
     if read(&league.data).version >= version {
@@ -702,7 +691,7 @@ pub async fn sync(
         _ => ratings.last,
     };
     let matches = db::matches_after(&mut tx, id, season, after).await?;
-    apply_all(&mut ratings, &matches)?;
+    apply_all(&mut ratings, &matches, id);
     let names = db::participants(&mut tx, id).await?;
     tx.commit().await?;
     let mut data = write(&league.data);
@@ -764,7 +753,7 @@ pub async fn update(
         let from = if recompute_after {
             None
         } else {
-            Some(super::NOTHING_TO_REPLAY)
+            Some(MatchKey::END)
         };
         changes::append(&mut tx, &[db::league_change(id, version, from)]).await?;
         tx.commit().await?;
@@ -796,18 +785,22 @@ pub async fn recompute(
     let mut tx = pool.begin().await?;
     let id = league.id();
     // Everything is rebuilt from the matches, so the row lock is all we need of `lock`.
-    let (version, season, next_num) = db::lock(&mut tx, id).await?.ok_or(WriteError::Gone)?;
+    let LockedLeague {
+        version,
+        season,
+        next_num,
+    } = db::lock(&mut tx, id).await?.ok_or(WriteError::Gone)?;
     let (fresh_def, _) = db::load_one(&mut tx, id).await?.ok_or(WriteError::Gone)?;
     // The history goes to PostgreSQL on another connection while this one reads and replays.
     let mut loader = history::SeasonLoader::start(pool, id, season).await?;
     let mut total = 0;
-    let replayed = super::load_with(&mut tx, fresh_def, version, |ratings, m, outcome, i, n| {
+    let replayed = super::load_with(&mut tx, fresh_def, version, |ratings, m, outcome, at| {
         for row in history_rows(ratings, m, outcome) {
             loader.push(&row);
         }
-        total = n;
-        if i % 10_000 == 0 || i == n {
-            progress(i, n);
+        total = at.total;
+        if at.index % 10_000 == 0 || at.index == at.total {
+            progress(at.index, at.total);
         }
     })
     .await;
@@ -815,7 +808,7 @@ pub async fn recompute(
     let mut fresh = replayed?;
     loader.finish().await?;
     // From here on the loaded table is committed: whatever fails, it must not stay behind.
-    let swapped: Result<i64, WriteError> = async {
+    let swapped: Result<LeagueVersion, WriteError> = async {
         history::swap_season(&mut tx, id, season).await?;
         crate::audit::record(
             &mut tx,
@@ -847,7 +840,7 @@ pub async fn recompute(
         Ok(version) => version,
         Err(e) => {
             if let Err(cleanup) = history::drop_stage(pool, id, season).await {
-                tracing::warn!(league_id = id, season, error = %cleanup, "could not drop a recompute's stage table");
+                tracing::warn!(league_id = %id, season, error = %cleanup, "could not drop a recompute's stage table");
             }
             return Err(e);
         }
@@ -925,7 +918,7 @@ pub async fn new_season(
     .await?;
     sqlx::query!(
         "update league_season set ended_at = $3, final_standings = $4 where league_id = $1 and season = $2",
-        id,
+        id.get(),
         locked.season,
         now,
         json
@@ -935,7 +928,7 @@ pub async fn new_season(
     let next = locked.season + 1;
     sqlx::query!(
         "insert into league_season (league_id, season, started_at) values ($1, $2, $3)",
-        id,
+        id.get(),
         next,
         now
     )
@@ -943,7 +936,7 @@ pub async fn new_season(
     .await?;
     sqlx::query!(
         "update league set season = $2, updated_at = $3 where id = $1",
-        id,
+        id.get(),
         next,
         now
     )
@@ -964,12 +957,12 @@ pub async fn new_season(
 /// A closed season's final standings.
 pub async fn final_standings(
     pool: &PgPool,
-    league_id: i64,
+    league_id: LeagueId,
     season: i32,
 ) -> Result<Option<Vec<FinalStanding>>, sqlx::Error> {
     let row = sqlx::query_scalar!(
         "select final_standings from league_season where league_id = $1 and season = $2 and ended_at is not null",
-        league_id,
+        league_id.get(),
         season
     )
     .fetch_optional(pool)
