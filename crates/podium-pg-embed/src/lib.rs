@@ -281,6 +281,48 @@ pub struct EmbeddedPostgres {
     done: bool,
 }
 
+/// Shuts a half-started server down so the next attempt starts clean, removes a private socket
+/// folder, and says why the start failed with the log's tail (what the operator needs, not this
+/// shutdown's outcome).
+async fn abort_start(
+    postmaster: process::Postmaster,
+    reason: String,
+    log_path: PathBuf,
+    temp_socket_dir: Option<&Path>,
+) -> EmbeddedError {
+    postmaster.state.store(state::STOPPING, Ordering::SeqCst);
+    let _ = postmaster.shutdown(&log_path).await;
+    if let Some(dir) = temp_socket_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    EmbeddedError::StartFailed {
+        reason,
+        tail: process::log_tail(&log_path, 20),
+        log: log_path,
+    }
+}
+
+/// Where the socket goes: the data folder, unless its path would be too long for a Unix socket
+/// (then a private folder under /tmp, to be removed at stop; true when so).
+fn socket_dir_for(
+    dir: &Path,
+    port: u16,
+    run_as: Option<&process::RunAs>,
+) -> Result<(PathBuf, bool), EmbeddedError> {
+    if socket_file(dir, port).as_os_str().len() <= process::MAX_SOCKET_PATH {
+        Ok((dir.to_path_buf(), false))
+    } else {
+        let short = process::short_socket_dir(run_as)?;
+        debug!(
+            dir = %dir.display(),
+            socket_dir = %short.display(),
+            "the socket path in the data folder would exceed {} bytes; using a private folder under /tmp",
+            process::MAX_SOCKET_PATH
+        );
+        Ok((short, true))
+    }
+}
+
 impl EmbeddedPostgres {
     /// Starts the embedded cluster in `opts.dir`, creating it on first use, and returns once it
     /// accepts connections (at most [`START_TIMEOUT`]).
@@ -292,45 +334,13 @@ impl EmbeddedPostgres {
         // Settings first: a typo in the configuration should fail before anything is touched.
         let mut settings = merge_settings(&opts.settings)?;
         let port = port_of(&settings)?;
-        let dir = std::path::absolute(&opts.dir).unwrap_or_else(|_| opts.dir.clone());
-        std::fs::create_dir_all(&dir).map_err(|source| EmbeddedError::Io {
-            action: "create the embedded PostgreSQL folder",
-            path: dir.clone(),
-            source,
-        })?;
-        let dir = std::fs::canonicalize(&dir).map_err(|source| EmbeddedError::Io {
-            action: "resolve",
-            path: dir.clone(),
-            source,
-        })?;
-        let run_as = process::run_as()?;
-        let dir = match run_as.as_ref() {
-            Some(ra) => process::reachable_dir(&dir, ra)?,
-            None => dir,
-        };
+        let (dir, run_as) = Self::folder(&opts.dir)?;
         process::check_owner(&dir, run_as.as_ref())?;
         let lock = process::lock_dir(&dir)?;
         process::prepare_dir(&dir, run_as.as_ref())?;
 
         let data_dir = dir.join("pgdata");
-        let cluster_major = binaries::cluster_major(&data_dir);
-        if cluster_major.is_none()
-            && std::fs::read_dir(&data_dir).is_ok_and(|mut entries| entries.next().is_some())
-        {
-            return Err(EmbeddedError::NotACluster { path: data_dir });
-        }
-
-        let bins = locate_or_install(&opts, cluster_major).await?;
-        if let Some(cluster) = cluster_major
-            && cluster != bins.major
-        {
-            return Err(EmbeddedError::VersionMismatch {
-                data_dir,
-                cluster,
-                binaries: bins.major,
-                bin_dir: bins.bin_dir,
-            });
-        }
+        let (bins, cluster_major) = Self::binaries_for(&opts, &data_dir).await?;
         debug!(bin_dir = %bins.bin_dir.display(), version = %bins.version, user = run_as.as_ref().map(|r| r.name.as_str()), "using PostgreSQL");
 
         process::stop_orphan(&data_dir).await?;
@@ -341,20 +351,7 @@ impl EmbeddedPostgres {
             process::initdb(&bins, &dir, &data_dir, &mut log, run_as.as_ref()).await?;
         }
 
-        let (socket_dir, temp_socket_dir) = if socket_file(&dir, port).as_os_str().len()
-            <= process::MAX_SOCKET_PATH
-        {
-            (dir.clone(), false)
-        } else {
-            let short = process::short_socket_dir(run_as.as_ref())?;
-            debug!(
-                dir = %dir.display(),
-                socket_dir = %short.display(),
-                "the socket path in the data folder would exceed {} bytes; using a private folder under /tmp",
-                process::MAX_SOCKET_PATH
-            );
-            (short, true)
-        };
+        let (socket_dir, temp_socket_dir) = socket_dir_for(&dir, port, run_as.as_ref())?;
         settings.push((
             "unix_socket_directories".to_owned(),
             quote_directory(&socket_dir),
@@ -385,18 +382,8 @@ impl EmbeddedPostgres {
             .wait_ready(&data_dir, &socket, START_TIMEOUT)
             .await
         {
-            postmaster.state.store(state::STOPPING, Ordering::SeqCst);
-            // A half-started server is shut down so the next attempt starts clean; the log
-            // tail below is what the operator needs, not this shutdown's outcome.
-            let _ = postmaster.shutdown(&log_path).await;
-            if temp_socket_dir {
-                let _ = std::fs::remove_dir_all(&socket_dir);
-            }
-            return Err(EmbeddedError::StartFailed {
-                reason,
-                tail: process::log_tail(&log_path, 20),
-                log: log_path,
-            });
+            let temp = temp_socket_dir.then_some(socket_dir.as_path());
+            return Err(abort_start(postmaster, reason, log_path, temp).await);
         }
         postmaster.state.store(state::RUNNING, Ordering::SeqCst);
         info!(
@@ -419,6 +406,59 @@ impl EmbeddedPostgres {
             lock: Some(lock),
             done: false,
         })
+    }
+
+    /// The data folder as an absolute, canonical path (created if missing), and the OS user
+    /// PostgreSQL runs as (`postgres` when we are root); the folder is moved somewhere that
+    /// user can reach when it cannot reach this one.
+    fn folder(dir: &Path) -> Result<(PathBuf, Option<process::RunAs>), EmbeddedError> {
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        std::fs::create_dir_all(&dir).map_err(|source| EmbeddedError::Io {
+            action: "create the embedded PostgreSQL folder",
+            path: dir.clone(),
+            source,
+        })?;
+        let dir = std::fs::canonicalize(&dir).map_err(|source| EmbeddedError::Io {
+            action: "resolve",
+            path: dir.clone(),
+            source,
+        })?;
+        let run_as = process::run_as()?;
+        let dir = match run_as.as_ref() {
+            Some(ra) => process::reachable_dir(&dir, ra)?,
+            None => dir,
+        };
+        Ok((dir, run_as))
+    }
+
+    /// The PostgreSQL binaries for this cluster (found, or installed when allowed), and the
+    /// cluster's major version if it exists; refuses a folder that holds something else, and a
+    /// cluster of another major version than the binaries.
+    async fn binaries_for(
+        opts: &EmbeddedOptions,
+        data_dir: &Path,
+    ) -> Result<(binaries::Binaries, Option<u32>), EmbeddedError> {
+        let cluster_major = binaries::cluster_major(data_dir);
+        if cluster_major.is_none()
+            && std::fs::read_dir(data_dir).is_ok_and(|mut entries| entries.next().is_some())
+        {
+            return Err(EmbeddedError::NotACluster {
+                path: data_dir.to_path_buf(),
+            });
+        }
+
+        let bins = locate_or_install(opts, cluster_major).await?;
+        if let Some(cluster) = cluster_major
+            && cluster != bins.major
+        {
+            return Err(EmbeddedError::VersionMismatch {
+                data_dir: data_dir.to_path_buf(),
+                cluster,
+                binaries: bins.major,
+                bin_dir: bins.bin_dir,
+            });
+        }
+        Ok((bins, cluster_major))
     }
 
     /// The URL of a cluster another live Podium runs in `dir` (so `podium admin …` and other

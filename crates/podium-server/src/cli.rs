@@ -206,39 +206,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Config {
-                command: ConfigCommand::Show,
-            } => {
-                print!("{}", config.to_toml());
-                Ok(())
-            }
-            Command::Migrate => {
-                telemetry::init(config.log_format, &config.log_level);
-                migrate(config).await
-            }
-            Command::Serve(args) => {
-                telemetry::init(config.log_format, &config.log_level);
-                serve(config, args.demo).await
-            }
-            Command::Admin { command } => {
-                telemetry::init(config.log_format, "warn");
-                admin(config, command).await
-            }
-            Command::Audit {
-                command: AuditCommand::Export { since, until },
-            } => {
-                telemetry::init(config.log_format, "warn");
-                audit_export(config, since, until).await
-            }
-            Command::Recompute { league } => {
-                telemetry::init(config.log_format, "warn");
-                recompute(config, &league).await
-            }
-            Command::Version | Command::Openapi => Ok(()),
-        }
-    });
+    let result = runtime.block_on(run_command(cli.command, config));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -246,6 +214,41 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Runs a command that needs the configuration, with the logging it wants.
+async fn run_command(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Config {
+            command: ConfigCommand::Show,
+        } => {
+            print!("{}", config.to_toml());
+            Ok(())
+        }
+        Command::Migrate => {
+            telemetry::init(config.log_format, &config.log_level);
+            migrate(config).await
+        }
+        Command::Serve(args) => {
+            telemetry::init(config.log_format, &config.log_level);
+            serve(config, args.demo).await
+        }
+        Command::Admin { command } => {
+            telemetry::init(config.log_format, "warn");
+            admin(config, command).await
+        }
+        Command::Audit {
+            command: AuditCommand::Export { since, until },
+        } => {
+            telemetry::init(config.log_format, "warn");
+            audit_export(config, since, until).await
+        }
+        Command::Recompute { league } => {
+            telemetry::init(config.log_format, "warn");
+            recompute(config, &league).await
+        }
+        Command::Version | Command::Openapi => Ok(()),
     }
 }
 

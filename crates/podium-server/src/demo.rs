@@ -10,7 +10,7 @@ use podium_core::score::{Operator, Order};
 use crate::{
     leaderboards::{
         scores::{Job, Submission},
-        store::{self as leaderboards, NewLeaderboard},
+        store::NewLeaderboard,
     },
     state::AppState,
 };
@@ -152,8 +152,9 @@ async fn seed_leaderboards(state: &AppState) -> anyhow::Result<()> {
     ];
     let now = state.clock.now();
     for (i, (slug, name, order, operator, reset)) in boards.into_iter().enumerate() {
-        let def = leaderboards::create(
+        let def = crate::leaderboards::service::create(
             &state.pool,
+            &state.feed,
             NewLeaderboard {
                 slug: slug.into(),
                 name: name.into(),
@@ -171,32 +172,35 @@ async fn seed_leaderboards(state: &AppState) -> anyhow::Result<()> {
             },
         )
         .await?;
-        state.feed.catch_up().await?;
-        let items = PLAYERS
-            .iter()
-            .enumerate()
-            .map(|(p, name)| {
-                let base = ((p * 7919 + i * 104_729) % 1000) as i64;
-                Submission {
-                    participant: (*name).to_owned(),
-                    score: if order == Order::Asc {
-                        60_000 + base * 37
-                    } else {
-                        base * 10
-                    },
-                    subscore: 0,
-                    metadata: None,
-                }
-            })
-            .collect();
         state
             .batcher
             .submit(Job {
                 leaderboard: Arc::new(def),
                 known_period: None,
-                items,
+                items: scores(i, order),
             })
             .await?;
     }
     Ok(())
+}
+
+/// Scores for the demo players on board `i`, spread so that every board ranks them differently.
+fn scores(i: usize, order: Order) -> Vec<Submission> {
+    PLAYERS
+        .iter()
+        .enumerate()
+        .map(|(p, name)| {
+            let base = ((p * 7919 + i * 104_729) % 1000) as i64;
+            Submission {
+                participant: (*name).to_owned(),
+                score: if order == Order::Asc {
+                    60_000 + base * 37
+                } else {
+                    base * 10
+                },
+                subscore: 0,
+                metadata: None,
+            }
+        })
+        .collect()
 }

@@ -244,6 +244,23 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (_, title) = self.code.status_and_title();
+        match &self.detail {
+            Some(detail) => write!(f, "{title}: {detail}"),
+            None => f.write_str(title),
+        }
+    }
+}
+
+/// Services return `ApiError`; the CLI and start-up code carry it in `anyhow` like any error.
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e.as_ref() as _)
+    }
+}
+
 /// Result type of handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
 

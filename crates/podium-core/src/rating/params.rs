@@ -169,37 +169,38 @@ struct Glicko2Defaults {
     max_deviation: Option<f64>,
 }
 
-fn glicko2(f: &mut Fields) -> Result<Glicko2Params, ParamError> {
-    let defaults = match f.raw("preset") {
-        None => Glicko2Defaults {
+/// The defaults a `preset` stands for: Glickman's paper, or lichess's settings.
+fn glicko2_preset(f: &mut Fields) -> Result<Glicko2Defaults, ParamError> {
+    match f.raw("preset") {
+        None => Ok(Glicko2Defaults {
             initial_deviation: 350.0,
             initial_volatility: 0.06,
             tau: 0.5,
             rating_periods_per_day: 0.0,
             min_deviation: 0.0,
             max_deviation: None,
-        },
-        Some(Value::String(s)) if s == "lichess" => Glicko2Defaults {
+        }),
+        Some(Value::String(s)) if s == "lichess" => Ok(Glicko2Defaults {
             initial_deviation: 500.0,
             initial_volatility: 0.09,
             tau: 0.75,
             rating_periods_per_day: 0.21436,
             min_deviation: 45.0,
             max_deviation: Some(500.0),
-        },
-        Some(Value::String(s)) => {
-            return Err(field_error(
-                "preset",
-                format!("must be \"lichess\" (got {s:?})"),
-            ));
-        }
-        Some(other) => {
-            return Err(field_error(
-                "preset",
-                format!("must be a string (got {})", kind(other)),
-            ));
-        }
-    };
+        }),
+        Some(Value::String(s)) => Err(field_error(
+            "preset",
+            format!("must be \"lichess\" (got {s:?})"),
+        )),
+        Some(other) => Err(field_error(
+            "preset",
+            format!("must be a string (got {})", kind(other)),
+        )),
+    }
+}
+
+fn glicko2(f: &mut Fields) -> Result<Glicko2Params, ParamError> {
+    let defaults = glicko2_preset(f)?;
     let initial_rating = f.f64("initial_rating", 1500.0, RATING)?;
     let initial_deviation = f.f64(
         "initial_deviation",

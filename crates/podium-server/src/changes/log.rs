@@ -175,7 +175,8 @@ pub async fn fetch(
     until: i64,
     limit: i64,
 ) -> Result<Vec<(i64, Option<Change>)>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        Row,
         r#"select seq, kind, leaderboard_id, period_id, participant, score, subscore,
                   num_submissions, metadata::text as metadata, payload::text as payload,
                   reached_at, updated_at
@@ -188,79 +189,99 @@ pub async fn fetch(
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let change = match r.kind.as_str() {
-            "score" => Change::Score {
-                leaderboard_id: r.leaderboard_id,
-                period_id: r.period_id.unwrap_or_default(),
-                entry: Entry {
-                    participant: r.participant.unwrap_or_default().into_boxed_str(),
-                    score: r.score.unwrap_or_default(),
-                    subscore: r.subscore.unwrap_or_default(),
-                    reached_at: r.reached_at.map(to_micros).unwrap_or_default(),
-                    updated_at: r.updated_at.map(to_micros).unwrap_or_default(),
-                    num_submissions: u32::try_from(r.num_submissions.unwrap_or(1))
-                        .unwrap_or(u32::MAX),
-                },
-                metadata: r.metadata.and_then(|m| RawValue::from_string(m).ok()),
-            },
-            "erase" => Change::Erase {
-                leaderboard_id: r.leaderboard_id,
-                participant: r.participant.unwrap_or_default(),
-            },
-            "leaderboard" => {
-                let def: LeaderboardDef = serde_json::from_str(r.payload.as_deref().unwrap_or(""))
-                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-                Change::Leaderboard(Box::new(def))
-            }
-            "leaderboard_deleted" => Change::LeaderboardDeleted {
-                leaderboard_id: r.leaderboard_id,
-            },
-            "period" => {
-                let bounds: Bounds = serde_json::from_str(r.payload.as_deref().unwrap_or(""))
-                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-                Change::Period {
-                    leaderboard_id: r.leaderboard_id,
-                    period_id: r.period_id.unwrap_or_default(),
-                    bounds,
-                }
-            }
-            "league" => {
-                #[derive(serde::Deserialize)]
-                struct Payload {
-                    version: i64,
-                    from: Option<(i64, i64)>,
-                }
-                let p: Payload = serde_json::from_str(r.payload.as_deref().unwrap_or(""))
-                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-                Change::League {
-                    league_id: r.leaderboard_id,
-                    version: p.version,
-                    from: p.from,
-                }
-            }
-            "league_deleted" => Change::LeagueDeleted {
-                league_id: r.leaderboard_id,
-            },
-            "api_key" => Change::ApiKey,
-            "flag" => Change::Flag,
-            "profile" => Change::Profile {
-                participant: r.participant.unwrap_or_default(),
-                brief: serde_json::from_str(r.payload.as_deref().unwrap_or(""))
-                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-            },
-            other => {
-                tracing::warn!(
-                    seq = r.seq,
-                    kind = other,
-                    "skipping a change of a kind this release does not know"
-                );
-                out.push((r.seq, None));
-                continue;
-            }
-        };
-        out.push((r.seq, Some(change)));
+        let seq = r.seq;
+        out.push((seq, decode(r)?));
     }
     Ok(out)
+}
+
+/// A change-log row as read back.
+struct Row {
+    seq: i64,
+    kind: String,
+    leaderboard_id: i64,
+    period_id: Option<i64>,
+    participant: Option<String>,
+    score: Option<i64>,
+    subscore: Option<i64>,
+    num_submissions: Option<i64>,
+    metadata: Option<String>,
+    payload: Option<String>,
+    reached_at: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+/// One change-log row as a change; None for a kind this release does not know.
+fn decode(r: Row) -> Result<Option<Change>, sqlx::Error> {
+    let change = match r.kind.as_str() {
+        "score" => Change::Score {
+            leaderboard_id: r.leaderboard_id,
+            period_id: r.period_id.unwrap_or_default(),
+            entry: Entry {
+                participant: r.participant.unwrap_or_default().into_boxed_str(),
+                score: r.score.unwrap_or_default(),
+                subscore: r.subscore.unwrap_or_default(),
+                reached_at: r.reached_at.map(to_micros).unwrap_or_default(),
+                updated_at: r.updated_at.map(to_micros).unwrap_or_default(),
+                num_submissions: u32::try_from(r.num_submissions.unwrap_or(1)).unwrap_or(u32::MAX),
+            },
+            metadata: r.metadata.and_then(|m| RawValue::from_string(m).ok()),
+        },
+        "erase" => Change::Erase {
+            leaderboard_id: r.leaderboard_id,
+            participant: r.participant.unwrap_or_default(),
+        },
+        "leaderboard" => {
+            let def: LeaderboardDef = serde_json::from_str(r.payload.as_deref().unwrap_or(""))
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Change::Leaderboard(Box::new(def))
+        }
+        "leaderboard_deleted" => Change::LeaderboardDeleted {
+            leaderboard_id: r.leaderboard_id,
+        },
+        "period" => {
+            let bounds: Bounds = serde_json::from_str(r.payload.as_deref().unwrap_or(""))
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Change::Period {
+                leaderboard_id: r.leaderboard_id,
+                period_id: r.period_id.unwrap_or_default(),
+                bounds,
+            }
+        }
+        "league" => {
+            #[derive(serde::Deserialize)]
+            struct Payload {
+                version: i64,
+                from: Option<(i64, i64)>,
+            }
+            let p: Payload = serde_json::from_str(r.payload.as_deref().unwrap_or(""))
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Change::League {
+                league_id: r.leaderboard_id,
+                version: p.version,
+                from: p.from,
+            }
+        }
+        "league_deleted" => Change::LeagueDeleted {
+            league_id: r.leaderboard_id,
+        },
+        "api_key" => Change::ApiKey,
+        "flag" => Change::Flag,
+        "profile" => Change::Profile {
+            participant: r.participant.unwrap_or_default(),
+            brief: serde_json::from_str(r.payload.as_deref().unwrap_or(""))
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        },
+        other => {
+            tracing::warn!(
+                seq = r.seq,
+                kind = other,
+                "skipping a change of a kind this release does not know"
+            );
+            return Ok(None);
+        }
+    };
+    Ok(Some(change))
 }
 
 /// Deletes rows older than the retention, always keeping the newest row.

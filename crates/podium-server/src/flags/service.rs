@@ -199,19 +199,13 @@ pub async fn update(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| not_found(key))?;
-    let mut after = before.clone();
-    if let Some(d) = description {
-        after.description = d;
-    }
-    if let Some(e) = body.enabled {
-        after.enabled = e;
-    }
-    if let Some(p) = percentage {
-        after.rollout_percentage = p;
-    }
-    if let Some(a) = allow_list {
-        after.allow_list = a;
-    }
+    let after = Flag {
+        description: description.unwrap_or_else(|| before.description.clone()),
+        enabled: body.enabled.unwrap_or(before.enabled),
+        rollout_percentage: percentage.unwrap_or(before.rollout_percentage),
+        allow_list: allow_list.unwrap_or_else(|| before.allow_list.clone()),
+        ..before.clone()
+    };
     if after == before {
         return Ok(before); // nothing to change, nothing to audit
     }

@@ -18,6 +18,7 @@ use crate::{
     },
     audit::Context,
     error::{ApiError, ErrorCode},
+    model::Visibility,
     state::AppState,
     sync::read,
 };
@@ -51,7 +52,24 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
 
 async fn decide(state: &AppState, req: &mut Request) -> Result<(), ApiError> {
     let now = state.clock.now();
-    let headers = req.headers();
+    let (principal, by_cookie) = caller(state, req.headers(), now).await?;
+    let context = audit_context(state, req, &principal);
+    enforce(state, req, &principal, by_cookie)?;
+    if let Principal::Key(k) = &principal {
+        state.auth.touch(k.id, now);
+    }
+    req.extensions_mut().insert(principal);
+    req.extensions_mut().insert(context);
+    Ok(())
+}
+
+/// Who calls: the API key in `Authorization: Bearer` (refused if it is not valid), else the
+/// person whose session cookie is sent, else anonymous. True when it is by cookie.
+async fn caller(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Principal, bool), ApiError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -65,10 +83,9 @@ async fn decide(state: &AppState, req: &mut Request) -> Result<(), ApiError> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(|h| session::from_cookie_header(h).map(str::to_owned));
-    let mut by_cookie = false;
-    let principal = match (bearer, cookie) {
-        (Some(token), _) => Principal::Key(
-            state
+    match (bearer, cookie) {
+        (Some(token), _) => {
+            let key = state
                 .auth
                 .verify_bearer_fresh(&state.pool, &token, now)
                 .await
@@ -81,72 +98,71 @@ async fn decide(state: &AppState, req: &mut Request) -> Result<(), ApiError> {
                             KeyRefusal::Expired => "the API key has expired",
                         },
                     )
-                })?,
-        ),
+                })?;
+            Ok((Principal::Key(key), false))
+        }
         (None, Some(token)) => {
             match session::resolve(&state.pool, &token, now, state.auth.lifetimes).await? {
-                Some(user) => {
-                    by_cookie = true;
-                    Principal::User(user)
-                }
-                None => Principal::Anonymous,
+                Some(user) => Ok((Principal::User(user), true)),
+                None => Ok((Principal::Anonymous, false)),
             }
         }
-        (None, None) => Principal::Anonymous,
-    };
-    let ip = client_ip(state, req);
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(400).collect());
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let context = Context {
+        (None, None) => Ok((Principal::Anonymous, false)),
+    }
+}
+
+/// Who, from where, with which request id: what the audit log records of a change.
+fn audit_context(state: &AppState, req: &Request, principal: &Principal) -> Context {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    Context {
         actor: principal.actor(),
-        ip,
-        user_agent,
-        request_id,
-    };
-    if let Some(route) = req
+        ip: client_ip(state, req),
+        user_agent: header("user-agent").map(|s| s.chars().take(400).collect()),
+        request_id: header("x-request-id").map(str::to_owned),
+    }
+}
+
+/// The table's rule for the matched route, for this caller and resource; and a change made
+/// with a session cookie must come from the same origin (CSRF defence).
+fn enforce(
+    state: &AppState,
+    req: &Request,
+    principal: &Principal,
+    by_cookie: bool,
+) -> Result<(), ApiError> {
+    let Some(route) = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-    {
-        let method = req.method().clone();
-        let need = need(&method, &route).ok_or_else(|| {
-            tracing::error!(%method, %route, "route missing from the authorization table");
-            ApiError::new(ErrorCode::Forbidden, "this route has no authorization rule")
-        })?;
-        let resource = resource(req.uri().path()).map(|(kind, slug)| {
-            let public = if kind == "leagues" {
-                state.leagues.by_slug(slug).is_none_or(|l| {
-                    read(&l.data).def.visibility == crate::model::Visibility::Public
-                })
-            } else {
-                state
-                    .ranks
-                    .by_slug(slug)
-                    .is_none_or(|l| read(&l).def.visibility == crate::model::Visibility::Public)
-            };
-            (kind, slug, public)
-        });
-        check(need, &principal, resource)?;
-        let changes_state = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if by_cookie && changes_state && !same_origin(req.headers()) {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "a change made with a session cookie needs a same-origin Origin header",
-            ));
-        }
+        .map(MatchedPath::as_str)
+    else {
+        return Ok(());
+    };
+    let method = req.method();
+    let need = need(method, route).ok_or_else(|| {
+        tracing::error!(%method, %route, "route missing from the authorization table");
+        ApiError::new(ErrorCode::Forbidden, "this route has no authorization rule")
+    })?;
+    let resource = resource(req.uri().path()).map(|(kind, slug)| {
+        let public = if kind == "leagues" {
+            state
+                .leagues
+                .by_slug(slug)
+                .is_none_or(|l| read(&l.data).def.visibility == Visibility::Public)
+        } else {
+            state
+                .ranks
+                .by_slug(slug)
+                .is_none_or(|l| read(&l).def.visibility == Visibility::Public)
+        };
+        (kind, slug, public)
+    });
+    check(need, principal, resource)?;
+    let changes_state = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if by_cookie && changes_state && !same_origin(req.headers()) {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "a change made with a session cookie needs a same-origin Origin header",
+        ));
     }
-    if let Principal::Key(k) = &principal {
-        state.auth.touch(k.id, now);
-    }
-    req.extensions_mut().insert(principal);
-    req.extensions_mut().insert(context);
     Ok(())
 }

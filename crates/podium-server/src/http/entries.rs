@@ -155,37 +155,12 @@ async fn list_entries(
         .as_deref()
         .map(super::cursor::decode::<Cursor>)
         .transpose()?;
-    // A cursor remembers its period, so paging goes on even across a reset.
-    let period = match (&cursor, q.period) {
-        (Some(c), Some(p)) if c.p != 0 && c.p != p => {
-            return Err(ApiError::field(
-                ErrorCode::InvalidCursor,
-                "cursor",
-                "belongs to another period",
-            ));
-        }
-        (Some(c), None) if c.p != 0 => Some(c.p),
-        (_, p) => p,
-    };
-    let wanted: Option<Vec<String>> = match &q.participants {
-        Some(list) => {
-            let ids: Vec<String> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect();
-            if ids.is_empty() || ids.len() > 100 {
-                return Err(ApiError::field(
-                    ErrorCode::InvalidQuery,
-                    "participants",
-                    "must list 1 to 100 participant ids",
-                ));
-            }
-            Some(ids)
-        }
-        None => None,
-    };
+    let period = period_of(cursor.as_ref(), q.period)?;
+    let wanted = q
+        .participants
+        .as_deref()
+        .map(participant_list)
+        .transpose()?;
     let mut page = with_board(&state, &slug, period, |b, period_id| {
         let period_view = PeriodView::new(period_id, b.bounds);
         if let Some(ids) = wanted {
@@ -336,6 +311,38 @@ async fn entries_around(
     Ok(Json(page))
 }
 
+/// The period a page is read from: a cursor remembers its period, so paging goes on even across
+/// a reset, and a cursor of another period than the one asked for is refused.
+fn period_of(cursor: Option<&Cursor>, asked: Option<i64>) -> ApiResult<Option<i64>> {
+    match (cursor, asked) {
+        (Some(c), Some(p)) if c.p != 0 && c.p != p => Err(ApiError::field(
+            ErrorCode::InvalidCursor,
+            "cursor",
+            "belongs to another period",
+        )),
+        (Some(c), None) if c.p != 0 => Ok(Some(c.p)),
+        (_, p) => Ok(p),
+    }
+}
+
+/// `participants=a,b,c`: 1 to 100 ids.
+fn participant_list(list: &str) -> ApiResult<Vec<String>> {
+    let ids: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if ids.is_empty() || ids.len() > 100 {
+        return Err(ApiError::field(
+            ErrorCode::InvalidQuery,
+            "participants",
+            "must list 1 to 100 participant ids",
+        ));
+    }
+    Ok(ids)
+}
+
 /// Erase a participant's entries in every period of the leaderboard.
 #[utoipa::path(delete, path = "/leaderboards/{slug}/entries/{participant}", tag = "entries",
     params(("slug" = String, Path), ("participant" = String, Path)),
@@ -352,12 +359,13 @@ async fn delete_entry(
         .by_slug(&slug)
         .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
     let id = read(&lb).def.id;
-    if !db::erase_participant(&state.pool, id, &slug, &participant, &ctx).await? {
+    if !crate::leaderboards::service::erase(&state.pool, &state.feed, id, &slug, &participant, &ctx)
+        .await?
+    {
         return Err(ApiError::new(
             ErrorCode::EntryNotFound,
             format!("'{participant}' has no entries in '{slug}'"),
         ));
     }
-    state.feed.catch_up().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,6 @@
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use podium_core::{
     ids::Slug,
-    period::{ResetSchedule, parse_timezone},
     score::{Operator, Order},
 };
 use serde::{Deserialize, Serialize};
@@ -14,10 +13,14 @@ use super::{
     extract::{ApiJson, ApiPath, ApiQuery},
     views::{LeaderboardView, OperatorDoc, OrderDoc, PeriodView},
 };
+pub(super) use crate::leaderboards::service::{validate_name, validate_visibility};
 use crate::model::Visibility;
 use crate::{
     error::{ApiError, ApiResult, ErrorCode, Problem},
-    leaderboards::store::{self as db, CreateError, LeaderboardPatch, NewLeaderboard},
+    leaderboards::{
+        service::{self, validate_metadata, validate_reset, validate_timezone},
+        store::{self as db, LeaderboardPatch, NewLeaderboard},
+    },
     state::AppState,
     sync::read,
 };
@@ -59,16 +62,6 @@ pub struct CreateLeaderboard {
 }
 
 /// Checks a visibility value.
-pub(super) fn validate_visibility(v: &str) -> ApiResult<Visibility> {
-    Visibility::parse(v).ok_or_else(|| {
-        ApiError::field(
-            ErrorCode::ValidationFailed,
-            "visibility",
-            format!("must be 'public' or 'private' (got '{v}')"),
-        )
-    })
-}
-
 fn default_order() -> Order {
     Order::Desc
 }
@@ -93,47 +86,6 @@ pub struct UpdateLeaderboard {
     order: Option<serde_json::Value>,
     #[schema(value_type = Option<OperatorDoc>)]
     operator: Option<serde_json::Value>,
-}
-
-pub(super) fn validate_name(name: &str) -> ApiResult<String> {
-    let name = name.trim();
-    let len = name.chars().count();
-    if len == 0 || len > 200 {
-        return Err(ApiError::field(
-            ErrorCode::ValidationFailed,
-            "name",
-            format!("must be 1 to 200 characters (got {len})"),
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-fn validate_metadata(metadata: Option<serde_json::Value>) -> ApiResult<Option<serde_json::Value>> {
-    match metadata {
-        Some(m) if !m.is_object() => Err(ApiError::field(
-            ErrorCode::ValidationFailed,
-            "metadata",
-            "must be a JSON object",
-        )),
-        Some(m) if m.to_string().len() > 16 * 1024 => Err(ApiError::field(
-            ErrorCode::ValidationFailed,
-            "metadata",
-            "must be at most 16 KiB of JSON",
-        )),
-        other => Ok(other),
-    }
-}
-
-fn validate_reset(reset: &str) -> ApiResult<String> {
-    ResetSchedule::parse(reset)
-        .map(|s| s.as_str().to_owned())
-        .map_err(|e| ApiError::field(ErrorCode::ValidationFailed, "reset", e.to_string()))
-}
-
-fn validate_timezone(tz: &str) -> ApiResult<String> {
-    parse_timezone(tz)
-        .map(|tz| tz.name().to_owned())
-        .map_err(|e| ApiError::field(ErrorCode::ValidationFailed, "timezone", e.to_string()))
 }
 
 /// Create a leaderboard.
@@ -163,18 +115,7 @@ async fn create_leaderboard(
         visibility: validate_visibility(body.visibility.as_deref().unwrap_or("public"))?,
     };
     let now = state.clock.now();
-    let def = match db::create(&state.pool, new, now, &ctx).await {
-        Ok(def) => def,
-        Err(CreateError::SlugTaken) => {
-            return Err(ApiError::field(
-                ErrorCode::SlugTaken,
-                "slug",
-                format!("a leaderboard with the slug '{}' already exists", slug),
-            ));
-        }
-        Err(CreateError::Db(e)) => return Err(e.into()),
-    };
-    state.feed.catch_up().await?;
+    let def = service::create(&state.pool, &state.feed, new, now, &ctx).await?;
     Ok((
         StatusCode::CREATED,
         Json(LeaderboardView::new(&def, None, now)),
@@ -284,10 +225,9 @@ async fn update_leaderboard(
             .transpose()?,
     };
     let now = state.clock.now();
-    db::update(&state.pool, id, patch, now, &ctx)
-        .await?
-        .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
-    state.feed.catch_up().await?;
+    if !service::update(&state.pool, &state.feed, id, patch, now, &ctx).await? {
+        return Err(ApiError::leaderboard_not_found(&slug));
+    }
     let lb = state
         .ranks
         .by_id(id)
@@ -316,10 +256,9 @@ async fn delete_leaderboard(
         .by_slug(&slug)
         .ok_or_else(|| ApiError::leaderboard_not_found(&slug))?;
     let id = read(&lb).def.id;
-    if !db::delete(&state.pool, id, &ctx).await? {
+    if !service::delete(&state.pool, &state.feed, id, &ctx).await? {
         return Err(ApiError::leaderboard_not_found(&slug));
     }
-    state.feed.catch_up().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,6 +3,7 @@
 //! applying change-feed records in sequence order (see `feed`).
 
 pub mod scores;
+pub mod service;
 mod state;
 pub mod store;
 pub mod writer;
