@@ -19,11 +19,12 @@ const SUBJECT_MAX: usize = 256;
 /// Longest description, in characters.
 const DESCRIPTION_MAX: usize = 1000;
 
+/// A flag to create.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateFlag {
     /// `^[a-z0-9][a-z0-9_.-]{0,99}$`; cannot be changed later.
-    key: String,
+    pub key: String,
     #[serde(default)]
     pub description: String,
     /// Off unless given.

@@ -37,7 +37,6 @@ async fn list_flags(State(state): State<AppState>) -> ApiResult<Json<FlagList>> 
     }))
 }
 
-/// A flag to create.
 /// Create a feature flag.
 #[utoipa::path(post, path = "/flags", tag = "flags", request_body = CreateFlag,
     responses((status = 201, body = Flag),
