@@ -94,11 +94,7 @@ impl Engine {
     /// one against one for Elo and Glicko-2, ranks from 1, finite scores) and applies it.
     /// A refused match changes nothing.
     pub fn apply(&mut self, m: &MatchInput) -> Result<MatchOutcome, MatchError> {
-        validate::teams(
-            m.teams.iter().map(|t| t.participants),
-            self.params.one_vs_one_only(),
-            self.params.system(),
-        )?;
+        validate::teams(m.teams.iter().map(|t| t.participants), &self.params)?;
         validate::results(m.teams)?;
 
         let mut changes: Vec<(u32, Standing, Standing)> = Vec::with_capacity(count(m.teams));

@@ -27,6 +27,7 @@ pub use params::{
 };
 pub use predict::Prediction;
 pub use table::points_order;
+pub use validate::ShapeError;
 
 use serde::{Deserialize, Serialize};
 

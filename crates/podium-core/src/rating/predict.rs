@@ -32,11 +32,7 @@ pub struct Prediction {
 impl Engine {
     /// Checks teams for [`Engine::predict`] with the same rules as a match.
     pub fn validate_prediction(&self, teams: &[&[u32]]) -> Result<(), MatchError> {
-        validate::teams(
-            teams.iter().copied(),
-            self.params().one_vs_one_only(),
-            self.params().system(),
-        )
+        validate::teams(teams.iter().copied(), self.params())
     }
 
     /// Predicts a match among `teams` (participants never seen count as new), as of `at`

@@ -1,14 +1,59 @@
 //! Match shape checks shared by rating and prediction, so both refuse the same inputs with the
 //! same field names.
 
-use super::{MatchError, TeamInput};
+use super::{MatchError, Params, TeamInput};
 
-/// At least two teams, none empty, no participant in two places, and one against one where
-/// the system requires it.
+/// A match shape the league's rating system does not rate: Elo and Glicko-2 rate one
+/// participant against one, nothing else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    /// Not exactly two teams.
+    #[error("{system} rates one-against-one matches only: exactly two teams (got {got})")]
+    TeamCount {
+        /// The system's name.
+        system: &'static str,
+        /// The teams given.
+        got: usize,
+    },
+    /// A team of other than one participant.
+    #[error("{system} rates one-against-one matches only: exactly one participant (got {got})")]
+    TeamSize {
+        /// The system's name.
+        system: &'static str,
+        /// The team's participants.
+        got: usize,
+    },
+}
+
+impl Params {
+    /// Whether the system rates a match of `teams` teams (Elo and Glicko-2: two).
+    pub fn check_team_count(&self, teams: usize) -> Result<(), ShapeError> {
+        if self.one_vs_one_only() && teams != 2 {
+            return Err(ShapeError::TeamCount {
+                system: self.system(),
+                got: teams,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the system rates a team of `participants` (Elo and Glicko-2: one).
+    pub fn check_team_size(&self, participants: usize) -> Result<(), ShapeError> {
+        if self.one_vs_one_only() && participants != 1 {
+            return Err(ShapeError::TeamSize {
+                system: self.system(),
+                got: participants,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// At least two teams, none empty, no participant in two places, and the shape the system
+/// rates ([`Params::check_team_count`], [`Params::check_team_size`]).
 pub(super) fn teams<'a>(
     teams: impl ExactSizeIterator<Item = &'a [u32]> + Clone,
-    one_vs_one_only: bool,
-    system: &str,
+    params: &Params,
 ) -> Result<(), MatchError> {
     let n = teams.len();
     if n < 2 {
@@ -17,12 +62,9 @@ pub(super) fn teams<'a>(
             format!("a match needs at least two teams (got {n})"),
         ));
     }
-    if one_vs_one_only && n != 2 {
-        return Err(MatchError::new(
-            "teams",
-            format!("{system} rates one-against-one matches only: exactly two teams (got {n})"),
-        ));
-    }
+    params
+        .check_team_count(n)
+        .map_err(|e| MatchError::new("teams", e.to_string()))?;
     for (i, team) in teams.clone().enumerate() {
         let field = || format!("teams[{i}].participants");
         if team.is_empty() {
@@ -31,15 +73,9 @@ pub(super) fn teams<'a>(
                 "a team needs at least one participant",
             ));
         }
-        if one_vs_one_only && team.len() != 1 {
-            return Err(MatchError::new(
-                field(),
-                format!(
-                    "{system} rates one-against-one matches only: exactly one participant (got {})",
-                    team.len()
-                ),
-            ));
-        }
+        params
+            .check_team_size(team.len())
+            .map_err(|e| MatchError::new(field(), e.to_string()))?;
         for (k, p) in team.iter().enumerate() {
             if team[..k].contains(p) {
                 return Err(MatchError::new(

@@ -4,7 +4,10 @@
 
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
-use podium_core::ids::ParticipantId;
+use podium_core::{
+    league::submission::{self, Submission, TeamResult, TeamSubmission},
+    rating::Params,
+};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -65,124 +68,45 @@ pub enum RecordBody {
     Many(Vec<MatchBody>),
 }
 
-/// Validates a match at the edge; `at` prefixes field paths in a batch.
-pub(super) fn spec(body: MatchBody, at: &str) -> ApiResult<MatchSpec> {
-    let field = |f: String| format!("{at}{f}");
-    if body.teams.len() < 2 {
-        return Err(ApiError::field(
-            ErrorCode::ValidationFailed,
-            field("teams".into()),
-            format!(
-                "a match needs at least two teams (got {})",
-                body.teams.len()
-            ),
-        ));
-    }
-    let by_rank = body.teams[0].rank.is_some();
-    let mut seen = std::collections::HashSet::new();
-    for (t, team) in body.teams.iter().enumerate() {
-        if team.participants.is_empty() {
-            return Err(ApiError::field(
-                ErrorCode::ValidationFailed,
-                field(format!("teams[{t}].participants")),
-                "a team needs at least one participant",
-            ));
-        }
-        for (i, p) in team.participants.iter().enumerate() {
-            ParticipantId::parse(p).map_err(|e| {
-                ApiError::field(
-                    ErrorCode::ValidationFailed,
-                    field(format!("teams[{t}].participants[{i}]")),
-                    e.to_string(),
-                )
-            })?;
-            if !seen.insert(p.as_str()) {
-                return Err(ApiError::field(
-                    ErrorCode::ValidationFailed,
-                    field(format!("teams[{t}].participants[{i}]")),
-                    format!("'{p}' appears more than once in this match"),
-                ));
-            }
-        }
-        match (by_rank, team.rank, team.score) {
-            (true, Some(0), _) => {
-                return Err(ApiError::field(
-                    ErrorCode::ValidationFailed,
-                    field(format!("teams[{t}].rank")),
-                    "ranks start at 1",
-                ));
-            }
-            (true, Some(_), _) | (false, None, Some(_)) => {}
-            (true, None, _) => {
-                return Err(ApiError::field(
-                    ErrorCode::ValidationFailed,
-                    field(format!("teams[{t}].rank")),
-                    "give every team a rank, or every team a score",
-                ));
-            }
-            (false, _, _) => {
-                return Err(ApiError::field(
-                    ErrorCode::ValidationFailed,
-                    field(format!("teams[{t}].score")),
-                    "give every team a score, or every team a rank",
-                ));
-            }
-        }
-        if let Some(s) = team.score
-            && !s.is_finite()
-        {
-            return Err(ApiError::field(
-                ErrorCode::ValidationFailed,
-                field(format!("teams[{t}].score")),
-                "must be a finite number",
-            ));
+impl From<MatchBody> for Submission {
+    fn from(body: MatchBody) -> Submission {
+        Submission {
+            played_at: body.played_at,
+            teams: body
+                .teams
+                .into_iter()
+                .map(|t| TeamSubmission {
+                    participants: t.participants,
+                    result: TeamResult {
+                        rank: t.rank,
+                        score: t.score,
+                    },
+                })
+                .collect(),
+            external_id: body.external_id,
+            metadata: body.metadata,
         }
     }
-    if let Some(e) = &body.external_id
-        && (e.is_empty() || e.chars().count() > 200)
-    {
-        return Err(ApiError::field(
-            ErrorCode::ValidationFailed,
-            field("external_id".into()),
-            "must be 1 to 200 characters",
-        ));
-    }
-    let metadata = match body.metadata {
-        Some(m) if !m.is_object() => {
-            return Err(ApiError::field(
+}
+
+/// Checks a match at the edge with the league's rules (the same as a CSV import's); the first
+/// problem is the answer, its field prefixed with `at` in a batch (`[3].`).
+pub(super) fn spec(body: MatchBody, params: &Params, at: &str) -> ApiResult<MatchSpec> {
+    submission::validate(&body.into(), params)
+        .map(MatchSpec::from)
+        .map_err(|problems| {
+            let first = &problems[0];
+            ApiError::field(
                 ErrorCode::ValidationFailed,
-                field("metadata".into()),
-                "must be a JSON object",
-            ));
-        }
-        Some(m) => m,
-        None => serde_json::json!({}),
-    };
-    let teams = body
-        .teams
-        .iter()
-        .map(|team| {
-            let rank = match (by_rank, team.rank, team.score) {
-                (true, Some(r), _) => r,
-                // Higher score wins: rank = 1 + teams with a strictly higher score.
-                (_, _, Some(s)) => {
-                    1 + body
-                        .teams
-                        .iter()
-                        .filter(|o| o.score.is_some_and(|x| x > s))
-                        .count() as u32
-                }
-                _ => 1,
-            };
-            (team.participants.clone(), rank, team.score)
+                format!("{at}{}", first.field),
+                first.problem.to_string(),
+            )
         })
-        .collect();
-    Ok(MatchSpec {
-        played_at: body.played_at,
-        external_id: body.external_id,
-        teams,
-        metadata,
-    })
+}
+
+/// The rules' parameters of a league (its system decides the shapes it rates).
+fn params_of(league: &crate::leagues::League) -> Params {
+    read(&league.data).engine().params().clone()
 }
 
 /// Record a match, or an array of matches atomically (all or none). Participants are created on
@@ -200,6 +124,7 @@ async fn record_matches(
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let league = find(&state, &slug)?;
+    let params = params_of(&league);
     let array = body.is_array();
     let specs = if array {
         let bodies: Vec<MatchBody> = parse_json(&body.0)?;
@@ -213,10 +138,10 @@ async fn record_matches(
         bodies
             .into_iter()
             .enumerate()
-            .map(|(i, b)| spec(b, &format!("[{i}].")))
+            .map(|(i, b)| spec(b, &params, &format!("[{i}].")))
             .collect::<ApiResult<Vec<_>>>()?
     } else {
-        vec![spec(parse_json(&body.0)?, "")?]
+        vec![spec(parse_json(&body.0)?, &params, "")?]
     };
     let recorded = write::record(&state.pool, &league, specs, state.clock.now(), None)
         .await
@@ -278,7 +203,7 @@ async fn update_match(
     ApiJson(body): ApiJson<MatchBody>,
 ) -> ApiResult<Json<MatchView>> {
     let league = find(&state, &slug)?;
-    let spec = spec(body, "")?;
+    let spec = spec(body, &params_of(&league), "")?;
     if spec.external_id.is_some() {
         return Err(ApiError::field(
             ErrorCode::ImmutableField,
@@ -366,7 +291,7 @@ async fn import_matches(
             "send the file with `Content-Type: text/csv`",
         ));
     }
-    let specs = crate::leagues::csv::parse(&body).map_err(|rows| {
+    let specs = crate::leagues::csv::parse(&body, &params_of(&league)).map_err(|rows| {
         let n = rows.len();
         let mut e = ApiError::new(
             ErrorCode::InvalidCsv,
@@ -413,4 +338,161 @@ async fn import_matches(
             match_ids: recorded.iter().map(|r| r.match_id).collect(),
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The JSON API and the CSV import judge a match by the same rules: whatever a match is,
+    //! both accept it as the same match or both refuse it.
+
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// A small deterministic generator (xorshift), so a failure repeats.
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+
+        fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
+            &from[self.below(from.len() as u64) as usize]
+        }
+    }
+
+    /// A team as (participants, rank, score), each maybe absent or out of range.
+    type Team = (Vec<&'static str>, Option<u32>, Option<f64>);
+
+    /// A team; now and then a fault: a bad id, a result of the other kind, both, neither, or
+    /// one out of range. `by_rank` is the kind most teams of the match give.
+    fn team(g: &mut Gen, by_rank: bool) -> Team {
+        let pool = [
+            "ann", "bob", "cat", "dan", "eve", "fay", "gus", "hal", "x:y@z",
+        ];
+        let size = 1 + g.below(2) as usize;
+        let mut participants: Vec<&str> = (0..size).map(|_| *g.pick(&pool)).collect();
+        if g.below(30) == 0 {
+            participants.push("b d");
+        }
+        let (rank, score) = match (g.below(30), by_rank) {
+            (0, _) => (Some(1), Some(1.0)),
+            (1, _) => (None, None),
+            (2, _) => (Some(*g.pick(&[0, 32_768])), None),
+            (3, true) | (4..=29, false) => (None, Some(*g.pick(&[-1.5, 0.0, -0.0, 2.0, 7.25]))),
+            _ => (Some(*g.pick(&[1, 2, 3, 32_767])), None),
+        };
+        (participants, rank, score)
+    }
+
+    struct Case {
+        played_at: &'static str,
+        teams: Vec<Team>,
+        external_id: Option<String>,
+        metadata: Option<Value>,
+    }
+
+    fn case(g: &mut Gen) -> Case {
+        let times = [
+            "2026-03-01T18:30:00Z",
+            "2026-03-01T19:30:00.1234567+01:00",
+            "2026-03-01T18:30:00Z",
+            "0000-01-01T00:30:00+01:00",
+        ];
+        let metadata = [
+            None,
+            Some(json!({"map": "d, \"2\""})),
+            None,
+            Some(json!([1])),
+        ];
+        let ids = [None, Some("g-1".to_owned()), None, Some("x".repeat(201))];
+        let by_rank = g.below(2) == 0;
+        Case {
+            played_at: times[g.below(times.len() as u64) as usize],
+            teams: (0..1 + g.below(4)).map(|_| team(g, by_rank)).collect(),
+            external_id: g.pick(&ids).clone(),
+            metadata: g.pick(&metadata).clone(),
+        }
+    }
+
+    fn by_json(c: &Case, params: &Params) -> Option<MatchSpec> {
+        let teams: Vec<Value> = c
+            .teams
+            .iter()
+            .map(|(p, rank, score)| {
+                let mut t = json!({"participants": p});
+                if let Some(r) = rank {
+                    t["rank"] = json!(r);
+                }
+                if let Some(s) = score {
+                    t["score"] = json!(s);
+                }
+                t
+            })
+            .collect();
+        let mut body = json!({"played_at": c.played_at, "teams": teams});
+        if let Some(e) = &c.external_id {
+            body["external_id"] = json!(e);
+        }
+        if let Some(m) = &c.metadata {
+            body["metadata"] = m.clone();
+        }
+        let body: MatchBody = serde_json::from_value(body).expect("the body's types");
+        spec(body, params, "").ok()
+    }
+
+    fn by_csv(c: &Case, params: &Params) -> Option<MatchSpec> {
+        let quoted = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        let mut file =
+            String::from("match,played_at,participants,rank,score,external_id,metadata\n");
+        for (i, (p, rank, score)) in c.teams.iter().enumerate() {
+            let metadata = match (&c.metadata, i) {
+                (Some(m), 0) => quoted(&m.to_string()),
+                _ => String::new(),
+            };
+            let cell = |v: Option<String>| v.unwrap_or_default();
+            file.push_str(&format!(
+                "m,{},{},{},{},{},{}\n",
+                c.played_at,
+                p.join(";"),
+                cell(rank.map(|r| r.to_string())),
+                cell(score.map(|s| s.to_string())),
+                cell(c.external_id.clone()),
+                metadata
+            ));
+        }
+        crate::leagues::csv::parse(file.as_bytes(), params)
+            .ok()
+            .map(|mut specs| {
+                assert_eq!(specs.len(), 1, "{file}");
+                specs.swap_remove(0)
+            })
+    }
+
+    #[test]
+    fn the_json_api_and_the_csv_import_accept_the_same_matches_as_the_same_match() {
+        let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+        let mut accepted = 0;
+        for system in ["elo", "trueskill", "points"] {
+            let params = Params::parse(system, &Value::Null).expect("params");
+            for _ in 0..3_000 {
+                let c = case(&mut g);
+                let (json, csv) = (by_json(&c, &params), by_csv(&c, &params));
+                assert_eq!(json, csv, "{system}: {:?}", c.teams);
+                accepted += usize::from(json.is_some());
+            }
+        }
+        assert!(
+            accepted > 400,
+            "the cases reach valid matches too ({accepted})"
+        );
+    }
 }

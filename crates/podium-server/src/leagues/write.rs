@@ -6,7 +6,11 @@
 use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
-use podium_core::rating::{MatchError, MatchOutcome, Standing};
+use podium_core::{
+    ids::ParticipantId,
+    league::submission::ValidMatch,
+    rating::{MatchError, MatchOutcome, Standing},
+};
 use sqlx::{PgConnection, PgPool};
 
 use super::{
@@ -23,14 +27,33 @@ use crate::{
     sync::{read, write},
 };
 
-/// A match as submitted, validated at the edge; participants by name.
-#[derive(Clone, Debug)]
+/// A match to record, validated at the edge (`podium_core::league::submission`, whose
+/// [`ValidMatch`] it comes from); participants by name.
+#[derive(Clone, Debug, PartialEq)]
 pub struct MatchSpec {
     pub played_at: DateTime<Utc>,
     pub external_id: Option<String>,
     /// (participants, rank, score) per team; ranks already normalised (1 = winner).
     pub teams: Vec<(Vec<String>, u32, Option<f64>)>,
     pub metadata: serde_json::Value,
+}
+
+impl From<ValidMatch> for MatchSpec {
+    fn from(m: ValidMatch) -> MatchSpec {
+        MatchSpec {
+            played_at: m.played_at,
+            external_id: m.external_id,
+            teams: m
+                .teams
+                .into_iter()
+                .map(|t| {
+                    let names = t.participants.into_iter().map(ParticipantId::into_inner);
+                    (names.collect(), t.rank, t.score)
+                })
+                .collect(),
+            metadata: m.metadata,
+        }
+    }
 }
 
 /// What recording did with one match.

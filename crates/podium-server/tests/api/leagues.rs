@@ -222,12 +222,44 @@ async fn bad_matches_are_refused_with_the_field_at_fault() {
             "teams[0].score",
         ),
         (json!({"played_at": "yesterday", "teams": []}), "played_at"),
+        // Before the one validator: a time PostgreSQL cannot store failed the write (500), a
+        // rank past 32767 was stored wrapped, and a team giving both kept them both.
+        (
+            json!({"played_at": "-5000-01-01T10:00:00Z", "teams": [{"participants": ["a"], "rank": 1}, {"participants": ["b"], "rank": 2}]}),
+            "played_at",
+        ),
+        (
+            json!({"played_at": "2026-01-01T10:00:00Z", "teams": [{"participants": ["a"], "rank": 1}, {"participants": ["b"], "rank": 40000}]}),
+            "teams[1].rank",
+        ),
+        (
+            json!({"played_at": "2026-01-01T10:00:00Z", "teams": [{"participants": ["a"], "rank": 1, "score": 2}, {"participants": ["b"], "rank": 2}]}),
+            "teams[0]",
+        ),
     ];
     for (body, field) in cases {
         let (status, p) = app.post("/api/v1/leagues/ts/matches", body.clone()).await;
         assert_eq!(status, 422, "{body} → {p}");
         assert_eq!(p["errors"][0]["field"], field, "{body} → {p}");
     }
+}
+
+#[tokio::test]
+async fn a_played_at_finer_than_a_microsecond_is_kept_to_the_microsecond() {
+    let app = TestApp::spawn().await;
+    league(&app, "chess", "elo", json!(null)).await;
+    let recorded = record(
+        &app,
+        "chess",
+        duel("2026-01-01T10:00:00.123456789Z", "ann", "bob"),
+    )
+    .await;
+    assert_eq!(recorded["played_at"], "2026-01-01T10:00:00.123456Z");
+    // Stored as it is keyed: the match reads back at the same time, with its history.
+    let (_, page) = app.get("/api/v1/leagues/chess/matches").await;
+    let read_back = &page["matches"][0];
+    assert_eq!(read_back, &recorded, "{page}");
+    assert!(read_back["teams"][0]["participants"][0]["rating_before"].is_f64());
 }
 
 #[tokio::test]

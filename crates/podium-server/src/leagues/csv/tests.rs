@@ -1,16 +1,23 @@
 //! Tests of the CSV match import parser.
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::*;
 
 const T: &str = "2026-03-01T18:30:00Z";
 
+/// A system that rates teams and free-for-alls, so only the file's own rules apply.
+fn any_shape() -> Params {
+    Params::parse("trueskill", &serde_json::Value::Null).expect("params")
+}
+
 fn ok(csv: &str) -> Vec<MatchSpec> {
-    parse(csv.as_bytes()).unwrap_or_else(|e| panic!("expected a valid file, got {e:#?}"))
+    parse(csv.as_bytes(), &any_shape())
+        .unwrap_or_else(|e| panic!("expected a valid file, got {e:#?}"))
 }
 
 fn errors(csv: &str) -> Vec<RowError> {
-    parse(csv.as_bytes()).expect_err("expected the file to be refused")
+    parse(csv.as_bytes(), &any_shape()).expect_err("expected the file to be refused")
 }
 
 /// Each error as (line, column), for asserting where errors land.
@@ -327,7 +334,7 @@ fn a_row_with_the_wrong_number_of_cells_is_reported_without_follow_on_errors() {
 fn a_cell_that_is_not_utf8_is_reported_in_its_column() {
     let mut body = format!("match,played_at,participants,rank\nm,{T},ann,1\nm,{T},b").into_bytes();
     body.extend_from_slice(b"\xFFb,2\n");
-    let errs = parse(&body).expect_err("not UTF-8");
+    let errs = parse(&body, &any_shape()).expect_err("not UTF-8");
     assert_eq!(places(&errs), [(3, Some("participants"))]);
 }
 
@@ -438,4 +445,85 @@ fn a_nul_in_any_cell_or_in_metadata_json_is_refused_where_it_is() {
     );
     assert!(errs[0].message.contains("NUL"), "{errs:#?}");
     assert!(errs[2].message.contains("note"), "{errs:#?}");
+}
+
+#[test]
+fn a_shape_the_leagues_system_does_not_rate_is_reported_on_its_lines() {
+    let elo = Params::parse("elo", &serde_json::Value::Null).expect("params");
+    let file = format!(
+        "match,played_at,participants,rank\n\
+         duel,{T},ann,1\n\
+         duel,{T},bob,2\n\
+         pairs,{T},ann;bob,1\n\
+         pairs,{T},cat;dan,2\n\
+         three,{T},ann,1\n\
+         three,{T},bob,2\n\
+         three,{T},cat,3\n"
+    );
+    let errs = parse(file.as_bytes(), &elo).expect_err("refused");
+    assert_eq!(
+        places(&errs),
+        [
+            (4, Some("participants")),
+            (5, Some("participants")),
+            (6, Some("match"))
+        ]
+    );
+    assert_eq!(
+        errs[0].message,
+        "participants: elo rates one-against-one matches only: exactly one participant (got 2)"
+    );
+    assert_eq!(
+        errs[2].message,
+        "match \"three\": elo rates one-against-one matches only: exactly two teams (got 3)"
+    );
+    assert_eq!(ok(&file).len(), 3, "TrueSkill rates all three");
+}
+
+#[test]
+fn times_run_from_year_0000_to_9999_in_utc_to_the_microsecond() {
+    let specs = ok("match,played_at,participants,rank\n\
+                    m,2026-03-01T18:30:00.123456789Z,ann,1\n\
+                    m,2026-03-01T19:30:00.1234567+01:00,bob,2\n");
+    assert_eq!(
+        specs[0].played_at,
+        "2026-03-01T18:30:00.123456Z"
+            .parse::<DateTime<Utc>>()
+            .unwrap()
+    );
+    let errs = errors(
+        "match,played_at,participants,rank\n\
+         m,0000-01-01T00:30:00+01:00,ann,1\n\
+         m,0000-01-01T00:30:00+01:00,bob,2\n",
+    );
+    assert_eq!(
+        places(&errs),
+        [(2, Some("played_at")), (3, Some("played_at"))]
+    );
+    assert!(
+        errs[0]
+            .message
+            .starts_with("played_at: must be between 0000-01-01")
+    );
+}
+
+#[test]
+fn ranks_stop_at_32767_and_a_match_at_32767_teams() {
+    let errs = errors(&format!(
+        "match,played_at,participants,rank\n\
+         m,{T},ann,32767\n\
+         m,{T},bob,32768\n"
+    ));
+    assert_eq!(places(&errs), [(3, Some("rank"))]);
+    assert_eq!(errs[0].message, "rank: ranks go up to 32767 (got 32768)");
+    let mut body = String::from("match,played_at,participants,rank\n");
+    for i in 0..=32_767 {
+        body.push_str(&format!("ffa,{T},p{i},1\n"));
+    }
+    let errs = errors(&body);
+    assert_eq!(places(&errs), [(2, Some("match"))]);
+    assert_eq!(
+        errs[0].message,
+        "match \"ffa\" has 32768 rows (teams); a match has at most 32767 teams (got 32768)"
+    );
 }
