@@ -1,7 +1,10 @@
 //! Score operators: how a submitted `(score, subscore)` pair combines with the kept one, in the
-//! leaderboard's order, with overflow reported instead of wrapped.
+//! leaderboard's order, with overflow reported instead of wrapped; and the [`overlay`] that
+//! applies them to a grouped write's rows, job by job.
 
 use std::str::FromStr;
+
+pub mod overlay;
 
 /// Which scores rank first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

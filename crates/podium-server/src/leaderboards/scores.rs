@@ -1,11 +1,18 @@
 //! The grouped score write: many submissions (from many requests) in one transaction. Rows are
-//! locked in participant order, the operator is applied in Rust, the kept rows are upserted with
-//! one statement and the change log is appended last.
+//! locked in participant order, the operators are applied in Rust job by job
+//! (`podium_core::score::overlay`), the kept rows are upserted with one statement and the change
+//! log is appended last.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use podium_core::{board::Entry, score};
+use podium_core::{
+    board::Entry,
+    score::{
+        self,
+        overlay::{Kept, Overlay, Rule, Submitted},
+    },
+};
 use serde_json::value::RawValue;
 use sqlx::PgConnection;
 
@@ -54,16 +61,8 @@ pub struct BatchOutcome {
     pub jobs: Vec<Result<std::ops::Range<usize>, JobError>>,
 }
 
-#[derive(Clone)]
-struct Kept {
-    score: i64,
-    subscore: i64,
-    num_submissions: i64,
-    reached_at: DateTime<Utc>,
-    created_at: DateTime<Utc>,
-    metadata: Option<Box<RawValue>>,
-    dirty: bool,
-}
+/// A row of the batch: (period, participant).
+type RowKey = (i64, String);
 
 /// Runs one batch inside the open transaction `tx`. Nothing is committed here.
 #[tracing::instrument(skip_all, fields(jobs = jobs.len()))]
@@ -73,8 +72,35 @@ pub async fn write_batch(
     now: DateTime<Utc>,
 ) -> Result<BatchOutcome, sqlx::Error> {
     let mut changes = Vec::new();
-    // 1. The period each leaderboard writes to at `now`, created when it does not exist yet.
-    // A key-share lock keeps each leaderboard from being deleted under the batch.
+    let periods = current_periods(tx, jobs, now, &mut changes).await?;
+    let mut overlay = Overlay::new(lock_rows(tx, jobs, &periods).await?);
+    let outcomes = jobs
+        .iter()
+        .map(|job| apply_job(job, &periods, &mut overlay, now, &mut changes))
+        .collect();
+    upsert(tx, overlay.into_changed(), now).await?;
+    // The change log, last: it serialises writers until commit.
+    let first_seq = if changes.is_empty() {
+        0
+    } else {
+        changes::append(tx, &changes).await?
+    };
+    Ok(BatchOutcome {
+        first_seq,
+        changes,
+        jobs: outcomes,
+    })
+}
+
+/// The period each leaderboard writes to at `now` (leaderboard id → period id), created when
+/// it does not exist yet (a `Period` change says so). A key-share lock keeps each leaderboard
+/// from being deleted under the batch; a deleted one has no period.
+async fn current_periods(
+    tx: &mut PgConnection,
+    jobs: &[Job],
+    now: DateTime<Utc>,
+    changes: &mut Vec<Change>,
+) -> Result<HashMap<i64, i64>, sqlx::Error> {
     let mut ids: Vec<i64> = jobs.iter().map(|j| j.leaderboard.id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -91,10 +117,8 @@ pub async fn write_batch(
             continue;
         }
         let bounds = lb.period_at(now);
-        match job.known_period {
-            Some((id, known)) if known.starts_at == bounds.starts_at => {
-                periods.insert(lb.id, id);
-            }
+        let id = match job.known_period {
+            Some((id, known)) if known.starts_at == bounds.starts_at => id,
             _ => {
                 let (id, created) = ensure_period(tx, lb.id, bounds).await?;
                 if created {
@@ -104,12 +128,21 @@ pub async fn write_batch(
                         bounds,
                     });
                 }
-                periods.insert(lb.id, id);
+                id
             }
-        }
+        };
+        periods.insert(lb.id, id);
     }
+    Ok(periods)
+}
 
-    // 2. Lock and read the kept rows, in participant order so concurrent batches never deadlock.
+/// Locks and reads the kept rows the jobs submit to, in participant order so concurrent
+/// batches never deadlock.
+async fn lock_rows(
+    tx: &mut PgConnection,
+    jobs: &[Job],
+    periods: &HashMap<i64, i64>,
+) -> Result<Vec<(RowKey, Kept<Box<RawValue>>)>, sqlx::Error> {
     let mut wanted: HashMap<i64, Vec<String>> = HashMap::new();
     for job in jobs {
         if let Some(period) = periods.get(&job.leaderboard.id) {
@@ -117,7 +150,7 @@ pub async fn write_batch(
             list.extend(job.items.iter().map(|i| i.participant.clone()));
         }
     }
-    let mut kept: HashMap<(i64, String), Kept> = HashMap::new();
+    let mut kept = Vec::new();
     for (period, mut participants) in wanted {
         participants.sort_unstable();
         participants.dedup();
@@ -131,130 +164,107 @@ pub async fn write_batch(
         )
         .fetch_all(&mut *tx)
         .await?;
-        for r in rows {
-            kept.insert(
-                (period, r.participant),
-                Kept {
-                    score: r.score,
-                    subscore: r.subscore,
-                    num_submissions: r.num_submissions,
-                    reached_at: r.reached_at,
-                    created_at: r.created_at,
-                    metadata: r.metadata.and_then(|m| RawValue::from_string(m).ok()),
-                    dirty: false,
-                },
-            );
-        }
+        kept.extend(rows.into_iter().map(|r| {
+            let row = Kept {
+                score: r.score,
+                subscore: r.subscore,
+                num_submissions: r.num_submissions,
+                reached_at: r.reached_at,
+                created_at: r.created_at,
+                metadata: r.metadata.and_then(|m| RawValue::from_string(m).ok()),
+            };
+            ((period, r.participant), row)
+        }));
     }
+    Ok(kept)
+}
 
-    // 3. Apply the operator, job by job; a job that fails leaves no trace.
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let lb = &job.leaderboard;
-        let Some(&period) = periods.get(&lb.id) else {
-            outcomes.push(Err(JobError::LeaderboardGone));
-            continue;
-        };
-        let mut overlay: HashMap<&str, Kept> = HashMap::new();
-        let mut job_changes = Vec::with_capacity(job.items.len());
-        let mut failed = None;
-        for (index, item) in job.items.iter().enumerate() {
-            let current = overlay
-                .get(item.participant.as_str())
-                .or_else(|| kept.get(&(period, item.participant.clone())))
-                .cloned();
-            let outcome = match score::apply(
-                lb.operator,
-                lb.order,
-                current.as_ref().map(|k| (k.score, k.subscore)),
-                (item.score, item.subscore),
-            ) {
-                Ok(o) => o,
-                Err(source) => {
-                    failed = Some(JobError::Score { index, source });
-                    break;
-                }
-            };
-            let next = match current {
-                Some(k) => Kept {
-                    score: outcome.score,
-                    subscore: outcome.subscore,
-                    num_submissions: k.num_submissions.saturating_add(1),
-                    reached_at: if outcome.changed { now } else { k.reached_at },
-                    created_at: k.created_at,
-                    metadata: if outcome.changed && item.metadata.is_some() {
-                        item.metadata.clone()
-                    } else {
-                        k.metadata
-                    },
-                    dirty: true,
-                },
-                None => Kept {
-                    score: outcome.score,
-                    subscore: outcome.subscore,
-                    num_submissions: 1,
-                    reached_at: now,
-                    created_at: now,
-                    metadata: item.metadata.clone(),
-                    dirty: true,
-                },
-            };
-            job_changes.push(Change::Score {
+/// Applies one job's submissions to the overlay (all or nothing) and records a `Score`
+/// change for each; the job's range of `changes`, or why it was refused.
+fn apply_job(
+    job: &Job,
+    periods: &HashMap<i64, i64>,
+    overlay: &mut Overlay<RowKey, Box<RawValue>>,
+    now: DateTime<Utc>,
+    changes: &mut Vec<Change>,
+) -> Result<std::ops::Range<usize>, JobError> {
+    let lb = &job.leaderboard;
+    let &period = periods.get(&lb.id).ok_or(JobError::LeaderboardGone)?;
+    let items: Vec<Submitted<RowKey, Box<RawValue>>> = job
+        .items
+        .iter()
+        .map(|i| Submitted {
+            key: (period, i.participant.clone()),
+            pair: (i.score, i.subscore),
+            metadata: i.metadata.clone(),
+        })
+        .collect();
+    let rule = Rule {
+        operator: lb.operator,
+        order: lb.order,
+    };
+    let rows = overlay
+        .apply_job(rule, &items, now)
+        .map_err(|r| JobError::Score {
+            index: r.index,
+            source: r.error,
+        })?;
+    let start = changes.len();
+    changes.extend(
+        items
+            .into_iter()
+            .zip(rows)
+            .map(|(item, row)| Change::Score {
                 leaderboard_id: lb.id,
                 period_id: period,
                 entry: Entry {
-                    participant: item.participant.clone().into_boxed_str(),
-                    score: next.score,
-                    subscore: next.subscore,
-                    reached_at: to_micros(next.reached_at),
+                    participant: item.key.1.into_boxed_str(),
+                    score: row.score,
+                    subscore: row.subscore,
+                    reached_at: to_micros(row.reached_at),
                     updated_at: to_micros(now),
-                    num_submissions: u32::try_from(next.num_submissions).unwrap_or(u32::MAX),
+                    num_submissions: u32::try_from(row.num_submissions).unwrap_or(u32::MAX),
                 },
-                metadata: next.metadata.clone(),
-            });
-            overlay.insert(item.participant.as_str(), next);
-        }
-        match failed {
-            Some(e) => outcomes.push(Err(e)),
-            None => {
-                for (participant, k) in overlay {
-                    kept.insert((period, participant.to_owned()), k);
-                }
-                let start = changes.len();
-                changes.extend(job_changes);
-                outcomes.push(Ok(start..changes.len()));
-            }
-        }
-    }
+                metadata: row.metadata,
+            }),
+    );
+    Ok(start..changes.len())
+}
 
-    // 4. Upsert every row that changed, in one statement.
-    let dirty: Vec<_> = kept.into_iter().filter(|(_, k)| k.dirty).collect();
-    if !dirty.is_empty() {
-        let n = dirty.len();
-        let (mut period, mut participant, mut score, mut subscore) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut subs, mut metadata, mut reached, mut created) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        for ((p, name), k) in dirty {
-            period.push(p);
-            participant.push(name);
-            score.push(k.score);
-            subscore.push(k.subscore);
-            subs.push(k.num_submissions);
-            metadata.push(k.metadata.map(|m| m.get().to_owned()));
-            reached.push(k.reached_at);
-            created.push(k.created_at);
-        }
-        sqlx::query!(
-            r#"insert into score (period_id, participant, score, subscore, num_submissions,
+/// Upserts the rows the jobs changed, with one statement.
+async fn upsert(
+    tx: &mut PgConnection,
+    rows: Vec<(RowKey, Kept<Box<RawValue>>)>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let n = rows.len();
+    let (mut period, mut participant, mut score, mut subscore) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut subs, mut metadata, mut reached, mut created) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for ((p, name), k) in rows {
+        period.push(p);
+        participant.push(name);
+        score.push(k.score);
+        subscore.push(k.subscore);
+        subs.push(k.num_submissions);
+        metadata.push(k.metadata.map(|m| m.get().to_owned()));
+        reached.push(k.reached_at);
+        created.push(k.created_at);
+    }
+    sqlx::query!(
+        r#"insert into score (period_id, participant, score, subscore, num_submissions,
                                   metadata, reached_at, created_at, updated_at)
                select p, pa, s, ss, n, m::jsonb, r, c, $9
                from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[],
@@ -264,31 +274,19 @@ pub async fn write_batch(
                    score = excluded.score, subscore = excluded.subscore,
                    num_submissions = excluded.num_submissions, metadata = excluded.metadata,
                    reached_at = excluded.reached_at, updated_at = excluded.updated_at"#,
-            &period,
-            &participant,
-            &score,
-            &subscore,
-            &subs,
-            &metadata as &[Option<String>],
-            &reached,
-            &created,
-            now
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-
-    // 5. The change log, last: it serialises writers until commit.
-    let first_seq = if changes.is_empty() {
-        0
-    } else {
-        changes::append(tx, &changes).await?
-    };
-    Ok(BatchOutcome {
-        first_seq,
-        changes,
-        jobs: outcomes,
-    })
+        &period,
+        &participant,
+        &score,
+        &subscore,
+        &subs,
+        &metadata as &[Option<String>],
+        &reached,
+        &created,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// The id of the period starting at `bounds.starts_at`, creating it if needed. The flag says
