@@ -207,14 +207,16 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(run_command(cli.command, config));
-    match result {
+    let code = match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "podium stopped with an error");
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    telemetry::flush();
+    code
 }
 
 /// Runs a command that needs the configuration, with the logging it wants.

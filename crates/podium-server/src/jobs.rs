@@ -11,6 +11,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// A job as stored.
@@ -112,8 +113,10 @@ async fn record(
 }
 
 /// Runs `work` as job `id`: marks it running, keeps its progress current, and records the
-/// outcome. The error text stored is the work's own message (no secrets reach it).
-pub async fn run<F, Fut>(pool: PgPool, id: Uuid, work: F)
+/// outcome. The error text stored is the work's own message (no secrets reach it). When
+/// `shutdown` is cancelled first, the work is dropped (its transaction rolls back) and the job
+/// is recorded as failed because the server stopped, rather than left `running` for ever.
+pub async fn run<F, Fut>(pool: PgPool, id: Uuid, shutdown: CancellationToken, work: F)
 where
     F: FnOnce(Arc<Progress>) -> Fut,
     Fut: Future<Output = Result<(), String>>,
@@ -132,7 +135,12 @@ where
             }
         })
     };
-    let outcome = work(progress.clone()).await;
+    let outcome = tokio::select! {
+        outcome = work(progress.clone()) => outcome,
+        () = shutdown.cancelled() => Err(
+            "interrupted: the server shut down before the job finished; start it again".to_owned(),
+        ),
+    };
     ticker.abort();
     let _ = ticker.await;
     let (state, error) = match &outcome {

@@ -415,9 +415,10 @@ async fn recompute_league(
     )
     .await?;
     let (pool, clock) = (state.pool.clone(), state.clock.clone());
-    tokio::spawn(crate::jobs::run(
+    let run = crate::jobs::run(
         state.pool.clone(),
         job,
+        state.tasks.token(),
         move |progress| async move {
             leagues::write::recompute(
                 &pool,
@@ -430,7 +431,8 @@ async fn recompute_league(
             .map(|_| ())
             .map_err(|e| e.to_string())
         },
-    ));
+    );
+    state.tasks.spawn_until_done("league recompute job", run);
     let location = format!("/api/v1/jobs/{job}");
     Ok((
         StatusCode::ACCEPTED,

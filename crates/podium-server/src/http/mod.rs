@@ -27,7 +27,11 @@ mod users;
 pub mod views;
 mod web;
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashMap,
+    sync::{LazyLock, RwLock},
+    time::{Duration, Instant},
+};
 
 use axum::{
     Json, Router,
@@ -83,7 +87,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let (api, document) = api_routes().split_for_parts();
     let document = std::sync::Arc::new(document);
-    let cors = cors(&state.config.cors_origins);
+    // Without configured origins there is nothing for CORS to allow: no layer to run (and to
+    // clone) on every request.
+    let cors = (!state.config.cors_origins.is_empty()).then(|| cors(&state.config.cors_origins));
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     Router::new()
         .merge(api)
@@ -112,7 +118,7 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(CompressionLayer::new())
-        .layer(cors)
+        .layer(tower::util::option_layer(cors))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
@@ -144,11 +150,8 @@ fn cors(origins: &[String]) -> CorsLayer {
 async fn observe(State(_state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let request_id = req
         .headers()
         .get(&REQUEST_ID)
@@ -165,9 +168,9 @@ async fn observe(State(_state): State<AppState>, req: Request, next: Next) -> Re
         .await;
     let status = response.status().as_u16();
     let latency = started.elapsed();
-    metrics::counter!(m::HTTP_REQUESTS, "method" => method.to_string(), "route" => route.clone(), "status" => status.to_string()).increment(1);
-    metrics::histogram!(m::HTTP_DURATION, "method" => method.to_string(), "route" => route.clone())
-        .record(latency.as_secs_f64());
+    let (requests, duration) = route_metrics(route, &method, status);
+    requests.increment(1);
+    duration.record(latency.as_secs_f64());
     let _enter = span.enter();
     let latency_ms = latency.as_secs_f64() * 1000.0;
     if route == "/healthz" || route == "/readyz" {
@@ -178,6 +181,34 @@ async fn observe(State(_state): State<AppState>, req: Request, next: Next) -> Re
         tracing::info!(status, latency_ms, "request");
     }
     response
+}
+
+type RouteMetrics = (metrics::Counter, metrics::Histogram);
+type RouteCache = HashMap<String, HashMap<(Method, u16), RouteMetrics>>;
+
+/// The request counter and latency histogram of a (route, method, status), looked up once and
+/// then kept: building the labelled keys on every request (four strings, a registry lookup)
+/// was a measurable part of a small request's cost. Routes, methods and statuses are bounded
+/// sets, so the cache is too.
+fn route_metrics(route: &str, method: &Method, status: u16) -> RouteMetrics {
+    static CACHE: LazyLock<RwLock<RouteCache>> = LazyLock::new(Default::default);
+    let by_route = crate::sync::read(&CACHE);
+    if let Some(found) = by_route
+        .get(route)
+        .and_then(|m| m.get(&(method.clone(), status)))
+    {
+        return found.clone();
+    }
+    drop(by_route);
+    let made = (
+        metrics::counter!(m::HTTP_REQUESTS, "method" => method.to_string(), "route" => route.to_owned(), "status" => status.to_string()),
+        metrics::histogram!(m::HTTP_DURATION, "method" => method.to_string(), "route" => route.to_owned()),
+    );
+    crate::sync::write(&CACHE)
+        .entry(route.to_owned())
+        .or_default()
+        .insert((method.clone(), status), made.clone());
+    made
 }
 
 async fn with_timeout(limit: Duration, req: Request, next: Next) -> Response {

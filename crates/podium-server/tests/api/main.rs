@@ -10,6 +10,7 @@ mod entries;
 mod errors;
 mod flags;
 mod isolation;
+mod jobs;
 mod leaderboards;
 mod leagues;
 mod operators;
