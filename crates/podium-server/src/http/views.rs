@@ -136,7 +136,9 @@ pub struct EntryView {
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Box<RawValue>>,
     /// When the kept score was first reached (the tie-breaker after subscore).
+    #[serde(serialize_with = "crate::model::rfc3339")]
     pub reached_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::model::rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// From the participant's profile; null without one.
     pub display_name: Option<String>,
