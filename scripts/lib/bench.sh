@@ -3,12 +3,15 @@
 # executed, right after `set -euo pipefail`. Sets root (the repository) and bench_name ($0 without
 # .sh, the prefix of error messages), and offers:
 #   messages   die, log (to fd 3, the script's own stderr), need_int
-#   tools      install_pkgs, need_bench_tools (wrk, curl, top), find_pg (sets psql)
+#   tools      install_pkgs, need_bench_tools (wrk, curl, top), need_reference_tools (redis-server,
+#              redis-cli, redis-benchmark, nginx), find_pg (sets psql)
 #   binary     build_podium HINT (sets bin), snapshot_podium (measures a copy in the work dir)
 #   lifecycle  start_workdir PREFIX (work dir, pgdir, cleanup trap), start_cluster DB (sets
 #              db_url), start_podium NAME / stop_podium, podium_env, run_waited, stop_helper
+#   references start_redis NAME [ARG…] (sets redis_port, redis_pid, redis_ready_s), start_nginx
+#              NAME WORKERS (sets nginx_port, nginx_pid), stop_reference PID; cleanup stops them
 #   measures   now, elapsed, free_port, fact, common_facts, measure_background, rss_kb, scrape,
-#              podium_log_errors, CPU ticks from /proc (proc_ticks, postgres_ticks,
+#              podium_log_errors, CPU ticks from /proc (proc_ticks, tree_ticks, postgres_ticks,
 #              machine_ticks, cpu_mark, cpu_record)
 # The caller sets, after sourcing: build, bin, keep (from its options), token (PODIUM_API_TOKEN),
 # podium_log_level, facts (the key=value file) and optionally podium_logs (where
@@ -33,6 +36,12 @@ psql=""
 db_url=""
 podium_pid=""
 helper_pids=()
+reference_pids=()
+redis_port=""
+redis_pid=""
+redis_ready_s=""
+nginx_port=""
+nginx_pid=""
 cluster_started=0
 http_port=""
 metrics_port=""
@@ -70,6 +79,16 @@ need_bench_tools() {
   command -v wrk >/dev/null || missing+=(wrk)
   command -v curl >/dev/null || missing+=(curl)
   command -v top >/dev/null || missing+=(procps)
+  ((${#missing[@]} == 0)) || install_pkgs "${missing[@]}"
+}
+
+# The reference servers measured beside Podium. Debian's packages; on a host without a policy
+# against it, apt-get also starts their system services (the benchmarks run their own).
+need_reference_tools() {
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  { command -v redis-cli && command -v redis-benchmark; } >/dev/null || missing+=(redis-tools)
+  command -v nginx >/dev/null || missing+=(nginx)
   ((${#missing[@]} == 0)) || install_pkgs "${missing[@]}"
 }
 
@@ -154,6 +173,9 @@ cleanup() {
     stop_helper "$p"
   done
   stop_podium
+  for p in "${reference_pids[@]}"; do
+    stop_reference "$p"
+  done
   if ((cluster_started)); then
     "$root/scripts/test-pg" stop "$pgdir" || true
   fi
@@ -184,6 +206,103 @@ start_cluster() {
   admin=$("$root/scripts/test-pg" start "$pgdir")
   "$psql" "$admin" -v ON_ERROR_STOP=1 -qc "create database $1" >/dev/null
   db_url="postgres://postgres@localhost/$1?host=$pgdir"
+}
+
+# ------------------------------------------------------------------ reference servers
+
+# start_redis NAME [REDIS-SERVER-ARG…]: a private redis-server on a free loopback port, its files
+# (log, AOF) in $workdir/NAME, no RDB snapshots; returns once it answers PING (not LOADING).
+# Sets redis_port, redis_pid and redis_ready_s (seconds from exec to the first PONG).
+start_redis() {
+  local dir=$workdir/$1
+  shift
+  mkdir -p "$dir"
+  redis_port=$(free_port)
+  local t0 i
+  t0=$(now)
+  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir" --save '' \
+    --logfile "$dir/redis.log" --daemonize no "$@" </dev/null >"$dir/stdout.txt" 2>&1 &
+  redis_pid=$!
+  reference_pids+=("$redis_pid")
+  for ((i = 0; i < 60000; i++)); do
+    if ! kill -0 "$redis_pid" 2>/dev/null; then
+      tail -n 20 "$dir/stdout.txt" "$dir/redis.log" >&3 2>/dev/null || true
+      die "redis-server exited during start-up (log above, in $dir)"
+    fi
+    if [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ]; then
+      # shellcheck disable=SC2034 # read by the scripts that source this file
+      redis_ready_s=$(elapsed "$t0" "$(now)")
+      return 0
+    fi
+    sleep 0.01
+  done
+  die "redis-server was not ready after 600 s (log: $dir/redis.log)"
+}
+
+# start_nginx NAME WORKERS: a private Nginx on a free loopback port answering every GET with
+# 200 {"status":"ok"} (what Podium's /healthz sends), no access log, keep-alive without a request
+# limit, its prefix in $workdir/NAME. Sets nginx_port and nginx_pid (the master).
+start_nginx() {
+  local dir=$workdir/$1 workers=$2 i
+  mkdir -p "$dir/conf" "$dir/logs" "$dir/temp"
+  nginx_port=$(free_port)
+  cat >"$dir/conf/nginx.conf" <<NGINX
+worker_processes $workers;
+daemon off;
+pid $dir/logs/nginx.pid;
+error_log $dir/logs/error.log warn;
+events {
+  worker_connections 4096;
+}
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path $dir/temp/client_body;
+  proxy_temp_path $dir/temp/proxy;
+  fastcgi_temp_path $dir/temp/fastcgi;
+  uwsgi_temp_path $dir/temp/uwsgi;
+  scgi_temp_path $dir/temp/scgi;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    default_type application/json;
+    location / {
+      return 200 '{"status":"ok"}';
+    }
+  }
+}
+NGINX
+  nginx -t -p "$dir/" -c conf/nginx.conf -e "$dir/logs/error.log" >"$dir/logs/config-test.txt" 2>&1 \
+    || die "nginx rejected its configuration: $(tail -n 3 "$dir/logs/config-test.txt")"
+  nginx -p "$dir/" -c conf/nginx.conf -e "$dir/logs/error.log" </dev/null >"$dir/logs/stdout.txt" 2>&1 &
+  nginx_pid=$!
+  reference_pids+=("$nginx_pid")
+  for ((i = 0; i < 1000; i++)); do
+    kill -0 "$nginx_pid" 2>/dev/null || die "nginx exited during start-up: $(tail -n 3 "$dir/logs/error.log")"
+    curl -fsS -o /dev/null "http://127.0.0.1:$nginx_port/healthz" 2>/dev/null && return 0
+    sleep 0.01
+  done
+  die "nginx was not answering after 10 s (log: $dir/logs/error.log)"
+}
+
+# stop_reference PID: SIGTERM (Redis flushes its AOF, Nginx stops its workers), SIGKILL after 30 s.
+stop_reference() {
+  local p=$1 i rest=()
+  if kill -0 "$p" 2>/dev/null; then
+    kill -TERM "$p" 2>/dev/null || true
+    for ((i = 0; i < 300; i++)); do
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$p" 2>/dev/null; then
+      log "reference server $p ignored SIGTERM for 30 s; killing it"
+      kill -KILL "$p" 2>/dev/null || true
+    fi
+  fi
+  wait "$p" 2>/dev/null || true
+  for i in "${reference_pids[@]}"; do
+    [ "$i" = "$p" ] || rest+=("$i")
+  done
+  reference_pids=("${rest[@]}")
 }
 
 now() { date +%s.%N; }
@@ -303,6 +422,16 @@ proc_ticks() {
   else
     echo $((f[11] + f[12]))
   fi
+}
+
+# A process plus its live children (Nginx's master and workers; Redis and a rewrite child).
+tree_ticks() {
+  local total child
+  total=$(proc_ticks "$1")
+  for child in $(ps -o pid= --ppid "$1"); do
+    total=$((total + $(proc_ticks "$child")))
+  done
+  echo "$total"
 }
 
 # The postmaster with its reaped children plus every live backend.
