@@ -143,6 +143,8 @@ pub fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error
 /// The RFC 3339 text of `t` for years 0 to 9999 (None otherwise: chrono handles those).
 fn format_rfc3339(t: &DateTime<Utc>) -> Option<([u8; 32], usize)> {
     use chrono::{Datelike, Timelike};
+    // The naive UTC time directly: going through the time zone costs an offset addition.
+    let t = t.naive_utc();
     let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
     let mut buf = [0u8; 32];
     let mut put = |at: usize, value: u32, digits: usize| {
