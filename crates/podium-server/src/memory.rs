@@ -108,7 +108,7 @@ impl Apply for Memory {
 
 /// Everything in memory, as of one change-log position.
 struct Snapshot {
-    seq: i64,
+    seq: changes::Seq,
     states: Vec<LeaderboardState>,
     leagues: Vec<LeagueData>,
     profiles: Vec<(String, ProfileBrief)>,

@@ -13,7 +13,7 @@ use std::{
 use sqlx::{PgPool, postgres::PgListener};
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::{Apply, Change, RankMove, log as changes};
+use super::{Apply, Change, RankMove, Seq, log as changes};
 use crate::metrics as m;
 
 const PAGE: i64 = 5000;
@@ -23,13 +23,13 @@ const PAGE: i64 = 5000;
 pub struct Feed {
     pool: PgPool,
     memory: Arc<dyn Apply>,
-    applied: Mutex<i64>,
+    applied: Mutex<Seq>,
     applied_seq: AtomicI64,
 }
 
 /// Proof that the caller holds the applier: taken before a commit so that no change committed
 /// after ours can be applied before ours.
-pub type ApplierGuard<'a> = MutexGuard<'a, i64>;
+pub type ApplierGuard<'a> = MutexGuard<'a, Seq>;
 
 impl Feed {
     /// A feed that applies the log to `memory`.
@@ -37,13 +37,19 @@ impl Feed {
         Self {
             pool,
             memory,
-            applied: Mutex::new(0),
+            applied: Mutex::new(Seq(0)),
             applied_seq: AtomicI64::new(0),
         }
     }
 
-    pub fn applied_seq(&self) -> i64 {
-        self.applied_seq.load(Ordering::Relaxed)
+    pub fn applied_seq(&self) -> Seq {
+        Seq(self.applied_seq.load(Ordering::Relaxed))
+    }
+
+    fn set_applied(&self, applied: &mut ApplierGuard<'_>, seq: Seq) {
+        **applied = seq;
+        self.applied_seq.store(seq.get(), Ordering::Relaxed);
+        metrics::gauge!(m::CHANGE_SEQ).set(seq.get() as f64);
     }
 
     /// Loads the whole in-memory state from PostgreSQL in one consistent snapshot.
@@ -55,12 +61,10 @@ impl Feed {
     async fn reload(&self, applied: &mut ApplierGuard<'_>) -> Result<usize, sqlx::Error> {
         let started = Instant::now();
         let super::Loaded { seq, entries } = self.memory.reload(&self.pool).await?;
-        **applied = seq;
-        self.applied_seq.store(seq, Ordering::Relaxed);
-        metrics::gauge!(m::CHANGE_SEQ).set(seq as f64);
+        self.set_applied(applied, seq);
         tracing::info!(
             entries,
-            seq,
+            seq = seq.get(),
             seconds = started.elapsed().as_secs_f64(),
             "rank index loaded"
         );
@@ -77,19 +81,18 @@ impl Feed {
     pub async fn apply_own(
         &self,
         applied: &mut ApplierGuard<'_>,
-        first_seq: i64,
+        first_seq: Seq,
         own: Vec<Change>,
     ) -> Result<Vec<RankMove>, sqlx::Error> {
-        if **applied < first_seq - 1 {
-            self.fill(applied, first_seq - 1).await?;
+        let before = first_seq.plus(-1);
+        if **applied < before {
+            self.fill(applied, before).await?;
         }
         let n = own.len();
         let moves = own.into_iter().map(|c| self.memory.apply(c)).collect();
-        let last = first_seq + n as i64 - 1;
+        let last = before.plus(n as i64);
         if last > **applied {
-            **applied = last;
-            self.applied_seq.store(last, Ordering::Relaxed);
-            metrics::gauge!(m::CHANGE_SEQ).set(last as f64);
+            self.set_applied(applied, last);
         }
         metrics::counter!(m::CHANGES_APPLIED, "origin" => "own").increment(n as u64);
         Ok(moves)
@@ -98,20 +101,20 @@ impl Feed {
     /// Applies every committed change this process has not seen.
     pub async fn catch_up(&self) -> Result<(), sqlx::Error> {
         let mut applied = self.applied.lock().await;
-        self.fill(&mut applied, i64::MAX).await
+        self.fill(&mut applied, Seq::END).await
     }
 
-    async fn fill(&self, applied: &mut ApplierGuard<'_>, until: i64) -> Result<(), sqlx::Error> {
+    async fn fill(&self, applied: &mut ApplierGuard<'_>, until: Seq) -> Result<(), sqlx::Error> {
         loop {
             let rows = changes::fetch(&self.pool, **applied, until, PAGE).await?;
             let Some((first, _)) = rows.first() else {
                 return Ok(());
             };
-            if *first != **applied + 1 {
+            if *first != applied.plus(1) {
                 // The changes we need were pruned: this process fell too far behind.
                 tracing::warn!(
-                    applied = **applied,
-                    first,
+                    applied = applied.get(),
+                    first = first.get(),
                     "change log no longer holds what this process missed; reloading the index"
                 );
                 self.reload(applied).await?;
@@ -124,8 +127,8 @@ impl Feed {
                 }
                 **applied = seq;
             }
-            self.applied_seq.store(**applied, Ordering::Relaxed);
-            metrics::gauge!(m::CHANGE_SEQ).set(**applied as f64);
+            let at = **applied;
+            self.set_applied(applied, at);
             metrics::counter!(m::CHANGES_APPLIED, "origin" => "feed").increment(n as u64);
             if (n as i64) < PAGE || **applied >= until {
                 return Ok(());
@@ -169,7 +172,7 @@ impl Feed {
                 _ = shutdown.cancelled() => break,
                 r = woke => match r {
                     // Our own commit (already applied) or one we have caught up past.
-                    Ok(Some(seq)) if seq <= self.applied_seq() => continue,
+                    Ok(Some(seq)) if seq <= self.applied_seq().get() => continue,
                     Ok(_) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, "change listener lost; reconnecting");

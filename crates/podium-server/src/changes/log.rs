@@ -7,6 +7,7 @@ use podium_core::board::Entry;
 use serde_json::value::RawValue;
 use sqlx::{PgConnection, PgPool};
 
+use super::Seq;
 use crate::{
     changes::Change,
     model::{Bounds, LeaderboardDef, from_micros, to_micros},
@@ -114,7 +115,7 @@ impl Columns {
 
 /// Appends `changes` and announces them; returns the first sequence number. Take this step
 /// last in a transaction: from here to commit, other writers wait for the counter row.
-pub async fn append(conn: &mut PgConnection, changes: &[Change]) -> Result<i64, sqlx::Error> {
+pub async fn append(conn: &mut PgConnection, changes: &[Change]) -> Result<Seq, sqlx::Error> {
     let n = i64::try_from(changes.len()).unwrap_or(i64::MAX);
     let last = sqlx::query_scalar!(
         "update change_counter set last_seq = last_seq + $1 returning last_seq",
@@ -155,14 +156,15 @@ pub async fn append(conn: &mut PgConnection, changes: &[Change]) -> Result<i64, 
     sqlx::query!("select pg_notify($1, $2)", CHANNEL, last.to_string())
         .execute(&mut *conn)
         .await?;
-    Ok(first)
+    Ok(Seq(first))
 }
 
 /// The last sequence number committed.
-pub async fn last_seq(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
+pub async fn last_seq(conn: &mut PgConnection) -> Result<Seq, sqlx::Error> {
     sqlx::query_scalar!("select last_seq from change_counter")
         .fetch_one(conn)
         .await
+        .map(Seq)
 }
 
 /// Changes after `after`, up to `until` (inclusive), at most `limit`, in sequence order. A
@@ -171,18 +173,18 @@ pub async fn last_seq(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
 /// passes over it rather than stop following every later change.
 pub async fn fetch(
     pool: &PgPool,
-    after: i64,
-    until: i64,
+    after: Seq,
+    until: Seq,
     limit: i64,
-) -> Result<Vec<(i64, Option<Change>)>, sqlx::Error> {
+) -> Result<Vec<(Seq, Option<Change>)>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Row,
         r#"select seq, kind, leaderboard_id, period_id, participant, score, subscore,
                   num_submissions, metadata::text as metadata, payload::text as payload,
                   reached_at, updated_at
            from change_log where seq > $1 and seq <= $2 order by seq limit $3"#,
-        after,
-        until,
+        after.get(),
+        until.get(),
         limit
     )
     .fetch_all(pool)
@@ -190,7 +192,7 @@ pub async fn fetch(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let seq = r.seq;
-        out.push((seq, decode(r)?));
+        out.push((Seq(seq), decode(r)?));
     }
     Ok(out)
 }

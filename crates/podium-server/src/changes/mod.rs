@@ -68,6 +68,30 @@ pub struct RankMove {
     pub rank: Option<usize>,
 }
 
+/// A position in the change log: gap-free and in commit order, from 1 (0: before any change).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Seq(pub i64);
+
+impl Seq {
+    /// Past every change (catch up with everything).
+    pub const END: Seq = Seq(i64::MAX);
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// The position `n` changes after this one.
+    pub fn plus(self, n: i64) -> Seq {
+        Seq(self.0.saturating_add(n))
+    }
+}
+
+impl std::fmt::Display for Seq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// What the feed applies changes to: this process's in-memory state, wired by the application.
 pub trait Apply: Send + Sync + std::fmt::Debug {
     /// Applies one committed change. Changes arrive in sequence order, each exactly once.
@@ -81,6 +105,6 @@ pub trait Apply: Send + Sync + std::fmt::Debug {
 /// What a reload installed.
 #[derive(Clone, Copy, Debug)]
 pub struct Loaded {
-    pub seq: i64,
+    pub seq: Seq,
     pub entries: usize,
 }

@@ -73,7 +73,7 @@ impl Readiness {
             migrations,
             index_warm,
             draining,
-            applied_sequence: state.feed.applied_seq(),
+            applied_sequence: state.feed.applied_seq().get(),
         }
     }
 }

@@ -56,7 +56,7 @@ pub enum JobError {
 /// or the reason it was refused.
 #[derive(Debug)]
 pub struct BatchOutcome {
-    pub first_seq: i64,
+    pub first_seq: crate::changes::Seq,
     pub changes: Vec<Change>,
     pub jobs: Vec<Result<std::ops::Range<usize>, JobError>>,
 }
@@ -81,7 +81,7 @@ pub async fn write_batch(
     upsert(tx, overlay.into_changed(), now).await?;
     // The change log, last: it serialises writers until commit.
     let first_seq = if changes.is_empty() {
-        0
+        crate::changes::Seq::default()
     } else {
         changes::append(tx, &changes).await?
     };
