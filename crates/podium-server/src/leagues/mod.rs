@@ -9,9 +9,9 @@ pub mod store;
 pub mod write;
 
 pub use podium_core::league::{
-    LeagueId, LeagueVersion, MatchKey, Ratings, StoredMatch, StoredTeam,
+    DISPLAY_SCALE, LeagueId, LeagueVersion, MatchKey, Ratings, StoredMatch, StoredTeam, scaled,
 };
-pub use state::{DISPLAY_SCALE, LeagueData, scaled};
+pub use state::LeagueData;
 
 use std::{
     collections::HashMap,

@@ -1,20 +1,17 @@
 //! One league in memory: its ratings (podium-core's [`Ratings`]: the engine of the current
 //! season and its checkpoints), the participants' names, and two standings boards (everyone,
-//! and established participants only) ordered by display rating through the rank index.
+//! and established participants only; podium-core's `league::build_boards` orders them).
 
 use std::{collections::HashMap, sync::Arc};
 
 use podium_core::{
-    board::{Board, Entry},
-    league::{LeagueVersion, Ratings},
-    rating::{Engine, Params, points_order},
+    board::Board,
+    league::{LeagueVersion, Ratings, build_boards, update_boards},
+    rating::{Engine, Params},
     score::Order,
 };
 
 use super::LeagueDef;
-
-/// Display ratings are kept in the board as integers with this many steps per rating point.
-pub const DISPLAY_SCALE: f64 = 1000.0;
 
 /// The in-memory state of one league: its definition, ratings, participant names and standings.
 #[derive(Debug)]
@@ -59,87 +56,31 @@ impl LeagueData {
     }
 
     pub fn name(&self, num: u32) -> &str {
-        self.names.get(num as usize).map_or("", |n| n)
-    }
-
-    fn entry(&self, num: u32, score: i64, subscore: i64) -> Entry {
-        Entry {
-            participant: Box::from(self.name(num)),
-            score,
-            subscore,
-            reached_at: 0,
-            updated_at: 0,
-            num_submissions: 0,
-        }
+        name_of(&self.names, num)
     }
 
     /// Rebuilds both standings boards from the engine.
     pub fn rebuild_boards(&mut self) {
-        let mut all = Vec::new();
-        let mut established = Vec::new();
-        let r = &self.ratings;
-        if let Params::Points(p) = r.engine.params() {
-            let standings: Vec<_> = r
-                .engine
-                .standings()
-                .filter(|(_, s)| s.matches > 0)
-                .collect();
-            let h2h = |a: u32, b: u32| (r.mutual(a, b), r.mutual(b, a));
-            let order = points_order(p, &standings, &h2h);
-            let n = order.len() as i64;
-            for (i, num) in order.iter().enumerate() {
-                let s = r.engine.standing(*num).expect("ordered participants exist");
-                let e = self.entry(*num, s.points, n - i as i64);
-                if !r.engine.is_provisional(s) {
-                    established.push(e.clone());
-                }
-                all.push(e);
-            }
-        } else {
-            for (num, s) in r.engine.standings() {
-                if s.matches == 0 {
-                    continue;
-                }
-                let e = self.entry(num, scaled(r.engine.display(s)), 0);
-                if !r.engine.is_provisional(s) {
-                    established.push(e.clone());
-                }
-                all.push(e);
-            }
-        }
-        self.all = Board::bulk_load(Order::Desc, all);
-        self.established = Board::bulk_load(Order::Desc, established);
+        let names = &self.names;
+        let fresh = build_boards(&self.ratings, |num| name_of(names, num));
+        (self.all, self.established) = (fresh.all, fresh.established);
     }
 
     /// Updates the boards for participants whose standing changed (rating leagues); points
     /// leagues re-order the whole table.
     pub fn update_boards(&mut self, changed: impl IntoIterator<Item = u32>) {
-        if self.ratings.is_points() {
-            self.rebuild_boards();
-            return;
-        }
-        for num in changed {
-            let Some(s) = self.ratings.engine.standing(num) else {
-                continue;
-            };
-            let provisional = self.ratings.engine.is_provisional(s);
-            let e = self.entry(num, scaled(self.ratings.engine.display(s)), 0);
-            if s.matches == 0 {
-                self.all.remove(&e.participant);
-                self.established.remove(&e.participant);
-                continue;
-            }
-            if provisional {
-                self.established.remove(&e.participant);
-            } else {
-                self.established.upsert(e.clone());
-            }
-            self.all.upsert(e);
-        }
+        let names = &self.names;
+        let name = |num| name_of(names, num);
+        update_boards(
+            &mut self.all,
+            &mut self.established,
+            &self.ratings,
+            changed,
+            name,
+        );
     }
 }
 
-/// A display rating as the board's integer score.
-pub fn scaled(display: f64) -> i64 {
-    (display * DISPLAY_SCALE).round() as i64
+fn name_of(names: &[Box<str>], num: u32) -> &str {
+    names.get(num as usize).map_or("", |n| n)
 }
