@@ -6,7 +6,7 @@
 SHELL := /usr/bin/env bash
 export SQLX_OFFLINE := true
 
-.PHONY: run web-ui test check build release lint fmt bench load sqlx-prepare deps help
+.PHONY: run web-ui test check build release lint fmt bench load sqlx-prepare deps help budget
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -39,6 +39,7 @@ check:
 	cargo fmt --all --check
 	cargo clippy --locked --workspace --all-targets -q -- -D warnings
 	scripts/check-layers.py
+	scripts/check-function-length.py
 	cargo test --locked --workspace --lib --bins --tests -q
 	@if [ ! -d web/node_modules ]; then npm --prefix web ci --no-audit --no-fund --loglevel=error; fi
 	npm --prefix web run --silent typecheck
@@ -70,3 +71,10 @@ sqlx-prepare:
 
 deps:
 	scripts/install-deps.sh
+
+# Re-measure the instructions-per-request budgets (after a change that moves them on purpose).
+budget:
+	cargo build --locked -p podium-server --bin podium
+	dir=$$(mktemp -d /tmp/podium-budget-pg.XXXXXX); url=$$(scripts/test-pg start $$dir) \
+	  && scripts/instruction-budget.py update --database-url "$$url"; rc=$$?; \
+	  scripts/test-pg stop $$dir; rm -rf $$dir; exit $$rc

@@ -19,6 +19,8 @@ cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -q -- -D warnings
 scripts/check-layers.py --self-test
 scripts/check-layers.py
+scripts/check-function-length.py --self-test
+scripts/check-function-length.py
 
 step "PostgreSQL for the tests"
 pgdir=$(mktemp -d /tmp/podium-test-pg.XXXXXX)
@@ -34,6 +36,13 @@ results=$(mktemp)
 cargo test --locked --workspace --lib --bins --tests --no-fail-fast 2>&1 | tee "$results"
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$results" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$results" | awk '{s+=$1} END {print s+0}')
+
+step "instructions per request (callgrind) against the committed budgets"
+if scripts/instruction-budget.py check --bin "$PWD/target/debug/podium" 2>&1 | tee "$results"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
 
 step "web UI: types, lint, unit tests, budget, end to end in Chromium"
 PODIUM_BIN=$PWD/target/debug/podium scripts/test-web.sh 2>&1 | tee "$results"

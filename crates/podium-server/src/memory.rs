@@ -12,7 +12,7 @@ use tokio::sync::{Notify, mpsc::UnboundedSender};
 use crate::{
     changes::{self, Apply, Change, Loaded, RankMove},
     leaderboards::{self, BoardState, LeaderboardState, Ranks},
-    leagues::{self, LeagueData, LeagueId, LeagueSync, LeagueVersion, Leagues},
+    leagues::{self, LeagueData, LeagueSync, Leagues},
     model::ProfileBrief,
     profiles::{self, Profiles},
 };
@@ -57,14 +57,14 @@ impl Apply for Memory {
                 from,
             } => {
                 let _ = self.league_tx.send(LeagueSync {
-                    league: LeagueId(league_id),
-                    version: LeagueVersion(version),
-                    from: from.map(Into::into),
+                    league: league_id,
+                    version,
+                    from,
                 });
                 RankMove::default()
             }
             Change::LeagueDeleted { league_id } => {
-                self.leagues.remove(LeagueId(league_id));
+                self.leagues.remove(league_id);
                 RankMove::default()
             }
             Change::ApiKey => {

@@ -7,6 +7,8 @@ use podium_core::board::Entry;
 use serde_json::value::RawValue;
 use sqlx::{PgConnection, PgPool};
 
+use podium_core::league::{LeagueId, LeagueVersion, MatchKey};
+
 use super::Seq;
 use crate::{
     changes::Change,
@@ -63,11 +65,11 @@ impl Columns {
                 from,
             } => (
                 "league",
-                *league_id,
+                league_id.get(),
                 None,
                 Some(serde_json::json!({"version": version, "from": from}).to_string()),
             ),
-            Change::LeagueDeleted { league_id } => ("league_deleted", *league_id, None, None),
+            Change::LeagueDeleted { league_id } => ("league_deleted", league_id.get(), None, None),
             Change::ApiKey => ("api_key", 0, None, None),
             Change::Flag => ("flag", 0, None, None),
             Change::Profile { brief, .. } => {
@@ -253,19 +255,19 @@ fn decode(r: Row) -> Result<Option<Change>, sqlx::Error> {
         "league" => {
             #[derive(serde::Deserialize)]
             struct Payload {
-                version: i64,
-                from: Option<(i64, i64)>,
+                version: LeagueVersion,
+                from: Option<MatchKey>,
             }
             let p: Payload = serde_json::from_str(r.payload.as_deref().unwrap_or(""))
                 .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
             Change::League {
-                league_id: r.leaderboard_id,
+                league_id: LeagueId(r.leaderboard_id),
                 version: p.version,
                 from: p.from,
             }
         }
         "league_deleted" => Change::LeagueDeleted {
-            league_id: r.leaderboard_id,
+            league_id: LeagueId(r.leaderboard_id),
         },
         "api_key" => Change::ApiKey,
         "flag" => Change::Flag,

@@ -10,7 +10,10 @@ pub use feed::{ApplierGuard, Feed};
 pub use log::{CHANNEL, append, fetch, last_seq, prune};
 
 use futures::future::BoxFuture;
-use podium_core::board::Entry;
+use podium_core::{
+    board::Entry,
+    league::{LeagueId, LeagueVersion, MatchKey},
+};
 use serde_json::value::RawValue;
 use sqlx::PgPool;
 
@@ -43,12 +46,12 @@ pub enum Change {
     /// builds the record from `LeagueId`, `LeagueVersion` and a `MatchKey`, whose pair `from`
     /// is: `(played_at µs, match id)`).
     League {
-        league_id: i64,
-        version: i64,
-        from: Option<(i64, i64)>,
+        league_id: LeagueId,
+        version: LeagueVersion,
+        from: Option<MatchKey>,
     },
     LeagueDeleted {
-        league_id: i64,
+        league_id: LeagueId,
     },
     /// An API key was created, changed or revoked: reload the key cache.
     ApiKey,

@@ -114,12 +114,10 @@ pub async fn create(
 /// The change-log record that tells every process to bring a league up to `version`,
 /// replaying from `from` (None: the whole season).
 pub fn league_change(league: LeagueId, version: LeagueVersion, from: Option<MatchKey>) -> Change {
-    // The record still carries bare numbers: the change log (changes/log.rs) reads and writes
-    // them as such. The JSON is the same either way.
     Change::League {
-        league_id: league.get(),
-        version: version.get(),
-        from: from.map(Into::into),
+        league_id: league,
+        version,
+        from,
     }
 }
 
@@ -233,13 +231,7 @@ pub async fn delete(
         None,
     )
     .await?;
-    changes::append(
-        &mut tx,
-        &[Change::LeagueDeleted {
-            league_id: id.get(),
-        }],
-    )
-    .await?;
+    changes::append(&mut tx, &[Change::LeagueDeleted { league_id: id }]).await?;
     tx.commit().await?;
     Ok(true)
 }
