@@ -163,10 +163,13 @@ def main():
     ap.add_argument("--interval-ms", type=int, default=250)
     ap.add_argument("--out", default=str(ROOT / "reports/sse"))
     args = ap.parse_args()
-    need = args.clients * 2 + 1024
+    # Each side (this process, and Podium, which inherits the limit) holds one socket per client.
+    need = args.clients + 1024
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < need:
+        sys.exit(f"{args.clients} clients need {need} open files; the hard limit here is {hard}")
     if soft < need:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (max(need, soft), max(need, hard)))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
     pgdir = tempfile.mkdtemp(prefix="podium-sse-pg.")
     url = subprocess.run([str(ROOT / "scripts/test-pg"), "start", pgdir], check=True,
                          capture_output=True, text=True).stdout.strip()
