@@ -205,3 +205,31 @@ async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> any
     }
     Ok(())
 }
+
+/// Answers when the database does (readiness).
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar::<_, i32>("select 1")
+        .fetch_one(pool)
+        .await
+        .map(drop)
+}
+
+/// What the System page shows of the database.
+#[derive(Debug)]
+pub struct ServerFacts {
+    pub version: String,
+    pub size_bytes: i64,
+}
+
+pub async fn server_facts(pool: &PgPool) -> Result<ServerFacts, sqlx::Error> {
+    let r = sqlx::query!(
+        r#"select current_setting('server_version') as "version!",
+                      pg_database_size(current_database()) as "size!""#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(ServerFacts {
+        version: r.version,
+        size_bytes: r.size,
+    })
+}

@@ -238,12 +238,9 @@ async fn healthz() -> Json<serde_json::Value> {
 /// Ready when the database answers, migrations are applied, the index is warm and the process
 /// is not draining.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let database = tokio::time::timeout(
-        Duration::from_secs(2),
-        sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.pool),
-    )
-    .await
-    .is_ok_and(|r| r.is_ok());
+    let database = tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&state.pool))
+        .await
+        .is_ok_and(|r| r.is_ok());
     let checks = system::Readiness::check(&state, database).await;
     let ready = checks.ready;
     let mut body = serde_json::to_value(&checks).unwrap_or_default();

@@ -142,17 +142,9 @@ async fn get_system(State(state): State<AppState>) -> ApiResult<Json<SystemView>
     let open = pool.size();
     let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
     let max = pool.options().get_max_connections();
-    let db = tokio::time::timeout(
-        Duration::from_secs(2),
-        sqlx::query!(
-            r#"select current_setting('server_version') as "version!",
-                      pg_database_size(current_database()) as "size!""#
-        )
-        .fetch_one(pool),
-    )
-    .await;
+    let db = tokio::time::timeout(Duration::from_secs(2), crate::db::server_facts(pool)).await;
     let (database, server_version, size_bytes) = match db {
-        Ok(Ok(r)) => (true, r.version, r.size),
+        Ok(Ok(facts)) => (true, facts.version, facts.size_bytes),
         _ => (false, String::new(), 0),
     };
     let readiness = Readiness::check(&state, database).await;
