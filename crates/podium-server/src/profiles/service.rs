@@ -197,16 +197,7 @@ pub async fn put(
         display_name: name.clone(),
         avatar_etag: etag.clone(),
     };
-    changes::append(
-        &mut tx,
-        &[Change::Profile {
-            participant: id.clone(),
-            brief,
-        }],
-    )
-    .await?;
-    tx.commit().await?;
-    feed.catch_up().await?;
+    publish(tx, feed, &id, brief).await?;
     Ok((
         created,
         ProfileView::new(&id, name, country, metadata, etag.as_deref()),
@@ -276,16 +267,7 @@ pub async fn put_avatar(
         display_name: row.display_name.clone(),
         avatar_etag: Some(image.etag.clone()),
     };
-    changes::append(
-        &mut tx,
-        &[Change::Profile {
-            participant: id.clone(),
-            brief,
-        }],
-    )
-    .await?;
-    tx.commit().await?;
-    feed.catch_up().await?;
+    publish(tx, feed, &id, brief).await?;
     Ok(ProfileView::new(
         &id,
         row.display_name,
@@ -323,14 +305,23 @@ pub async fn delete_avatar(pool: &PgPool, feed: &Feed, ctx: &Context, raw: &str)
         display_name,
         avatar_etag: None,
     };
-    changes::append(
-        &mut tx,
-        &[Change::Profile {
-            participant: id.clone(),
-            brief,
-        }],
-    )
-    .await?;
+    publish(tx, feed, &id, brief).await?;
+    Ok(())
+}
+
+/// Ends a profile write: the `profile` change record (what ranking rows show) goes last in the
+/// transaction, then the commit, then this process's briefs catch up.
+async fn publish(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    feed: &Feed,
+    participant: &str,
+    brief: ProfileBrief,
+) -> ApiResult<()> {
+    let change = Change::Profile {
+        participant: participant.to_owned(),
+        brief,
+    };
+    changes::append(&mut tx, &[change]).await?;
     tx.commit().await?;
     feed.catch_up().await?;
     Ok(())
