@@ -770,10 +770,11 @@ test_monitoring() {
     from=$(wc -l <"$m/alerts.jsonl")
     t0=$(date +%s)
     out=$(deploy/local/stack up 2>&1) || { fail "stack up after stopping podium-$active"; echo "$out" | tail -n 15; }
-    if secs=$(wait_alert '[RESOLVED] PodiumInstanceDown' "$from" 60); then
+    if secs=$(wait_alert '[RESOLVED] PodiumInstanceDown' "$from" 120); then
       pass "its resolution reached the webhook $(($(date +%s) - t0)) s after stack up restarted podium-$active"
     else
-      fail "no resolution of PodiumInstanceDown within 60 s"
+      fail "no resolution of PodiumInstanceDown within 120 s"
+      tail -n 10 "$m/logs/alertmanager.log"; tail -n 3 "$m/alerts.jsonl" | cut -c1-300
     fi
   else
     fail "PodiumInstanceDown did not reach the webhook within 150 s"

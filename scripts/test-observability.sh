@@ -250,12 +250,22 @@ wait_for_hook() { # wait_for_hook TEXT SECONDS
 }
 if wait_for_hook '[FIRING:1] PodiumInstanceDown' 120; then
   ok "PodiumInstanceDown reached the webhook $(($(date +%s) - started)) s after Podium stopped"
-  start_podium
   restarted=$(date +%s)
-  if wait_for_hook '[RESOLVED] PodiumInstanceDown' 60; then
+  if ! start_podium; then
+    bad "Podium did not become ready again within 60 s of its restart"
+    tail -n 20 "$work/podium.log" | sed 's/^/       /'
+  elif wait_for_hook '[RESOLVED] PodiumInstanceDown' 120; then
     ok "its resolution reached the webhook $(($(date +%s) - restarted)) s after Podium started"
   else
-    bad "no resolution of PodiumInstanceDown at the webhook within 60 s"
+    # Say where the resolution stopped: Prometheus's view of the target and the alert, and
+    # what Alertmanager did with it.
+    bad "no resolution of PodiumInstanceDown at the webhook within 120 s of Podium's restart"
+    curl -fsS "$prom/api/v1/query?query=up%7Bjob%3D%22podium%22%7D" | sed 's/^/       up: /'
+    echo
+    curl -fsS "$prom/api/v1/alerts" | sed 's/^/       alerts: /'
+    echo
+    tail -n 20 "$work/am.log" | sed 's/^/       /'
+    tail -n 5 "$work/webhook.jsonl" | cut -c1-300 | sed 's/^/       webhook: /'
   fi
 else
   bad "PodiumInstanceDown did not reach the webhook within 120 s"
