@@ -148,7 +148,7 @@ if [ -n "$core_out" ]; then
 fi
 facts=$raw/facts.txt
 podium_logs=$raw
-podium_log_level="warn,podium::db::load=info,podium::feed=info,podium::league=info"
+podium_log_level="warn,podium::memory=info,podium::changes=info,podium::app=info,podium::leagues=info"
 
 sql() { "$psql" "$db_url" -v ON_ERROR_STOP=1 -qAt "$@"; }
 
@@ -285,12 +285,23 @@ for s in $systems; do
 done
 fact db_size_after_recompute_bytes "$(sql -c 'select pg_database_size(current_database())')"
 
-log "restarting podium on the filled database (start-up load)"
+# Start-up twice: from the snapshots the recomputes stored (what every restart does), then
+# with the snapshots deleted (the first start of a release that cannot read them: every match
+# replayed). The second process stays up for the write test.
+log "restarting podium on the filled database (start-up from the league snapshots)"
+fact snapshot_bytes "$(sql -c 'select coalesce(sum(octet_length(body)), 0) from league_snapshot')"
 start_podium loaded
 fact loaded_ready_wall_s "$ready_wall"
 sleep 1
 fact rss_loaded_kb "$(rss_kb "$podium_pid")"
 scrape "$raw/loaded-metrics.txt"
+stop_podium
+run_waited sql -c 'delete from league_snapshot' >/dev/null || die "could not delete the snapshots"
+log "restarting podium without snapshots (start-up replaying every match)"
+start_podium replayed
+fact replayed_ready_wall_s "$ready_wall"
+sleep 1
+fact rss_replayed_kb "$(rss_kb "$podium_pid")"
 
 # Sanity check before measuring: one match through the API, as the wrk script sends it.
 code=$(api POST "/api/v1/leagues/$write_league/matches" \

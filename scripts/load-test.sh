@@ -119,7 +119,7 @@ build_podium "measure an existing binary with --bin PATH or --no-build"
 
 start_workdir podium-load
 snapshot_podium
-podium_log_level="warn,podium::feed=info,podium::app=info"
+podium_log_level="warn,podium::changes=info,podium::app=info"
 [ -z "$db_connections" ] || podium_extra_env=("PODIUM_DB_MAX_CONNECTIONS=$db_connections")
 facts=$workdir/facts.txt
 lua=$workdir/lua

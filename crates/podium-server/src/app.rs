@@ -185,6 +185,17 @@ async fn warm_up(state: AppState, tasks: Tasks, demo: bool) {
     state.set_warm();
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "ready");
     let feed = state.feed.clone();
+    if state.config.league_snapshot_secs > 0 {
+        tasks.spawn_until_done(
+            "league snapshots",
+            crate::leagues::snapshot::keep(
+                state.pool.clone(),
+                state.leagues.clone(),
+                Duration::from_secs(state.config.league_snapshot_secs),
+                tasks.token(),
+            ),
+        );
+    }
     tasks.spawn(
         "change-log pruning",
         feed.clone()

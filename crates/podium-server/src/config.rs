@@ -93,6 +93,9 @@ pub struct Config {
     pub past_period_cache: usize,
     /// Change-log rows older than this are pruned.
     pub change_log_retention_secs: u64,
+    /// Each league that changed is snapshotted this often (and at shutdown), so a start-up
+    /// rates only the matches after its snapshot; 0 takes none.
+    pub league_snapshot_secs: u64,
     /// Origins allowed by CORS (empty: same origin only).
     pub cors_origins: Vec<String>,
     /// Serve the web UI from this folder instead of the copy built into the binary.
@@ -130,6 +133,7 @@ impl Default for Config {
             shutdown_timeout_secs: 30,
             past_period_cache: 32,
             change_log_retention_secs: 24 * 3600,
+            league_snapshot_secs: 300,
             cors_origins: Vec::new(),
             web_dir: None,
             session_idle_secs: 12 * 3600,

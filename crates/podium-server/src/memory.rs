@@ -155,6 +155,7 @@ async fn snapshot(pool: &PgPool, past_cache: usize) -> Result<Snapshot, sqlx::Er
                 tracing::info!(
                     league = %slug,
                     matches = data.ratings.matches,
+                    from_snapshot = data.stored_snapshot.0 > 0,
                     progress = format!("{}/{}", i + 1, total),
                     "loaded league"
                 );

@@ -25,6 +25,8 @@ pub const EVENT_STREAMS: &str = "podium_event_streams_open";
 pub const EVENT_STREAMS_DROPPED: &str = "podium_event_streams_dropped_total";
 pub const BATCH_SPLITS: &str = "podium_write_batch_splits_total";
 pub const DB_ACQUIRES: &str = "podium_db_acquires_total";
+pub const LEAGUE_LOADS: &str = "podium_league_loads_total";
+pub const LEAGUE_SNAPSHOTS: &str = "podium_league_snapshots_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -79,80 +81,160 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
-fn describe() {
-    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
-    describe_counter!(
+/// What kind of metric a description is for.
+#[derive(Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// Every metric's name, kind, unit and help text.
+const DESCRIPTIONS: &[(&str, Kind, Option<metrics::Unit>, &str)] = &[
+    (
         HTTP_REQUESTS,
-        "HTTP requests by method, matched route and status."
-    );
-    describe_histogram!(
+        Kind::Counter,
+        None,
+        "HTTP requests by method, matched route and status.",
+    ),
+    (
         HTTP_DURATION,
-        Unit::Seconds,
-        "HTTP request latency by method and matched route."
-    );
-    describe_histogram!(
+        Kind::Histogram,
+        Some(metrics::Unit::Seconds),
+        "HTTP request latency by method and matched route.",
+    ),
+    (
         BATCH_SIZE,
-        "Score submissions committed per write transaction."
-    );
-    describe_histogram!(
+        Kind::Histogram,
+        None,
+        "Score submissions committed per write transaction.",
+    ),
+    (
         COMMIT_SECONDS,
-        Unit::Seconds,
-        "Duration of a grouped score write transaction, commit included."
-    );
-    describe_counter!(WRITES, "Score submissions by outcome.");
-    describe_counter!(
+        Kind::Histogram,
+        Some(metrics::Unit::Seconds),
+        "Duration of a grouped score write transaction, commit included.",
+    ),
+    (WRITES, Kind::Counter, None, "Score submissions by outcome."),
+    (
         BATCH_SPLITS,
-        "Grouped writes the database refused and that were split to find the request at fault, by kind (scores, matches)."
-    );
-    describe_counter!(
+        Kind::Counter,
+        None,
+        "Grouped writes the database refused and that were split to find the request at fault, by kind (scores, matches).",
+    ),
+    (
         DB_ACQUIRES,
-        "Connections taken from the PostgreSQL pool (each statement or transaction takes one): reads of rankings take none."
-    );
-    describe_gauge!(
+        Kind::Counter,
+        None,
+        "Connections taken from the PostgreSQL pool (each statement or transaction takes one): reads of rankings take none.",
+    ),
+    (
+        LEAGUE_LOADS,
+        Kind::Counter,
+        None,
+        "Leagues built from PostgreSQL, by source: snapshot (a stored snapshot and the matches after it) or replay (every match).",
+    ),
+    (
+        LEAGUE_SNAPSHOTS,
+        Kind::Counter,
+        None,
+        "League snapshots taken, by outcome: stored, stale (a change since rated again what it covers) or failed.",
+    ),
+    (
         INDEX_ENTRIES,
-        "Entries in the in-memory rank index of each leaderboard's current period."
-    );
-    describe_gauge!(
+        Kind::Gauge,
+        None,
+        "Entries in the in-memory rank index of each leaderboard's current period.",
+    ),
+    (
         STARTUP_LOAD,
-        Unit::Seconds,
-        "Time taken to load the rank index from PostgreSQL at start-up."
-    );
-    describe_gauge!(POOL, "Database pool connections by state (in_use, idle).");
-    describe_counter!(
+        Kind::Gauge,
+        Some(metrics::Unit::Seconds),
+        "Time taken to load the rank index from PostgreSQL at start-up.",
+    ),
+    (
+        POOL,
+        Kind::Gauge,
+        None,
+        "Database pool connections by state (in_use, idle).",
+    ),
+    (
         CHANGES_APPLIED,
-        "Change-log records applied to this process's index, by origin."
-    );
-    describe_gauge!(
+        Kind::Counter,
+        None,
+        "Change-log records applied to this process's index, by origin.",
+    ),
+    (
         CHANGE_SEQ,
-        "Last change-log sequence applied by this process."
-    );
-    describe_gauge!(BUILD_INFO, "Build information; the value is always 1.");
-    describe_gauge!(
+        Kind::Gauge,
+        None,
+        "Last change-log sequence applied by this process.",
+    ),
+    (
+        BUILD_INFO,
+        Kind::Gauge,
+        None,
+        "Build information; the value is always 1.",
+    ),
+    (
         READY,
-        "1 when this process is ready to serve (index warm, not draining)."
-    );
-    describe_gauge!(POOL_MAX, "Most connections the database pool may open.");
-    describe_counter!(
+        Kind::Gauge,
+        None,
+        "1 when this process is ready to serve (index warm, not draining).",
+    ),
+    (
+        POOL_MAX,
+        Kind::Gauge,
+        None,
+        "Most connections the database pool may open.",
+    ),
+    (
         LOGIN_FAILURES,
-        "Failed sign-ins by reason (wrong_credentials, throttled)."
-    );
-    describe_counter!(AUDIT_EVENTS, "Audit log records written, by action.");
-    describe_histogram!(
+        Kind::Counter,
+        None,
+        "Failed sign-ins by reason (wrong_credentials, throttled).",
+    ),
+    (
+        AUDIT_EVENTS,
+        Kind::Counter,
+        None,
+        "Audit log records written, by action.",
+    ),
+    (
         RANKING_COMPUTE,
-        Unit::Seconds,
-        "Time to compute league ratings, by league and kind (incremental for a write, full for a recompute)."
-    );
-    describe_gauge!(
+        Kind::Histogram,
+        Some(metrics::Unit::Seconds),
+        "Time to compute league ratings, by league and kind (incremental for a write, full for a recompute).",
+    ),
+    (
         EVENT_STREAMS,
-        "Server-Sent Events streams open on this process."
-    );
-    describe_counter!(
+        Kind::Gauge,
+        None,
+        "Server-Sent Events streams open on this process.",
+    ),
+    (
         EVENT_STREAMS_DROPPED,
-        "Server-Sent Events streams ended with a resync event because the client fell too far behind."
-    );
-    describe_counter!(
+        Kind::Counter,
+        None,
+        "Server-Sent Events streams ended with a resync event because the client fell too far behind.",
+    ),
+    (
         "podium_flag_evaluations_total",
-        "Feature flag evaluations by flag and result (true, false, error)."
-    );
+        Kind::Counter,
+        None,
+        "Feature flag evaluations by flag and result (true, false, error).",
+    ),
+];
+
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    for &(name, kind, unit, help) in DESCRIPTIONS {
+        match (kind, unit) {
+            (Kind::Counter, _) => describe_counter!(name, help),
+            (Kind::Gauge, _) => describe_gauge!(name, help),
+            (Kind::Histogram, Some(unit)) => describe_histogram!(name, unit, help),
+            (Kind::Histogram, None) => describe_histogram!(name, help),
+        }
+    }
     process_collector().describe();
 }

@@ -11,7 +11,7 @@ mod standings;
 pub mod submission;
 
 pub use key::{LeagueId, LeagueVersion, MatchKey};
-pub use ratings::{Ratings, StoredMatch, StoredTeam};
+pub use ratings::{Ratings, RatingsSnapshot, SnapshotError, StoredMatch, StoredTeam};
 pub use replay::{Progress, Skipped, replay_after, replay_seasons};
 pub use standings::{Boards, DISPLAY_SCALE, build_boards, scaled, update_boards};
 

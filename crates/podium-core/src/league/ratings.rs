@@ -5,8 +5,12 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::MatchKey;
-use crate::rating::{Checkpoint, Engine, MatchError, MatchInput, MatchOutcome, Params, TeamInput};
+use crate::rating::{
+    Checkpoint, Engine, MatchError, MatchInput, MatchOutcome, Params, Standing, TeamInput,
+};
 
 /// A checkpoint is taken after every this many matches of the season.
 pub(super) const CHECKPOINT_EVERY: u64 = 2048;
@@ -257,6 +261,45 @@ impl Ratings {
         self.mutual.clear();
     }
 
+    /// The state a replay of the current season up to [`Ratings::last`] ends in, to store
+    /// (see [`RatingsSnapshot`]).
+    pub fn snapshot(&self) -> RatingsSnapshot {
+        let owned = |(n, s): (u32, &Standing)| (n, s.clone());
+        let mut mutual: Vec<(u32, u32, i64)> =
+            self.mutual.iter().map(|(&(a, b), &p)| (a, b, p)).collect();
+        mutual.sort_unstable();
+        RatingsSnapshot {
+            last: self.last,
+            matches: self.matches,
+            standings: self.engine.standings().map(owned).collect(),
+            season_start: self.season_start.standings().map(owned).collect(),
+            mutual,
+        }
+    }
+
+    /// The ratings a snapshot was taken of, under `params` (the league's, which the caller
+    /// checked are the ones the snapshot was taken under). Rating the next matches from here
+    /// gives bit for bit what rating them after a full replay gives. A checkpoint is taken at
+    /// the snapshot's position, so a late match after it replays only what came after.
+    pub fn from_snapshot(params: Params, snapshot: RatingsSnapshot) -> Ratings {
+        let season_start = Engine::from_standings(params.clone(), snapshot.season_start);
+        let mut ratings = Ratings {
+            engine: Engine::from_standings(params, snapshot.standings),
+            season_start: season_start.checkpoint(),
+            checkpoints: Vec::new(),
+            spacing: CHECKPOINT_EVERY,
+            last: snapshot.last,
+            matches: snapshot.matches,
+            mutual: snapshot
+                .mutual
+                .into_iter()
+                .map(|(a, b, p)| ((a, b), p))
+                .collect(),
+        };
+        ratings.checkpoint_here();
+        ratings
+    }
+
     /// The keys of the checkpoints kept, oldest first (for tests and diagnostics).
     pub fn checkpoint_keys(&self) -> impl Iterator<Item = MatchKey> + '_ {
         self.checkpoints.iter().map(|c| c.key)
@@ -265,5 +308,60 @@ impl Ratings {
     #[cfg(test)]
     pub(super) fn spacing(&self) -> u64 {
         self.spacing
+    }
+}
+
+/// A league's ratings frozen at a point of its current season: every standing, the standings
+/// the season started from (a late match before every checkpoint replays from them), the
+/// head-to-head record of a points table, and how far the season's matches were rated. Stored
+/// so that a process starts by loading it and rating only the matches after it, instead of
+/// replaying every match the league ever had.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RatingsSnapshot {
+    /// The last match of the season it covers (None: no match rated yet this season).
+    pub last: Option<MatchKey>,
+    /// Matches of the season it covers.
+    pub matches: u64,
+    standings: Vec<(u32, Standing)>,
+    season_start: Vec<(u32, Standing)>,
+    mutual: Vec<(u32, u32, i64)>,
+}
+
+/// The first byte of an encoded snapshot: bumped whenever what a snapshot holds changes, so an
+/// older process's snapshot is recognised as such and the league replayed instead.
+const SNAPSHOT_FORMAT: u8 = 1;
+
+/// Why stored bytes are not a snapshot this version can use.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("snapshot format {found}, this version reads format {SNAPSHOT_FORMAT}")]
+    Format { found: u8 },
+    #[error("the snapshot is empty")]
+    Empty,
+    #[error("the snapshot does not decode: {0}")]
+    Decode(#[from] postcard::Error),
+}
+
+impl RatingsSnapshot {
+    /// Participants it holds a standing for.
+    pub fn participants(&self) -> usize {
+        self.standings.len()
+    }
+
+    /// A compact binary form (postcard, after a format byte): floats are kept bit for bit.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![SNAPSHOT_FORMAT];
+        // Writing to a Vec cannot fail, and every field serialises.
+        postcard::to_io(self, &mut out).expect("a snapshot serialises into memory");
+        out
+    }
+
+    /// Reads what `encode` wrote.
+    pub fn decode(bytes: &[u8]) -> Result<RatingsSnapshot, SnapshotError> {
+        match bytes.split_first() {
+            None => Err(SnapshotError::Empty),
+            Some((&SNAPSHOT_FORMAT, rest)) => Ok(postcard::from_bytes(rest)?),
+            Some((&found, _)) => Err(SnapshotError::Format { found }),
+        }
     }
 }

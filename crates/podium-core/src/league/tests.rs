@@ -266,3 +266,109 @@ fn replaying_after_a_rewind_gives_what_rating_in_key_order_gives() {
         assert_eq!(replayed.engine.standing(p), straight.engine.standing(p));
     }
 }
+
+/// Every standing of `r`, bit for bit (floats compared by their bits).
+fn bits(r: &Ratings) -> Vec<(u32, Vec<u64>)> {
+    r.engine
+        .standings()
+        .map(|(n, s)| {
+            let json = serde_json::to_value(s).expect("a standing serialises");
+            let fields = json
+                .as_object()
+                .expect("an object")
+                .values()
+                .map(|v| v.as_f64().map_or(0, f64::to_bits))
+                .collect();
+            (n, fields)
+        })
+        .collect()
+}
+
+#[test]
+fn a_snapshot_round_trips_and_rating_on_from_it_matches_a_full_replay_bit_for_bit() {
+    for system in ["elo", "glicko2", "trueskill", "weng_lin", "points"] {
+        // Two seasons, so the season's starting standings differ from a fresh league's.
+        let mut all: Vec<StoredMatch> = (1..=3000)
+            .map(|i| duel_in(1, i, (i * 7 % 97) as u32, (i * 13 % 89 + 97) as u32))
+            .collect();
+        all.extend(
+            (3001..=9000).map(|i| duel_in(2, i, (i * 11 % 83) as u32, (i * 5 % 79 + 97) as u32)),
+        );
+        let (before, after) = all.split_at(6000);
+        let mut full = ratings(system);
+        replay_seasons(&mut full, &all, 2, |_, _, _, _| {});
+
+        let mut part = ratings(system);
+        replay_seasons(&mut part, before, 2, |_, _, _, _| {});
+        let bytes = part.snapshot().encode();
+        let decoded = super::RatingsSnapshot::decode(&bytes).expect("decodes");
+        assert_eq!(
+            decoded,
+            part.snapshot(),
+            "{system}: the snapshot round-trips"
+        );
+        let mut loaded = Ratings::from_snapshot(part.engine.params().clone(), decoded);
+        assert_eq!(loaded.last, part.last);
+        assert_eq!(loaded.matches, part.matches);
+        replay_after(&mut loaded, after, |_, _, _| {});
+        assert_eq!(
+            bits(&loaded),
+            bits(&full),
+            "{system}: rated on from the snapshot"
+        );
+        assert_eq!(loaded.matches, full.matches);
+        assert_eq!(
+            loaded.mutual(5, 97),
+            full.mutual(5, 97),
+            "{system}: head to head"
+        );
+
+        // A late match before the snapshot's position rewinds to the season's start (kept in
+        // the snapshot) and replays: the same as doing so on the fully replayed league.
+        let late = duel_in(2, 3500, 1, 2);
+        let late = StoredMatch {
+            played_at: 3001 * 1_000_000,
+            ..late
+        };
+        let mut season: Vec<StoredMatch> = all.iter().filter(|m| m.season == 2).cloned().collect();
+        season.push(late.clone());
+        season.sort_by_key(StoredMatch::key);
+        for r in [&mut loaded, &mut full] {
+            let from = r.rewind_before(late.key());
+            let rest: Vec<StoredMatch> = season
+                .iter()
+                .filter(|m| from.is_none_or(|k| m.key() > k))
+                .cloned()
+                .collect();
+            replay_after(r, &rest, |_, _, _| {});
+        }
+        assert_eq!(
+            bits(&loaded),
+            bits(&full),
+            "{system}: a late match after loading"
+        );
+    }
+}
+
+#[test]
+fn bytes_that_are_not_a_snapshot_of_this_format_are_refused_not_misread() {
+    use super::{RatingsSnapshot, SnapshotError};
+    let mut r = elo();
+    r.apply(&duel(1, 0, 1)).expect("rated");
+    let mut bytes = r.snapshot().encode();
+    assert!(matches!(
+        RatingsSnapshot::decode(&[]),
+        Err(SnapshotError::Empty)
+    ));
+    bytes[0] = 99;
+    assert!(matches!(
+        RatingsSnapshot::decode(&bytes),
+        Err(SnapshotError::Format { found: 99 })
+    ));
+    bytes[0] = 1;
+    bytes.truncate(bytes.len() / 2);
+    assert!(matches!(
+        RatingsSnapshot::decode(&bytes),
+        Err(SnapshotError::Decode(_))
+    ));
+}

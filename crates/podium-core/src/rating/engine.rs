@@ -59,12 +59,7 @@ impl Engine {
 
     /// Every participant that has played, by ascending id.
     pub fn standings(&self) -> impl Iterator<Item = (u32, &Standing)> {
-        self.chunks.iter().enumerate().flat_map(|(c, chunk)| {
-            chunk
-                .iter()
-                .enumerate()
-                .filter_map(move |(i, s)| Some(((c * CHUNK + i) as u32, s.as_ref()?)))
-        })
+        standings_of(&self.chunks)
     }
 
     /// Sets a participant's standing, e.g. one loaded from storage.
@@ -177,6 +172,19 @@ impl Engine {
         }
     }
 
+    /// An engine with `params` holding exactly `standings` (participants in any order): the
+    /// inverse of [`Engine::standings`], for a league loaded from a snapshot.
+    pub fn from_standings(
+        params: Params,
+        standings: impl IntoIterator<Item = (u32, Standing)>,
+    ) -> Engine {
+        let mut engine = Engine::new(params);
+        for (participant, standing) in standings {
+            engine.insert(participant, standing);
+        }
+        engine
+    }
+
     /// Puts every standing back as it was at `c`.
     pub fn restore(&mut self, c: &Checkpoint) {
         self.chunks.clone_from(&c.chunks);
@@ -239,6 +247,22 @@ impl Engine {
         }
         &mut Arc::make_mut(&mut self.chunks[chunk])[slot]
     }
+}
+
+impl Checkpoint {
+    /// Every standing the checkpoint holds, by ascending id.
+    pub fn standings(&self) -> impl Iterator<Item = (u32, &Standing)> {
+        standings_of(&self.chunks)
+    }
+}
+
+fn standings_of(chunks: &[Chunk]) -> impl Iterator<Item = (u32, &Standing)> {
+    chunks.iter().enumerate().flat_map(|(c, chunk)| {
+        chunk
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, s)| Some(((c * CHUNK + i) as u32, s.as_ref()?)))
+    })
 }
 
 impl Standing {

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod history;
 pub mod matches;
+pub mod snapshot;
 mod state;
 pub mod store;
 pub mod write;
@@ -155,14 +156,28 @@ pub enum LoadError {
     Db(#[from] sqlx::Error),
 }
 
-/// Builds a league's whole state from the database: participants, then every season's matches
-/// in order with a soft reset at each season boundary.
+/// Builds a league's whole state from the database: from its snapshot and the matches after
+/// it when a snapshot holds, else by replaying every season's matches in order with a soft
+/// reset at each season boundary. The two give the same state, bit for bit.
 pub async fn load(
     conn: &mut PgConnection,
     def: LeagueDef,
     version: LeagueVersion,
 ) -> Result<LeagueData, LoadError> {
+    let params = parse_params(&def)?;
+    if let Some(data) = snapshot::restore(conn, &def, version, &params).await? {
+        metrics::counter!(crate::metrics::LEAGUE_LOADS, "source" => "snapshot").increment(1);
+        return Ok(data);
+    }
+    metrics::counter!(crate::metrics::LEAGUE_LOADS, "source" => "replay").increment(1);
     load_with(conn, def, version, |_, _, _, _| {}).await
+}
+
+fn parse_params(def: &LeagueDef) -> Result<Params, LoadError> {
+    Params::parse(&def.system, &def.params).map_err(|e| LoadError::Params {
+        slug: def.slug.clone(),
+        message: e.to_string(),
+    })
 }
 
 /// Like `load`, calling `on_current(ratings, match, outcome, progress)` for each match of the
@@ -174,10 +189,7 @@ pub async fn load_with(
     version: LeagueVersion,
     on_current: impl FnMut(&Ratings, &StoredMatch, MatchOutcome, Progress),
 ) -> Result<LeagueData, LoadError> {
-    let params = Params::parse(&def.system, &def.params).map_err(|e| LoadError::Params {
-        slug: def.slug.clone(),
-        message: e.to_string(),
-    })?;
+    let params = parse_params(&def)?;
     let season = def.season;
     let mut data = LeagueData::new(Arc::new(def), params);
     data.version = version;

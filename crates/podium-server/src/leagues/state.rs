@@ -19,6 +19,8 @@ pub struct LeagueData {
     pub def: Arc<LeagueDef>,
     /// The database version this state reflects.
     pub version: LeagueVersion,
+    /// The version of the newest snapshot of this league known to be stored (see `snapshot`).
+    pub stored_snapshot: LeagueVersion,
     pub ratings: Ratings,
     pub names: Vec<Box<str>>,
     pub nums: HashMap<Box<str>, u32>,
@@ -33,6 +35,7 @@ impl LeagueData {
         Self {
             def,
             version: LeagueVersion::default(),
+            stored_snapshot: LeagueVersion::default(),
             ratings: Ratings::new(params),
             names: Vec::new(),
             nums: HashMap::new(),

@@ -106,19 +106,48 @@ pub async fn create(
         serde_json::to_value(&def).ok(),
     )
     .await?;
-    changes::append(&mut tx, &[league_change(def.id, version, None)]).await?;
+    publish(&mut tx, def.id, version, None, Rerated::Yes).await?;
     tx.commit().await?;
     Ok((def, version))
 }
 
-/// The change-log record that tells every process to bring a league up to `version`,
-/// replaying from `from` (None: the whole season).
-pub fn league_change(league: LeagueId, version: LeagueVersion, from: Option<MatchKey>) -> Change {
-    Change::League {
+/// What a league write did to the matches already rated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rerated {
+    /// Nothing rated was rated again: matches appended after the last one rated, or a change
+    /// of name, metadata or visibility.
+    No,
+    /// Matches already rated were rated again (a late match, an edit or a void, a recompute,
+    /// new parameters, a new season): every snapshot taken before this version is stale.
+    Yes,
+}
+
+/// Ends every league write: appends the change record that tells every process to bring the
+/// league up to `version`, replaying from `from` (None: the whole season), and, when the write
+/// rated again matches already rated, marks the snapshots taken before it stale (see the
+/// `league_snapshot` migration). One function, so no write can do one without the other.
+pub async fn publish(
+    tx: &mut PgConnection,
+    league: LeagueId,
+    version: LeagueVersion,
+    from: Option<MatchKey>,
+    rerated: Rerated,
+) -> Result<(), sqlx::Error> {
+    if from.is_none() || rerated == Rerated::Yes {
+        sqlx::query!(
+            "update league set rewound_version = $2 where id = $1",
+            league.get(),
+            version.0
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let change = Change::League {
         league_id: league,
         version,
         from,
-    }
+    };
+    changes::append(tx, &[change]).await.map(|_| ())
 }
 
 /// The bounds a keyset query compares `(played_at, id)` with: no time means no bound.
@@ -262,6 +291,83 @@ pub async fn load_one(
     .fetch_optional(conn)
     .await?;
     Ok(row.map(Into::into))
+}
+
+/// A league's stored snapshot, with what decides whether it still holds.
+#[derive(Debug)]
+pub struct StoredSnapshot {
+    pub version: LeagueVersion,
+    pub season: i32,
+    pub system: String,
+    pub params: serde_json::Value,
+    pub body: Vec<u8>,
+    /// The league's last version that rated again matches already rated: a snapshot older than
+    /// it is stale.
+    pub rewound_version: LeagueVersion,
+}
+
+pub async fn snapshot(
+    conn: &mut PgConnection,
+    id: LeagueId,
+) -> Result<Option<StoredSnapshot>, sqlx::Error> {
+    Ok(sqlx::query!(
+        r#"select s.version, s.season, s.system, s.params, s.body, l.rewound_version
+           from league_snapshot s join league l on l.id = s.league_id
+           where s.league_id = $1"#,
+        id.get()
+    )
+    .fetch_optional(conn)
+    .await?
+    .map(|r| StoredSnapshot {
+        version: LeagueVersion(r.version),
+        season: r.season,
+        system: r.system,
+        params: r.params,
+        body: r.body,
+        rewound_version: LeagueVersion(r.rewound_version),
+    }))
+}
+
+/// A snapshot to store: the league's state at `version`.
+#[derive(Debug)]
+pub struct NewSnapshot<'a> {
+    pub id: LeagueId,
+    pub version: LeagueVersion,
+    pub def: &'a LeagueDef,
+    pub matches: u64,
+    pub participants: usize,
+    pub body: &'a [u8],
+}
+
+/// Stores a snapshot in place of an older one. Refused (false) when it is already stale: a
+/// change since `version` rated again what it covers, or the season moved on; or when a newer
+/// one is stored. The check and the write are one statement, so a concurrent re-rating write
+/// either comes before (and refuses it) or after (and marks it stale).
+pub async fn save_snapshot(
+    conn: &mut PgConnection,
+    s: &NewSnapshot<'_>,
+) -> Result<bool, sqlx::Error> {
+    let stored = sqlx::query!(
+        r#"insert into league_snapshot (league_id, version, season, system, params, matches, participants, body)
+           select l.id, $2, $3, $4, $5, $6, $7, $8 from league l
+            where l.id = $1 and l.rewound_version <= $2 and l.version >= $2 and l.season = $3
+           on conflict (league_id) do update
+              set version = excluded.version, season = excluded.season, system = excluded.system,
+                  params = excluded.params, matches = excluded.matches,
+                  participants = excluded.participants, body = excluded.body, taken_at = now()
+            where league_snapshot.version < excluded.version"#,
+        s.id.get(),
+        s.version.0,
+        s.def.season,
+        s.def.system,
+        s.def.params,
+        i64::try_from(s.matches).unwrap_or(i64::MAX),
+        i32::try_from(s.participants).unwrap_or(i32::MAX),
+        s.body
+    )
+    .execute(conn)
+    .await?;
+    Ok(stored.rows_affected() == 1)
 }
 
 pub async fn participants(

@@ -12,6 +12,7 @@ mod flags;
 mod isolation;
 mod jobs;
 mod leaderboards;
+mod league_snapshots;
 mod leagues;
 mod operators;
 mod periods;

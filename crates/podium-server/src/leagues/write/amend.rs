@@ -10,7 +10,6 @@ use super::{
     MatchSpec, WriteError, lock, observe, plan::Numbers, replay_from, swap, to_row, to_stored,
 };
 use crate::{
-    changes,
     leagues::{
         League, LeagueId, MatchKey, Ratings, history,
         store::{self as db, LockedLeague},
@@ -62,7 +61,7 @@ pub async fn amend(
     replay_from(&mut tx, id, locked.season, &mut ratings, from).await?;
     observe(league, "incremental", started);
     let version = db::bump(&mut tx, id, next_num, now).await?;
-    changes::append(&mut tx, &[db::league_change(id, version, Some(from))]).await?;
+    db::publish(&mut tx, id, version, Some(from), db::Rerated::Yes).await?;
     tx.commit().await?;
     swap(league, ratings, version, &new_names, true, Vec::new());
     Ok(())

@@ -9,7 +9,6 @@ use sqlx::PgPool;
 
 use super::{WriteError, lock, recompute};
 use crate::{
-    changes,
     leagues::{League, LeagueData, LeagueId, Leagues, MatchKey, store as db},
     sync::{read, write},
 };
@@ -64,7 +63,7 @@ pub async fn update(
         } else {
             Some(MatchKey::END)
         };
-        changes::append(&mut tx, &[db::league_change(id, version, from)]).await?;
+        db::publish(&mut tx, id, version, from, db::Rerated::No).await?;
         tx.commit().await?;
         if !recompute_after {
             let mut data = write(&league.data);
@@ -156,7 +155,7 @@ pub async fn new_season(
     .execute(&mut *tx)
     .await?;
     let version = db::bump(&mut tx, id, locked.next_num, now).await?;
-    changes::append(&mut tx, &[db::league_change(id, version, None)]).await?;
+    db::publish(&mut tx, id, version, None, db::Rerated::Yes).await?;
     let (def, _) = db::load_one(&mut tx, id).await?.ok_or(WriteError::Gone)?;
     tx.commit().await?;
     let mut data = write(&league.data);

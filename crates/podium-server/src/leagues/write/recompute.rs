@@ -9,7 +9,6 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use super::{WriteError, history_rows};
 use crate::{
-    changes,
     leagues::{
         League, LeagueData, LeagueDef, LeagueId, LeagueVersion, history, load_with,
         store::{self as db, LockedLeague},
@@ -37,16 +36,20 @@ pub async fn recompute(
     let locked = db::lock(&mut tx, id).await?.ok_or(WriteError::Gone)?;
     let (def, _) = db::load_one(&mut tx, id).await?.ok_or(WriteError::Gone)?;
     let (mut fresh, total) = replay(pool, &mut tx, def, &locked, progress).await?;
+    // The recompute stores the league's snapshot in its own transaction: the next start-up
+    // loads it instead of replaying what was just replayed.
+    let snapshot = fresh.ratings.snapshot();
     let done = Done {
         id,
-        slug: &fresh.def.slug,
+        def: &fresh.def,
         total,
         locked: &locked,
         now,
         ctx,
+        snapshot: (&snapshot.encode(), snapshot.participants()),
     };
-    fresh.version = match swap_in(tx, &done).await {
-        Ok(version) => version,
+    (fresh.version, fresh.stored_snapshot) = match swap_in(tx, &done).await {
+        Ok(versions) => versions,
         Err(e) => {
             if let Err(cleanup) = history::drop_stage(pool, id, locked.season).await {
                 tracing::warn!(league_id = %id, season = locked.season, error = %cleanup, "could not drop a recompute's stage table");
@@ -93,42 +96,59 @@ async fn replay(
 /// What a finished replay writes.
 struct Done<'a> {
     id: LeagueId,
-    slug: &'a str,
+    def: &'a LeagueDef,
     total: u64,
     locked: &'a LockedLeague,
     now: DateTime<Utc>,
     ctx: &'a crate::audit::Context,
+    /// The encoded snapshot of the replayed ratings, and the participants it holds.
+    snapshot: (&'a [u8], usize),
 }
 
-/// Swaps the loaded history in for the season's, records the recompute and commits; on any
-/// failure rolls back first (the transaction holds the stage table it renamed). The caller
-/// drops the stage table then: it was committed, and must not stay behind.
+/// Swaps the loaded history in for the season's, records the recompute, stores the snapshot
+/// and commits; returns the new version and that of the stored snapshot. On any failure rolls
+/// back first (the transaction holds the stage table it renamed). The caller drops the stage
+/// table then: it was committed, and must not stay behind.
 async fn swap_in(
     mut tx: Transaction<'_, Postgres>,
     done: &Done<'_>,
-) -> Result<LeagueVersion, WriteError> {
+) -> Result<(LeagueVersion, LeagueVersion), WriteError> {
     let (id, season) = (done.id, done.locked.season);
-    let swapped: Result<LeagueVersion, WriteError> = async {
+    let swapped: Result<(LeagueVersion, LeagueVersion), WriteError> = async {
         history::swap_season(&mut tx, id, season).await?;
         crate::audit::record(
             &mut tx,
             done.ctx,
             "league.recompute",
-            &format!("league:{}", done.slug),
+            &format!("league:{}", done.def.slug),
             None,
             Some(serde_json::json!({"season": season, "matches": done.total})),
         )
         .await?;
         let version = db::bump(&mut tx, id, done.locked.next_num, done.now).await?;
-        changes::append(&mut tx, &[db::league_change(id, version, None)]).await?;
-        Ok(version)
+        db::publish(&mut tx, id, version, None, db::Rerated::Yes).await?;
+        let (body, participants) = done.snapshot;
+        let snapshot = db::NewSnapshot {
+            id,
+            version,
+            def: done.def,
+            matches: done.total,
+            participants,
+            body,
+        };
+        let stored = if db::save_snapshot(&mut tx, &snapshot).await? {
+            version
+        } else {
+            LeagueVersion::default()
+        };
+        Ok((version, stored))
     }
     .await;
     match swapped {
-        Ok(version) => tx
+        Ok(versions) => tx
             .commit()
             .await
-            .map(|()| version)
+            .map(|()| versions)
             .map_err(WriteError::from),
         Err(e) => {
             let _ = tx.rollback().await;

@@ -16,7 +16,6 @@ use super::{
     replay_from, swap,
 };
 use crate::{
-    changes,
     leagues::{
         League, LeagueId, LeagueVersion, Ratings, StoredMatch,
         history::{self, HistoryEntry, HistoryRow},
@@ -166,14 +165,13 @@ async fn record_batch(
     let started = std::time::Instant::now();
     let (replayed, rows) = rate(&mut tx, id, locked.season, &mut ratings, &mut fresh).await?;
     observe(league, "incremental", started);
-    let version = commit(
-        tx,
-        id,
-        plan.next_num,
-        fresh.iter().map(StoredMatch::key).min(),
-        now,
-    )
-    .await?;
+    let from = fresh.iter().map(StoredMatch::key).min();
+    let rerated = if replayed {
+        db::Rerated::Yes
+    } else {
+        db::Rerated::No
+    };
+    let version = commit(tx, id, plan.next_num, (from, rerated), now).await?;
     let changed = fresh.iter().flat_map(StoredMatch::participants).collect();
     swap(league, ratings, version, &plan.new_names, replayed, changed);
     attach_stored(
@@ -306,11 +304,11 @@ async fn commit(
     mut tx: Transaction<'_, Postgres>,
     id: LeagueId,
     next_num: i32,
-    from: Option<crate::leagues::MatchKey>,
+    (from, rerated): (Option<crate::leagues::MatchKey>, db::Rerated),
     now: DateTime<Utc>,
 ) -> Result<LeagueVersion, WriteError> {
     let version = db::bump(&mut tx, id, next_num, now).await?;
-    changes::append(&mut tx, &[db::league_change(id, version, from)]).await?;
+    db::publish(&mut tx, id, version, from, rerated).await?;
     tx.commit().await?;
     Ok(version)
 }
