@@ -1,6 +1,7 @@
 //! PostgreSQL: the connection pool (to `DATABASE_URL`, or to the embedded cluster Podium runs
 //! itself), the embedded migrations, and the queries, one module per resource.
 
+pub mod copy;
 pub mod storable;
 
 use std::time::Duration;

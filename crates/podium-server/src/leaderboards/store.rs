@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
 use podium_core::{
     board::Entry,
     period::ResetSchedule,
@@ -17,7 +16,7 @@ use crate::changes;
 use crate::{
     audit::{self, Context},
     changes::Change,
-    model::{Bounds, LeaderboardDef, to_micros},
+    model::{Bounds, LeaderboardDef},
 };
 
 /// A leaderboard to create, already validated.
@@ -362,6 +361,8 @@ pub async fn load_board(
     conn: &mut PgConnection,
     period_id: i64,
 ) -> Result<LoadedBoard, sqlx::Error> {
+    // Sized up front: growing by doubling would leave the smaller copies behind, and the
+    // allocator holds on to them for a while (about 10 MB more resident at a million entries).
     let expected =
         sqlx::query_scalar!("select count(*) from score where period_id = $1", period_id)
             .fetch_one(&mut *conn)
@@ -369,27 +370,37 @@ pub async fn load_board(
             .unwrap_or(0);
     let mut entries = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     let mut metadata = HashMap::new();
-    let mut rows = sqlx::query!(
-        r#"select participant, score, subscore, reached_at, updated_at, num_submissions,
-                  metadata::text as metadata
-           from score where period_id = $1"#,
-        period_id
-    )
-    .fetch(&mut *conn);
-    while let Some(r) = rows.try_next().await? {
-        let participant = r.participant.into_boxed_str();
-        if let Some(m) = r.metadata.and_then(|m| RawValue::from_string(m).ok()) {
+    // Binary COPY instead of a query: a fifth of the work per row (see `db::copy`). The
+    // statement takes no parameters; the period id is an integer.
+    let statement = format!(
+        "copy (select participant, score, subscore, reached_at, updated_at, num_submissions, \
+                      metadata::text from score where period_id = {period_id}) \
+         to stdout (format binary)"
+    );
+    crate::db::copy::read_rows(conn, &statement, |mut row| {
+        let participant: Box<str> = Box::from(row.text()?);
+        let score = row.int8()?;
+        let subscore = row.int8()?;
+        let reached_at = row.timestamp_micros()?;
+        let updated_at = row.timestamp_micros()?;
+        let num_submissions = u32::try_from(row.int8()?).unwrap_or(u32::MAX);
+        if let Some(m) = row
+            .opt_text()?
+            .and_then(|m| RawValue::from_string(m.to_owned()).ok())
+        {
             metadata.insert(participant.clone(), m);
         }
         entries.push(Entry {
             participant,
-            score: r.score,
-            subscore: r.subscore,
-            reached_at: to_micros(r.reached_at),
-            updated_at: to_micros(r.updated_at),
-            num_submissions: u32::try_from(r.num_submissions).unwrap_or(u32::MAX),
+            score,
+            subscore,
+            reached_at,
+            updated_at,
+            num_submissions,
         });
-    }
+        Ok(())
+    })
+    .await?;
     Ok((entries, metadata))
 }
 

@@ -6,6 +6,7 @@ use podium_core::rating::Standing;
 use sqlx::{PgConnection, PgPool};
 
 use crate::{
+    db::copy::{BINARY_HEADER, BINARY_TRAILER, PG_EPOCH_MICROS},
     leagues::{LeagueId, MatchKey, store::key_bound},
     model::{from_micros, to_micros},
 };
@@ -153,14 +154,8 @@ enum LoadMessage {
     Done,
 }
 
-/// Binary COPY's signature, flags and header extension length; and its end marker.
-const BINARY_HEADER: [u8; 19] = *b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
-const BINARY_TRAILER: [u8; 2] = (-1i16).to_be_bytes();
-
 /// Bytes of encoded rows per COPY message.
 const LOAD_CHUNK: usize = 1 << 20;
-/// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
-const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
 impl SeasonLoader {
     /// Creates the season's stage table and starts the COPY into it.

@@ -147,3 +147,65 @@ async fn cron_schedules_are_accepted() {
     assert_eq!(lb["reset"], "0 */6 * * *");
     assert!(lb["current_period"]["ends_at"].is_string());
 }
+
+/// Start-up reads boards with binary COPY and its own decoder: on awkward values (extreme
+/// scores, times before PostgreSQL's epoch and far after it, Unicode metadata, NULLs) it reads
+/// exactly what a plain query reads.
+#[tokio::test]
+async fn the_start_up_reader_reads_every_value_as_a_query_does() {
+    use sqlx::{Connection, Row};
+    let url = crate::support::fresh_database().await;
+    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+    let period: i64 = sqlx::query_scalar(
+        "with b as (insert into leaderboard (slug, name, sort_order, operator, period_anchor)
+                    values ('odd', 'Odd', 'desc', 'best', now()) returning id)
+         insert into leaderboard_period (leaderboard_id, starts_at)
+         select id, '2026-01-01' from b returning id",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("a period");
+    sqlx::query(
+        r#"insert into score (period_id, participant, score, subscore, num_submissions, metadata,
+                              reached_at, created_at, updated_at)
+           values ($1, 'a', 9223372036854775807, -9223372036854775808, 1, null,
+                   '1970-01-01T00:00:00Z', now(), '1999-12-31T23:59:59.999999Z'),
+                  ($1, 'b.c:d@e_f-g', -1, 0, 2147483647, '{"name": "Zoë 🎮", "n": [1, 2.5e3]}',
+                   '2000-01-01T00:00:00Z', now(), '9999-12-31T23:59:59.999999Z'),
+                  ($1, repeat('x', 128), 0, 7, 4294967296, '{}',
+                   '1901-12-13T20:45:52.000001Z', now(), '2026-12-02T12:00:00.5Z')"#,
+    )
+    .bind(period)
+    .execute(&mut conn)
+    .await
+    .expect("rows");
+    let (mut entries, metadata) = podium::leaderboards::store::load_board(&mut conn, period)
+        .await
+        .expect("read");
+    entries.sort_by(|a, b| a.participant.cmp(&b.participant));
+    let rows = sqlx::query(
+        "select participant, score, subscore, num_submissions, metadata::text as metadata,
+                reached_at, updated_at from score where period_id = $1 order by participant",
+    )
+    .bind(period)
+    .fetch_all(&mut conn)
+    .await
+    .expect("query");
+    assert_eq!(entries.len(), rows.len());
+    for (e, r) in entries.iter().zip(&rows) {
+        let micros = |c: &str| {
+            r.get::<chrono::DateTime<chrono::Utc>, _>(c)
+                .timestamp_micros()
+        };
+        assert_eq!(&*e.participant, r.get::<&str, _>("participant"));
+        assert_eq!(e.score, r.get::<i64, _>("score"));
+        assert_eq!(e.subscore, r.get::<i64, _>("subscore"));
+        assert_eq!(e.reached_at, micros("reached_at"), "{}", e.participant);
+        assert_eq!(e.updated_at, micros("updated_at"), "{}", e.participant);
+        let n = r.get::<i64, _>("num_submissions");
+        assert_eq!(i64::from(e.num_submissions), n.min(i64::from(u32::MAX)));
+        let want: Option<String> = r.get("metadata");
+        let got = metadata.get(&e.participant).map(|m| m.get().to_owned());
+        assert_eq!(got, want, "{}", e.participant);
+    }
+}
