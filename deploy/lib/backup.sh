@@ -120,3 +120,50 @@ backup_status() {
   printf '%-13s %s  repos %s  (%s; log %s)\n' "backups:" "$state" "$(backup_repos | tr ' ' ',')" \
     "$V_BACKUP_CONFIG" "$(backup_dir)/logs/scheduler.log"
 }
+
+# ---------------------------------------------------------------- restores (restore, restore-drill)
+# Start the restored cluster in DATA (its own port and socket folder when given) and wait, at
+# most TIMEOUT seconds, until recovery has finished and it was promoted. Fails with PostgreSQL's
+# own words when recovery stops short (a missing WAL segment, a target past the archive).
+# usage: recovered_start DATA LOG TIMEOUT [postgres -c options as one string]
+recovered_start() {
+  local data=$1 log=$2 timeout=$3 opts=${4:-} started=$SECONDS state
+  : >"$log"; chown postgres: "$log"
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$log" -W ${opts:+-o "$opts"} start >/dev/null \
+    || { recovery_failure "$log"; return 1; }
+  while :; do
+    state=$(recovered_query "$data" 'select pg_is_in_recovery()' 2>/dev/null) || state=""
+    [ "$state" = f ] && return 0
+    # Gone (after a grace second for the postmaster to write its pid file): recovery failed.
+    if [ $((SECONDS - started)) -ge 2 ] && ! as_pg "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+      recovery_failure "$log"; return 1
+    fi
+    if [ $((SECONDS - started)) -ge "$timeout" ]; then
+      echo "recovery did not finish within ${timeout}s; last log lines:" >&2
+      tail -n 5 "$log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# psql as postgres into the cluster whose data folder is DATA (socket and port from postmaster.pid).
+recovered_query() { # DATA SQL
+  local port sock
+  [ -f "$1/postmaster.pid" ] || return 1
+  port=$(sed -n 4p "$1/postmaster.pid"); sock=$(sed -n 5p "$1/postmaster.pid")
+  as_pg psql -X -q -At -v ON_ERROR_STOP=1 -h "$sock" -p "$port" -U postgres -d "${3:-postgres}" -c "$2"
+}
+
+# What PostgreSQL said when recovery failed (FATAL/PANIC lines and the lines around them).
+recovery_failure() { # LOG
+  echo "PostgreSQL did not complete recovery; its log says:" >&2
+  grep -E 'FATAL|PANIC|ERROR|could not|recovery ended|requested recovery stop point' "$1" | tail -n 8 | sed 's/^/    /' >&2 \
+    || tail -n 8 "$1" | sed 's/^/    /' >&2
+}
+
+# The lines of a recovery log that tell where recovery stopped.
+recovery_outcome() { # LOG
+  grep -E 'recovery stopping|last completed transaction|archive recovery complete|redo done|consistent recovery state' "$1" \
+    | sed 's/^[^]]*] //' || true
+}
