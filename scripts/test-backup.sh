@@ -199,10 +199,12 @@ check "pgbackrest check: archiving reaches both repositories" pgbr check
 
 step "dataset: $ROWS leaderboard entries generated with SQL"
 t0=$SECONDS
+# The first score through the API creates the current period; the rest go straight into it.
 if api -f -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"slug":"big","name":"Big board"}' "$API/leaderboards" \
+  && api -f -o /dev/null -X PUT -H 'Content-Type: application/json' -d '{"score":1}' "$API/leaderboards/big/scores/seed" \
   && psql_pg -c "
     insert into score (period_id, participant, score, subscore, num_submissions, reached_at, created_at, updated_at)
-    select p.id, 'player-' || g, (g * 7919) % 1000003, g % 13, 1 + g % 5, now() - g * interval '1 second', now(), now()
+    select p.id, 'player-' || g, (g::bigint * 7919) % 1000003, g % 13, 1 + g % 5, now() - g * interval '1 second', now(), now()
       from generate_series(1, $ROWS) g, (select lp.id from leaderboard_period lp join leaderboard l on l.id = lp.leaderboard_id where l.slug = 'big' order by lp.starts_at desc limit 1) p;
     create schema if not exists podium_ops authorization postgres;
     create table podium_ops.test_write (n bigint generated always as identity primary key, at timestamptz not null default clock_timestamp(), pad text);
@@ -241,7 +243,9 @@ step "restore drills under continuous writes"
 psql_pg -c "call podium_ops.test_writer(100000, 0.01)" >"$WORK/writer1.log" 2>&1 &
 WRITER=$!
 PIDS+=("$WRITER")
-wait_for 20 test "$(psql_pg -c 'select count(*) >= 50 from podium_ops.test_write')" = t || bad "the writer does not write"
+# shellcheck disable=SC2317 # called through wait_for
+writes_at_least() { [ "$(psql_pg -c "select count(*) >= $1 from podium_ops.test_write")" = t ]; }
+wait_for 20 writes_at_least 50 || bad "the writer does not write"
 TARGET=$(psql_pg -c "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
 echo "       target instant for the point-in-time restore: $TARGET"
 for repo in 1 2; do
@@ -258,84 +262,7 @@ check "drill metrics: success, RTO under its target" bash -c "
 check "the drill's writes paused at most 60 s (lock_timeout) and the writer kept going" bash -c \
   "kill -0 $WRITER && [ \"\$(runuser -u postgres -- psql -X -At -h '$S/pg' -p '$V_PG_PORT' -d podium -c \"select count(*) from podium_ops.test_write where at > '$TARGET'\")\" -gt 0 ]"
 
-step "point-in-time restore of the live stack to the target instant"
-sleep 2
-kill "$WRITER" 2>/dev/null; wait "$WRITER" 2>/dev/null || true
-psql_pg -c "select pg_cancel_backend(pid) from pg_stat_activity where query like 'call podium_ops.test_writer%' and pid <> pg_backend_pid()" >/dev/null
-# The truth, from the live database: which writes committed at or before the target.
-psql_pg -c "select n from podium_ops.test_write where pg_xact_commit_timestamp(xmin) <= '$TARGET' order by n" >"$WORK/want-before.txt"
-psql_pg -c "select count(*) from podium_ops.test_write where pg_xact_commit_timestamp(xmin) > '$TARGET'" >"$WORK/want-after.txt"
-echo "       live: $(wc -l <"$WORK/want-before.txt") writes committed before the target, $(cat "$WORK/want-after.txt") after"
-check "the restore refuses a running cluster without --stop (and changes nothing)" bash -c \
-  "! deploy/scripts/restore --to '$TARGET' >/dev/null 2>&1 && [ ! -e '$S/pg/data.before-restore-'* ] && curl -fsS -o /dev/null 'http://127.0.0.1:${PODIUM_STACK_PORT_BASE}01/readyz'"
-if deploy/scripts/restore --to "$TARGET" --stop >"$WORK/restore-pitr.log" 2>&1; then
-  ok "deploy/scripts/restore --to TARGET --stop (migrate, Podium, smoke)"
-  sed -n '/^restore (/,/total/p' "$WORK/restore-pitr.log" | sed 's/^/       /'
-else
-  bad "deploy/scripts/restore --to TARGET --stop"; tail -n 30 "$WORK/restore-pitr.log"
-fi
-psql_pg -c "select n from podium_ops.test_write order by n" >"$WORK/got.txt" 2>&1 || true
-if [ "$(wc -l <"$WORK/want-before.txt")" -gt 50 ] && [ "$(cat "$WORK/want-after.txt")" -gt 0 ] && cmp -s "$WORK/want-before.txt" "$WORK/got.txt"; then
-  ok "every write committed before the target is back, none committed after ($(wc -l <"$WORK/got.txt") rows)"
-else
-  bad "restored writes differ from those committed before the target"; diff "$WORK/want-before.txt" "$WORK/got.txt" | head -n 5
-fi
-check "Podium rebuilt its index from the restored database ($ROWS entries)" bash -c \
-  "curl -fsS -m 20 -H \"Authorization: Bearer \$(cat '$S/secrets/api_token')\" 'http://127.0.0.1:${PODIUM_STACK_PORT_BASE}01/api/v1/system' | python3 -c 'import json,sys; b=[l for l in json.load(sys.stdin)[\"leaderboards\"] if l[\"slug\"]==\"big\"]; sys.exit(0 if b and b[0][\"entries\"]==$ROWS else 1)'"
-check "the old data folder is kept aside" bash -c "ls -d '$S'/pg/data.before-restore-* >/dev/null"
-
-step "host lost: --latest after a crash loses at most archive_timeout of commits"
-psql_pg -c "call podium_ops.test_writer(100000, 0.005)" >"$WORK/writer2.log" 2>&1 &
-WRITER=$!
-PIDS+=("$WRITER")
-sleep $((2 * ARCHIVE_TIMEOUT + 2))
-runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$S/pg/data" -m immediate -w stop >/dev/null
-wait "$WRITER" 2>/dev/null || true
-# What the crashed cluster had committed, read without archiving anything more (its own port).
-mkdir -p "$WORK/crashsock"; chown postgres: "$WORK/crashsock"
-runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$S/pg/data" -l "$WORK/crash.log" -w -t 120 \
-  -o "-c config_file=$S/pg/conf/postgresql.conf -c archive_mode=off -c port=$((V_PG_PORT + 2)) -c listen_addresses='' -c unix_socket_directories='$WORK/crashsock'" start >/dev/null
-LIVE=$(runuser -u postgres -- psql -X -At -h "$WORK/crashsock" -p $((V_PG_PORT + 2)) -d podium -c \
-  "select max(n) || '|' || extract(epoch from max(pg_xact_commit_timestamp(xmin))) from podium_ops.test_write")
-runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$S/pg/data" -m fast -w stop >/dev/null
-t0=$SECONDS
-if deploy/scripts/restore --latest --stop >"$WORK/restore-latest.log" 2>&1; then
-  ok "deploy/scripts/restore --latest --stop ($((SECONDS - t0)) s)"
-  sed -n '/^restore (/,/total/p' "$WORK/restore-latest.log" | sed 's/^/       /'
-else
-  bad "deploy/scripts/restore --latest --stop"; tail -n 30 "$WORK/restore-latest.log"
-fi
-GOT=$(psql_pg -c "select max(n) || '|' || extract(epoch from max(pg_xact_commit_timestamp(xmin))) || '|' || (count(*) = max(n) - min(n) + 1) from podium_ops.test_write" 2>&1 || true)
-RPO=$(python3 -c 'import sys; a=sys.argv[1].split("|"); b=sys.argv[2].split("|"); print(f"{float(a[1]) - float(b[1]):.1f}")' "$LIVE" "$GOT" 2>/dev/null || echo "?")
-echo "       crashed cluster's last commit: row ${LIVE%%|*}; restored up to row ${GOT%%|*}; commits lost: ${RPO} s (bound: archive_timeout ${ARCHIVE_TIMEOUT} s + ${RPO_SLACK} s)"
-if [[ $RPO =~ ^-?[0-9.]+$ ]] && [ "${GOT##*|}" = t ] && python3 -c "import sys; sys.exit(0 if 0 <= $RPO <= $ARCHIVE_TIMEOUT + $RPO_SLACK else 1)"; then
-  ok "recovery point within archive_timeout + ${RPO_SLACK} s, no gap in the restored writes"
-else
-  bad "recovery point: lost ${RPO} s (live $LIVE, restored $GOT)"
-fi
-echo "$RPO" >"$WORK/rpo.txt"
-
-step "a damaged backup and a missing WAL segment fail loudly"
-# Bytes flipped in the largest file of the newest backup in repository 1.
-label=$(pgbr --repo=1 info --output=json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["backup"][-1]["label"])')
-victim=$(find "$V_BACKUP_REPO1_PATH/backup/podium/$label" -type f -name '*.zst' -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2)
-python3 - "$victim" <<'PY'
-import sys
-p = sys.argv[1]
-data = bytearray(open(p, "rb").read())
-for i in range(len(data) // 2, len(data) // 2 + 16):
-    data[i] ^= 0xFF
-open(p, "wb").write(bytes(data))
-PY
-check "pgbackrest verify finds the damaged file" bash -c \
-  "out=\$(deploy/scripts/backup verify --repo 1 2>&1); rc=\$?; echo \"\$out\" | tail -n 5; [ \$rc -ne 0 ] && echo \"\$out\" | grep -qi 'invalid\|checksum\|error'"
-if deploy/scripts/restore-drill --repo 1 >"$WORK/drill-damaged.log" 2>&1; then
-  bad "the drill restored from a damaged backup without noticing"
-elif grep -q 'RESTORE DRILL FAILED' "$WORK/drill-damaged.log" && grep -q '^podium_restore_drill_success{stanza="podium",repo="1"} 0' "$V_TEXTFILE_DIR/podium_restore_drill.prom"; then
-  ok "the drill fails loudly on the damaged backup (and reports success 0)"
-else
-  bad "the drill failed without saying so"; tail -n 10 "$WORK/drill-damaged.log"
-fi
+step "a missing WAL segment makes recovery past it fail loudly"
 # A WAL segment archived after the newest backup of repository 2, deleted from the object store.
 seg=$(pgbr --repo=2 info --output=json | python3 -c 'import json,sys; b=json.load(sys.stdin)[0]["backup"]; print([x for x in b if x["database"]["repo-key"]==2][-1]["archive"]["stop"])')
 next=$(python3 -c 'import sys; s=sys.argv[1]; print(s[:16] + "%08X" % (int(s[16:], 16) + 1))' "$seg")
@@ -363,6 +290,85 @@ else
   bad "the drill failed without a clear reason"; tail -n 10 "$WORK/drill-gap.log"
 fi
 
+
+step "point-in-time restore of the live stack to the target instant"
+sleep 2
+kill "$WRITER" 2>/dev/null; wait "$WRITER" 2>/dev/null || true
+psql_pg -c "select pg_cancel_backend(pid) from pg_stat_activity where query like 'call podium_ops.test_writer%' and pid <> pg_backend_pid()" >/dev/null
+# The truth, from the live database: which writes committed at or before the target.
+psql_pg -c "select n from podium_ops.test_write where pg_xact_commit_timestamp(xmin) <= '$TARGET' order by n" >"$WORK/want-before.txt"
+psql_pg -c "select count(*) from podium_ops.test_write where pg_xact_commit_timestamp(xmin) > '$TARGET'" >"$WORK/want-after.txt"
+echo "       live: $(wc -l <"$WORK/want-before.txt") writes committed before the target, $(cat "$WORK/want-after.txt") after"
+check "the restore refuses a running cluster without --stop (and changes nothing)" bash -c \
+  "! deploy/scripts/restore --to '$TARGET' >/dev/null 2>&1 && [ ! -e '$S/pg/data.before-restore-'* ] && curl -fsS -o /dev/null 'http://127.0.0.1:${PODIUM_STACK_PORT_BASE}01/readyz'"
+if deploy/scripts/restore --to "$TARGET" --stop >"$WORK/restore-pitr.log" 2>&1; then
+  ok "deploy/scripts/restore --to TARGET --stop (migrate, Podium, smoke)"
+  sed -n '/^restore (/,/total/p' "$WORK/restore-pitr.log" | sed 's/^/       /'
+else
+  bad "deploy/scripts/restore --to TARGET --stop"; tail -n 30 "$WORK/restore-pitr.log"
+fi
+psql_pg -c "select n from podium_ops.test_write order by n" >"$WORK/got.txt" 2>&1 || true
+if [ "$(wc -l <"$WORK/want-before.txt")" -gt 50 ] && [ "$(cat "$WORK/want-after.txt")" -gt 0 ] && cmp -s "$WORK/want-before.txt" "$WORK/got.txt"; then
+  ok "every write committed before the target is back, none committed after ($(wc -l <"$WORK/got.txt") rows)"
+else
+  bad "restored writes differ from those committed before the target"; diff "$WORK/want-before.txt" "$WORK/got.txt" | head -n 5
+fi
+check "Podium rebuilt its index from the restored database ($ROWS + 1 entries)" bash -c \
+  "curl -fsS -m 20 -H \"Authorization: Bearer \$(cat '$S/secrets/api_token')\" 'http://127.0.0.1:${PODIUM_STACK_PORT_BASE}01/api/v1/system' | python3 -c 'import json,sys; b=[l for l in json.load(sys.stdin)[\"leaderboards\"] if l[\"slug\"]==\"big\"]; sys.exit(0 if b and b[0][\"entries\"]==$ROWS + 1 else 1)'"
+check "the old data folder is kept aside" bash -c "ls -d '$S'/pg/data.before-restore-* >/dev/null"
+
+step "host lost: --latest after a crash loses at most archive_timeout of commits"
+psql_pg -c "call podium_ops.test_writer(100000, 0.005)" >"$WORK/writer2.log" 2>&1 &
+WRITER=$!
+PIDS+=("$WRITER")
+sleep $((2 * ARCHIVE_TIMEOUT + 2))
+runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$S/pg/data" -m immediate -w stop >/dev/null
+wait "$WRITER" 2>/dev/null || true
+# What the crashed cluster had committed, read without archiving anything more (its own port).
+mkdir -p "$WORK/crashsock"; touch "$WORK/crash.log"; chown postgres: "$WORK/crashsock" "$WORK/crash.log"
+runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$S/pg/data" -l "$WORK/crash.log" -w -t 120 \
+  -o "-c config_file=$S/pg/conf/postgresql.conf -c archive_mode=off -c port=$((V_PG_PORT + 2)) -c listen_addresses='' -c unix_socket_directories='$WORK/crashsock'" start >/dev/null
+LIVE=$(runuser -u postgres -- psql -X -At -h "$WORK/crashsock" -p $((V_PG_PORT + 2)) -d podium -c \
+  "select max(n) || '|' || extract(epoch from max(pg_xact_commit_timestamp(xmin))) from podium_ops.test_write")
+runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$S/pg/data" -m fast -w stop >/dev/null
+t0=$SECONDS
+if deploy/scripts/restore --latest --stop >"$WORK/restore-latest.log" 2>&1; then
+  ok "deploy/scripts/restore --latest --stop ($((SECONDS - t0)) s)"
+  sed -n '/^restore (/,/total/p' "$WORK/restore-latest.log" | sed 's/^/       /'
+else
+  bad "deploy/scripts/restore --latest --stop"; tail -n 30 "$WORK/restore-latest.log"
+fi
+GOT=$(psql_pg -c "select max(n) || '|' || extract(epoch from max(pg_xact_commit_timestamp(xmin))) || '|' || (count(*) = max(n) - min(n) + 1) from podium_ops.test_write" 2>&1 || true)
+RPO=$(python3 -c 'import sys; a=sys.argv[1].split("|"); b=sys.argv[2].split("|"); print(f"{float(a[1]) - float(b[1]):.1f}")' "$LIVE" "$GOT" 2>/dev/null || echo "?")
+echo "       crashed cluster's last commit: row ${LIVE%%|*}; restored up to row ${GOT%%|*}; commits lost: ${RPO} s (bound: archive_timeout ${ARCHIVE_TIMEOUT} s + ${RPO_SLACK} s)"
+if [[ $RPO =~ ^-?[0-9.]+$ ]] && [ "${GOT##*|}" = t ] && python3 -c "import sys; sys.exit(0 if 0 <= $RPO <= $ARCHIVE_TIMEOUT + $RPO_SLACK else 1)"; then
+  ok "recovery point within archive_timeout + ${RPO_SLACK} s, no gap in the restored writes"
+else
+  bad "recovery point: lost ${RPO} s (live $LIVE, restored $GOT)"
+fi
+echo "$RPO" >"$WORK/rpo.txt"
+
+step "a damaged backup fails verify and the drill loudly"
+# Bytes flipped in the largest file of the newest backup in repository 1.
+label=$(pgbr --repo=1 info --output=json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["backup"][-1]["label"])')
+victim=$(find "$V_BACKUP_REPO1_PATH/backup/podium/$label" -type f -name '*.zst' -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2)
+python3 - "$victim" <<'PY'
+import sys
+p = sys.argv[1]
+data = bytearray(open(p, "rb").read())
+for i in range(len(data) // 2, len(data) // 2 + 16):
+    data[i] ^= 0xFF
+open(p, "wb").write(bytes(data))
+PY
+check "pgbackrest verify finds the damaged file" bash -c \
+  "out=\$(deploy/scripts/backup verify --repo 1 2>&1); rc=\$?; echo \"\$out\" | tail -n 5; [ \$rc -ne 0 ] && echo \"\$out\" | grep -qi 'invalid\|checksum\|error'"
+if deploy/scripts/restore-drill --repo 1 >"$WORK/drill-damaged.log" 2>&1; then
+  bad "the drill restored from a damaged backup without noticing"
+elif grep -q 'RESTORE DRILL FAILED' "$WORK/drill-damaged.log" && grep -q '^podium_restore_drill_success{stanza="podium",repo="1"} 0' "$V_TEXTFILE_DIR/podium_restore_drill.prom"; then
+  ok "the drill fails loudly on the damaged backup (and reports success 0)"
+else
+  bad "the drill failed without saying so"; tail -n 10 "$WORK/drill-damaged.log"
+fi
 step "the configuration archive round trip (age)"
 CONFIG_FILES=(stack.env secrets tls nginx/conf)
 sums() { (cd "$S" && find "${CONFIG_FILES[@]}" -type f ! -name config_archive.key -print0 | sort -z | xargs -0 sha256sum); }

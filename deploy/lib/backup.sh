@@ -83,6 +83,11 @@ backup_up() {
   backup_need
   backup_config
   backup_pg_settings
+  # PostgreSQL 15's checkpointer, started while the startup process runs, first sleeps a whole
+  # checkpoint_timeout (15 min) without looking at archive_timeout (measured here: no forced WAL
+  # switch for minutes after a start). A reload wakes it; from then on archive_timeout holds, and
+  # with it the recovery point. Every start of the stack's cluster comes through here.
+  psql_admin -d postgres -At -c 'select pg_reload_conf()' >/dev/null
   local out
   out=$(pgbr stanza-create 2>&1) || { echo "$out" >&2; die "pgbackrest stanza-create failed (log: $(backup_dir)/log)"; }
   out=$(pgbr check 2>&1) || { echo "$out" >&2; die "pgbackrest check failed: WAL archiving does not reach the repository"; }
