@@ -211,7 +211,8 @@ test_lint() {
   local f out
   if out=$(shellcheck -x deploy/local/stack deploy/scripts/deploy deploy/scripts/rollback deploy/scripts/smoke \
     deploy/scripts/cert deploy/scripts/compose-secrets deploy/postgres/init/10-roles.sh deploy/lib/common.sh \
-    deploy/lib/monitoring.sh deploy/alertmanager/render scripts/test-deploy.sh 2>&1); then
+    deploy/lib/monitoring.sh deploy/lib/backup.sh deploy/scripts/backup deploy/scripts/restore \
+    deploy/scripts/restore-drill deploy/alertmanager/render scripts/test-deploy.sh 2>&1); then
     pass "shellcheck"
   else
     fail "shellcheck"; echo "$out" | head -40
