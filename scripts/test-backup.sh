@@ -235,6 +235,9 @@ check "metrics: last full and incr success, duration, size, repository sizes" ba
   grep -q '^podium_backup_repository_size_bytes{stanza=\"podium\",repo=\"2\"} [1-9]' '$prom'"
 check "the node exporter serves the backup metrics" bash -c \
   "curl -fsS 'http://$V_NODE_EXPORTER_LISTEN/metrics' | grep -q '^podium_backup_last_success_timestamp_seconds{stanza=\"podium\",type=\"incr\"}'"
+check "GET /api/v1/system shows the newest backup (incr) and the WAL archiver's last success" bash -c "
+  curl -fsS -m 20 -H \"Authorization: Bearer \$(cat '$S/secrets/api_token')\" 'http://127.0.0.1:${PODIUM_STACK_PORT_BASE}01/api/v1/system' |
+  python3 -c 'import json,sys; s=json.load(sys.stdin); b=s[\"backup\"]; print(b); sys.exit(0 if s[\"last_backup_at\"] and b[\"status\"]==\"reported\" and b[\"last_type\"]==\"incr\" and b[\"last_size_bytes\"] > 0 and b[\"wal_last_archived_at\"] else 1)'"
 check "a failed attempt is reported as such (repository 3 does not exist)" bash -c "
   ! deploy/scripts/backup run diff --repo 3 >/dev/null 2>&1 &&
   grep -q '^podium_backup_last_attempt_success{stanza=\"podium\",type=\"diff\"} 0' '$prom'"

@@ -4,6 +4,7 @@
     report.py metrics --info INFO.json --state DIR --stanza NAME      # textfile-collector metrics
     report.py due --info INFO.json --repo N --full 7d --diff 1d --incr 6h   # type due, or nothing
     report.py summary --info INFO.json                                 # one line per backup
+    report.py newest --info INFO.json       # TYPE|STOP_UNIX|REPO_BYTES|REPO|LABEL, newest of each type
 
 INFO.json is `pgbackrest info --output=json`. Times come from the repository itself (the stop
 time of each backup) and from the attempt files the backup command writes (STATE/attempt-TYPE:
@@ -13,6 +14,7 @@ time of each backup) and from the attempt files the backup command writes (STATE
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
@@ -134,6 +136,19 @@ def due(a):
         print("incr")
 
 
+def newest(a):
+    """The newest good backup of each type over every repository (for table backup_status)."""
+    for st in load(a.info):
+        bs = [b for b in backups(st) if not b["error"]]
+        for t in TYPES:
+            of = [b for b in bs if b["type"] == t]
+            if of:
+                b = of[-1]
+                if not re.fullmatch(r"[0-9A-Za-z_-]+", b["label"]):
+                    sys.exit(f"unexpected backup label {b['label']!r}")
+                print(f'{t}|{b["stop"]}|{b["repo_size"]}|{b["repo"]}|{b["label"]}')
+
+
 def summary(a):
     for st in load(a.info):
         for b in backups(st):
@@ -159,8 +174,10 @@ def main():
     d.add_argument("--incr", default="6h")
     s = sub.add_parser("summary")
     s.add_argument("--info", required=True)
+    n = sub.add_parser("newest")
+    n.add_argument("--info", required=True)
     a = p.parse_args()
-    {"metrics": metrics, "due": due, "summary": summary}[a.cmd](a)
+    {"metrics": metrics, "due": due, "summary": summary, "newest": newest}[a.cmd](a)
 
 
 if __name__ == "__main__":
