@@ -398,6 +398,33 @@ else
   bad "configuration restore"; cat "$WORK/config-restore.log"; sums | diff "$WORK/config-before.txt" - | head
 fi
 
+step "--latest past a missing WAL segment refuses to start instead of losing commits quietly"
+newest=$(pgbr --repo=2 info --output=json | python3 -c 'import json,sys; print(max(a["max"] for a in json.load(sys.stdin)[0]["archive"]))')
+gap=$(python3 -c 'import sys; s=sys.argv[1]; print(s[:16] + "%08X" % (int(s[16:], 16) - 1))' "$newest")
+deleted=$("$VENV/bin/python" - "$gap" <<PY
+import boto3, sys
+s3 = boto3.client('s3', endpoint_url='https://localhost:$S3_PORT', verify='$WORK/s3ca/ca.crt',
+                  aws_access_key_id='test', aws_secret_access_key='test', region_name='us-east-1')
+gone = []
+for page in s3.get_paginator('list_objects_v2').paginate(Bucket='$BUCKET', Prefix='podium/archive/'):
+    for o in page.get('Contents', []):
+        if o['Key'].rsplit('/', 1)[-1].startswith(sys.argv[1]):
+            s3.delete_object(Bucket='$BUCKET', Key=o['Key'])
+            gone.append(o['Key'])
+print(' '.join(gone))
+PY
+)
+echo "       deleted from repository 2: ${deleted:-nothing} (the newest is $newest)"
+if [ -z "$deleted" ]; then
+  bad "no WAL segment $gap to delete in repository 2"
+elif deploy/scripts/restore --latest --repo 2 --stop >"$WORK/restore-gap.log" 2>&1; then
+  bad "restore --latest recovered past a missing WAL segment and started"
+elif grep -q 'a segment in between is missing' "$WORK/restore-gap.log" && ! curl -fsS -o /dev/null "http://127.0.0.1:${PODIUM_STACK_PORT_BASE}01/readyz" 2>/dev/null; then
+  ok "restore --latest stops at the gap, says so and starts nothing"
+else
+  bad "restore --latest past a gap failed without the reason"; tail -n 10 "$WORK/restore-gap.log"
+fi
+
 step "report"
 python3 - "$WORK" "$(cat "$WORK/rpo.txt")" <<'PY' | tee "$WORK/figures.txt"
 import json, sys
