@@ -124,7 +124,14 @@ api() { echo "https://$NAME:$HTTPS_PORT/api/v1"; }
 
 # Every process of the stack (its folder on the command line), and the Podium servers: pids,
 # sorted, on one line.
-stack_pids() { pgrep -f "$PODIUM_STACK_DIR/" | sort -n | xargs; }
+# The backup scheduler's short-lived children (pgBackRest runs, through runuser, and psql) come
+# and go on their own and are left out.
+stack_pids() {
+  local p
+  for p in $(pgrep -f "$PODIUM_STACK_DIR/"); do
+    case "$(cat "/proc/$p/comm" 2>/dev/null)" in pgbackrest|runuser|psql|"") ;; *) echo "$p" ;; esac
+  done | sort -n | xargs
+}
 podium_pids() { pgrep -f "$PODIUM_STACK_DIR/colours/[a-z]+/release/podium serve" | sort -n | xargs; }
 
 # The headers every HTTPS response carries (docs/operations.md, "Nginx behaviour"): each exactly

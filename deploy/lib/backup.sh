@@ -89,7 +89,11 @@ backup_up() {
   # with it the recovery point. Every start of the stack's cluster comes through here.
   psql_admin -d postgres -At -c 'select pg_reload_conf()' >/dev/null
   local out
-  out=$(pgbr stanza-create 2>&1) || { echo "$out" >&2; die "pgbackrest stanza-create failed (log: $(backup_dir)/log)"; }
+  # A running scheduler created the stanza when it started and may hold the backup lock now
+  # (stanza-create would fail on it); `up` again only checks.
+  if ! pid_alive "$(backup_scheduler_pidfile)"; then
+    out=$(pgbr stanza-create 2>&1) || { echo "$out" >&2; die "pgbackrest stanza-create failed (log: $(backup_dir)/log)"; }
+  fi
   out=$(pgbr check 2>&1) || { echo "$out" >&2; die "pgbackrest check failed: WAL archiving does not reach the repository"; }
   "$DEPLOY_DIR/scripts/backup" metrics >/dev/null || say "warning: backup metrics not written"
   backup_scheduler_up
