@@ -124,7 +124,14 @@ api() { echo "https://$NAME:$HTTPS_PORT/api/v1"; }
 
 # Every process of the stack (its folder on the command line), and the Podium servers: pids,
 # sorted, on one line.
-stack_pids() { pgrep -f "$PODIUM_STACK_DIR/" | sort -n | xargs; }
+# The backup scheduler's short-lived children (pgBackRest runs, through runuser, and psql) come
+# and go on their own and are left out.
+stack_pids() {
+  local p
+  for p in $(pgrep -f "$PODIUM_STACK_DIR/"); do
+    case "$(cat "/proc/$p/comm" 2>/dev/null)" in pgbackrest|runuser|psql|"") ;; *) echo "$p" ;; esac
+  done | sort -n | xargs
+}
 podium_pids() { pgrep -f "$PODIUM_STACK_DIR/colours/[a-z]+/release/podium serve" | sort -n | xargs; }
 
 # The headers every HTTPS response carries (docs/operations.md, "Nginx behaviour"): each exactly
@@ -211,7 +218,8 @@ test_lint() {
   local f out
   if out=$(shellcheck -x deploy/local/stack deploy/scripts/deploy deploy/scripts/rollback deploy/scripts/smoke \
     deploy/scripts/cert deploy/scripts/compose-secrets deploy/postgres/init/10-roles.sh deploy/lib/common.sh \
-    deploy/lib/monitoring.sh deploy/alertmanager/render scripts/test-deploy.sh 2>&1); then
+    deploy/lib/monitoring.sh deploy/lib/backup.sh deploy/scripts/backup deploy/scripts/restore \
+    deploy/scripts/restore-drill deploy/alertmanager/render scripts/test-deploy.sh 2>&1); then
     pass "shellcheck"
   else
     fail "shellcheck"; echo "$out" | head -40

@@ -59,6 +59,11 @@ PODIUM_BIN=$PWD/target/debug/podium scripts/test-deploy.sh 2>&1 | tee "$results"
 read -r dp df < <(sed -n 's/^deploy: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
 passed=$((passed + ${dp:-0})); failed=$((failed + ${df:-1}))
 
+step "backups: pgBackRest, restore drill, point-in-time recovery, S3 repository"
+PODIUM_BIN=$PWD/target/debug/podium scripts/test-backup.sh 2>&1 | tee "$results"
+read -r bp bf < <(sed -n 's/^backup: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${bp:-0})); failed=$((failed + ${bf:-1}))
+
 step ".sqlx offline data"
 psql -q "$PODIUM_TEST_DATABASE_URL" -c 'create database podium_sqlx' >/dev/null
 SQLX_DATABASE_URL=${PODIUM_TEST_DATABASE_URL/\/postgres\?//podium_sqlx?}

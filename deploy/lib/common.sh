@@ -132,12 +132,18 @@ ensure_local_tls() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_up() {
+# PostgreSQL's configuration files (outside the data folder), rendered from the templates.
+pg_conf() {
   local d=$STACK_DIR/pg
   mkdir -p "$d/conf"
   render_native "$DEPLOY_DIR/postgres/postgresql.conf.tmpl" "$d/conf/postgresql.conf"
   render_native "$DEPLOY_DIR/postgres/pg_hba.conf.tmpl" "$d/conf/pg_hba.conf"
   chown -R postgres:postgres "$d" 2>/dev/null || true
+}
+
+pg_up() {
+  local d=$STACK_DIR/pg
+  pg_conf
   if [ ! -f "$d/data/PG_VERSION" ]; then
     say "initdb (data checksums) in $d/data"
     as_pg "$PG_BIN/initdb" -D "$d/data" -U postgres --auth-local=peer --auth-host=scram-sha-256 \

@@ -742,16 +742,37 @@ export interface components {
             /** Format: int64 */
             next_cursor?: number | null;
         };
-        /** @description What Podium knows of backups. */
+        /**
+         * @description What Podium knows of backups: the tooling's report (`deploy/scripts/backup`) and
+         *     PostgreSQL's WAL archiver.
+         */
         BackupReport: {
             status: components["schemas"]["BackupStatus"];
             detail: string;
+            /** @description Type of the newest backup: `full`, `diff` or `incr`; null when none was reported. */
+            last_type?: string | null;
+            /**
+             * Format: int64
+             * @description Bytes the newest backup added to its repository; null when none was reported.
+             */
+            last_size_bytes?: number | null;
+            /**
+             * Format: date-time
+             * @description When PostgreSQL last archived a WAL segment (`pg_stat_archiver`); null when it never did
+             *     (archiving off, or nothing archived since the statistics were reset).
+             */
+            wal_last_archived_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When archiving a WAL segment last failed; null when it never did.
+             */
+            wal_last_failed_at?: string | null;
         };
         /**
          * @description Whether backups report to Podium.
          * @enum {string}
          */
-        BackupStatus: "not_reported";
+        BackupStatus: "not_reported" | "reported";
         /** @description One item of a batch submission. */
         BatchItem: {
             participant: string;
@@ -1496,7 +1517,7 @@ export interface components {
             leagues: components["schemas"]["LeagueIndex"][];
             /**
              * Format: date-time
-             * @description When the last backup finished; null while backups are not reported (see `backup`).
+             * @description When the newest backup finished; null while none was reported (see `backup`).
              */
             last_backup_at?: string | null;
             backup: components["schemas"]["BackupReport"];

@@ -7,6 +7,7 @@ pub mod storable;
 use std::time::Duration;
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use sqlx::{
     ConnectOptions, PgPool,
     migrate::Migrator,
@@ -213,6 +214,39 @@ pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
         .fetch_one(pool)
         .await
         .map(drop)
+}
+
+/// The newest backup the backup tooling reported (table `backup_status`) and PostgreSQL's WAL
+/// archiver (`pg_stat_archiver`): what the System page says about backups.
+#[derive(Debug)]
+pub struct BackupFacts {
+    /// Type (`full`, `diff`, `incr`), end time and repository size of the newest backup.
+    pub newest: Option<(String, DateTime<Utc>, i64)>,
+    pub wal_last_archived_at: Option<DateTime<Utc>>,
+    pub wal_last_failed_at: Option<DateTime<Utc>>,
+}
+
+#[tracing::instrument(skip(pool))]
+pub async fn backup_facts(pool: &PgPool) -> Result<BackupFacts, sqlx::Error> {
+    let newest = sqlx::query!(
+        r#"select backup_type, finished_at, size_bytes from backup_status
+           order by finished_at desc limit 1"#
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|r| (r.backup_type, r.finished_at, r.size_bytes));
+    let archiver = sqlx::query!(
+        r#"select last_archived_time as "archived: DateTime<Utc>",
+                  last_failed_time as "failed: DateTime<Utc>"
+           from pg_stat_archiver"#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(BackupFacts {
+        newest,
+        wal_last_archived_at: archiver.archived,
+        wal_last_failed_at: archiver.failed,
+    })
 }
 
 /// What the System page shows of the database.

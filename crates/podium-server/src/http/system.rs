@@ -1,6 +1,6 @@
 //! `/system` (admins): what an operator checks first — the build, readiness, the database and
-//! its connection pool, the size of each in-memory index, and the last backup (not reported to
-//! Podium yet, and said so rather than guessed).
+//! its connection pool, the size of each in-memory index, the last backup as the backup tooling
+//! reported it and the WAL archiver's last success (unknown is said, never guessed).
 
 use std::time::Duration;
 
@@ -31,7 +31,7 @@ pub struct SystemView {
     pub leaderboards: Vec<LeaderboardIndex>,
     /// Each league's current season as held in memory, ordered by slug.
     pub leagues: Vec<LeagueIndex>,
-    /// When the last backup finished; null while backups are not reported (see `backup`).
+    /// When the newest backup finished; null while none was reported (see `backup`).
     pub last_backup_at: Option<DateTime<Utc>>,
     pub backup: BackupReport,
 }
@@ -120,16 +120,65 @@ pub struct LeagueIndex {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BackupStatus {
-    /// The backup tooling does not report its runs to Podium yet, so the last backup time is
-    /// unknown here (check pgBackRest itself).
+    /// No backup was reported (no backup tooling, or it never succeeded): the last backup time
+    /// is unknown here (check pgBackRest itself).
     NotReported,
+    /// The backup tooling reported the newest backup in its repositories.
+    Reported,
 }
 
-/// What Podium knows of backups.
+/// What Podium knows of backups: the tooling's report (`deploy/scripts/backup`) and
+/// PostgreSQL's WAL archiver.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BackupReport {
     pub status: BackupStatus,
     pub detail: String,
+    /// Type of the newest backup: `full`, `diff` or `incr`; null when none was reported.
+    pub last_type: Option<String>,
+    /// Bytes the newest backup added to its repository; null when none was reported.
+    pub last_size_bytes: Option<i64>,
+    /// When PostgreSQL last archived a WAL segment (`pg_stat_archiver`); null when it never did
+    /// (archiving off, or nothing archived since the statistics were reset).
+    pub wal_last_archived_at: Option<DateTime<Utc>>,
+    /// When archiving a WAL segment last failed; null when it never did.
+    pub wal_last_failed_at: Option<DateTime<Utc>>,
+}
+
+impl BackupReport {
+    fn from_facts(facts: Option<crate::db::BackupFacts>) -> BackupReport {
+        let Some(f) = facts else {
+            return BackupReport {
+                status: BackupStatus::NotReported,
+                detail: "the database did not answer; backup facts are unknown".to_owned(),
+                last_type: None,
+                last_size_bytes: None,
+                wal_last_archived_at: None,
+                wal_last_failed_at: None,
+            };
+        };
+        let (status, detail, last_type, last_size_bytes) = match f.newest {
+            Some((kind, _, size)) => (
+                BackupStatus::Reported,
+                "the newest backup as the backup tooling found it in its repositories".to_owned(),
+                Some(kind),
+                Some(size),
+            ),
+            None => (
+                BackupStatus::NotReported,
+                "no backup was reported to Podium; check the backup tooling itself".to_owned(),
+                None,
+                None,
+            ),
+        };
+        BackupReport {
+            status,
+            detail,
+            last_type,
+            last_size_bytes,
+            wal_last_archived_at: f.wal_last_archived_at,
+            wal_last_failed_at: f.wal_last_failed_at,
+        }
+    }
 }
 
 /// Read the build, readiness, database, index sizes and last backup of this Podium.
@@ -147,6 +196,13 @@ async fn get_system(State(state): State<AppState>) -> ApiResult<Json<SystemView>
         Ok(Ok(facts)) => (true, facts.version, facts.size_bytes),
         _ => (false, String::new(), 0),
     };
+    let backup = tokio::time::timeout(Duration::from_secs(2), crate::db::backup_facts(pool))
+        .await
+        .ok()
+        .and_then(Result::ok);
+    let last_backup_at = backup
+        .as_ref()
+        .and_then(|b| b.newest.as_ref().map(|(_, at, _)| *at));
     let readiness = Readiness::check(&state, database).await;
     Ok(Json(SystemView {
         version: crate::VERSION.to_owned(),
@@ -166,12 +222,8 @@ async fn get_system(State(state): State<AppState>) -> ApiResult<Json<SystemView>
         writes_queued: state.batcher.queued(),
         leaderboards: leaderboard_indexes(&state),
         leagues: league_indexes(&state),
-        last_backup_at: None,
-        backup: BackupReport {
-            status: BackupStatus::NotReported,
-            detail: "backups are not reported to Podium yet; check the backup tooling itself"
-                .to_owned(),
-        },
+        last_backup_at,
+        backup: BackupReport::from_facts(backup),
     }))
 }
 

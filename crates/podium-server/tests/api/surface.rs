@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection};
 
 use crate::support::TestApp;
 
@@ -23,6 +24,33 @@ async fn health_readiness_and_version_answer() {
     assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
     assert!(version["git_commit"].is_string());
     assert!(version["build_time"].is_string());
+}
+
+#[tokio::test]
+async fn the_system_page_shows_the_newest_backup_the_tooling_reported() {
+    let app = TestApp::spawn().await;
+    // What deploy/scripts/backup writes after finding the backups in its repositories.
+    let mut conn = PgConnection::connect(&app.database_url).await.unwrap();
+    sqlx::query(
+        "insert into backup_status (backup_type, finished_at, size_bytes, repository, label) values
+           ('full', '2026-11-29 01:31:00+00', 52000000, '1', '20261129-013000F'),
+           ('incr', '2026-11-30 13:32:05+00', 1200000, '1', '20261129-013000F_20261130-133000I')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    let (status, sys) = app.get("/api/v1/system").await;
+    assert_eq!(status, 200, "{sys}");
+    assert_eq!(sys["last_backup_at"], "2026-11-30T13:32:05Z");
+    let b = &sys["backup"];
+    assert_eq!(
+        (&b["status"], &b["last_type"], &b["last_size_bytes"]),
+        (&json!("reported"), &json!("incr"), &json!(1_200_000)),
+        "{b}"
+    );
+    // The test cluster does not archive WAL: the archiver's times stay unknown.
+    assert_eq!(b["wal_last_archived_at"], Value::Null, "{b}");
 }
 
 #[tokio::test]
@@ -105,9 +133,17 @@ async fn the_system_page_reports_build_readiness_database_indexes_and_no_backup_
         (&json!("chess"), &json!(2), &json!(2))
     );
     assert!(leagues[0]["index_bytes"].as_u64().unwrap() > 0);
-    // Backups do not report to Podium yet: no time is made up.
+    // No backup was reported and the test cluster archives no WAL: no time is made up.
     assert_eq!(sys["last_backup_at"], Value::Null);
     assert_eq!(sys["backup"]["status"], "not_reported");
+    for field in [
+        "last_type",
+        "last_size_bytes",
+        "wal_last_archived_at",
+        "wal_last_failed_at",
+    ] {
+        assert_eq!(sys["backup"][field], Value::Null, "{field}");
+    }
 
     // Only admins: anonymous callers are refused.
     let r = crate::support::client_with(None)
