@@ -80,7 +80,8 @@ async fn seed_league(state: &AppState) -> anyhow::Result<()> {
         state_bits ^= state_bits << 17;
         state_bits
     };
-    let start = now - chrono::Duration::days(28);
+    // Whole microseconds, as every validated match time is (PostgreSQL keeps no finer).
+    let start = chrono::SubsecRound::trunc_subsecs(now - chrono::Duration::days(28), 6);
     let step = chrono::Duration::days(28).num_seconds() / DEMO_MATCHES as i64;
     let specs = (0..DEMO_MATCHES)
         .map(|m| {

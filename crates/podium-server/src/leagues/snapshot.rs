@@ -54,6 +54,13 @@ pub(super) async fn restore(
             return Ok(None);
         }
     };
+    // A cheap check that the snapshot and the stored matches agree on where it ends.
+    if let Some(last) = snapshot.last
+        && !db::has_match_at(&mut *conn, def.id, def.season, last).await?
+    {
+        tracing::warn!(league = %def.slug, snapshot_version = stored.version.0, "the league's snapshot ends at a match that is not stored: replaying every match");
+        return Ok(None);
+    }
     let mut data = LeagueData::new(Arc::new(def.clone()), params.clone());
     data.version = version;
     data.stored_snapshot = stored.version;

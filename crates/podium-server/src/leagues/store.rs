@@ -328,6 +328,28 @@ pub async fn snapshot(
     }))
 }
 
+/// Whether the season has a rated (not voided) match at exactly `key`: a snapshot's last match
+/// must be one, or the snapshot and the stored matches name different positions.
+pub async fn has_match_at(
+    conn: &mut PgConnection,
+    league_id: LeagueId,
+    season: i32,
+    key: MatchKey,
+) -> Result<bool, sqlx::Error> {
+    let (at, id) = key_bound(Some(key));
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from league_match
+                          where league_id = $1 and season = $2 and played_at = $3 and id = $4
+                            and voided_at is null) as "found!""#,
+        league_id.get(),
+        season,
+        at,
+        id
+    )
+    .fetch_one(conn)
+    .await
+}
+
 /// A snapshot to store: the league's state at `version`.
 #[derive(Debug)]
 pub struct NewSnapshot<'a> {

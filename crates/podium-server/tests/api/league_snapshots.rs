@@ -272,5 +272,22 @@ async fn edits_voids_recomputes_and_new_parameters_each_make_the_snapshot_stale_
     let data = leagues::load(&mut conn, def, v).await.expect("load");
     assert_eq!(data.stored_snapshot, LeagueVersion(snap.unwrap_or(0)));
     assert_eq!(data.def.name, "Renamed");
+    // Should the stored matches ever disagree with the snapshot on where it ends (here: its
+    // last match moved by a microsecond behind Podium's back), it is passed over.
+    sqlx::query(
+        "update league_match set played_at = played_at + interval '1 microsecond'
+         where id = (select id from league_match where league_id = $1 and voided_at is null
+                     order by played_at desc, id desc limit 1)",
+    )
+    .bind(id)
+    .execute(&mut conn)
+    .await
+    .expect("move the last match");
+    let data = load_both_ways(&mut conn, "l").await;
+    assert_eq!(
+        data.stored_snapshot,
+        LeagueVersion(0),
+        "the snapshot was passed over"
+    );
     a.stop().await;
 }

@@ -215,6 +215,13 @@ fn to_stored(spec: &MatchSpec, nums: &HashMap<String, u32>, season: i32) -> Stor
 /// The match as stored. Ranks and team indexes are `smallint`s: the submission rules keep
 /// both within `i16::MAX` (`submission::MAX_RANK`, `MAX_TEAMS`).
 fn to_row(spec: &MatchSpec, nums: &HashMap<String, u32>) -> MatchRow {
+    // The validator keeps times to the microsecond: a finer one would be stored rounded and
+    // kept in memory truncated, and the two would name different positions.
+    debug_assert_eq!(
+        spec.played_at.timestamp_subsec_nanos() % 1000,
+        0,
+        "a match time finer than a microsecond"
+    );
     let mut participants = Vec::new();
     let mut team_of = Vec::new();
     for (t, (names, _, _)) in spec.teams.iter().enumerate() {
