@@ -47,6 +47,36 @@ describe('SystemPage', () => {
   });
 });
 
+describe('SystemPage backups', () => {
+  it('shows the newest backup and the WAL archiver, and marks archiving that is failing', async () => {
+    const reported: SystemView = {
+      ...view,
+      last_backup_at: '2026-12-02T10:00:00Z',
+      backup: {
+        status: 'reported', detail: 'reported by deploy/scripts/backup',
+        last_type: 'diff', last_size_bytes: 23_068_672,
+        wal_last_archived_at: '2026-12-02T10:05:00Z', wal_last_failed_at: '2026-12-02T10:06:00Z',
+      },
+    };
+    stubFetch((url) => (url.pathname === '/api/v1/system' ? reply('get_system', 200, reported) : undefined));
+    renderWithProviders(<SystemPage />);
+    expect(await screen.findByTestId('backup-type')).toHaveTextContent('differential');
+    expect(screen.getByTestId('backup-size')).toHaveTextContent(formatBytes(23_068_672, 'en'));
+    expect(screen.getByTestId('last-backup')).not.toHaveTextContent('not reported');
+    expect(screen.getByTestId('wal-archived')).not.toHaveTextContent('never');
+    expect(screen.getByTestId('wal-failed')).toHaveClass('bad');
+  });
+
+  it('says unknown and never rather than making a time up', async () => {
+    stubFetch((url) => (url.pathname === '/api/v1/system' ? reply('get_system', 200, view) : undefined));
+    renderWithProviders(<SystemPage />);
+    expect(await screen.findByTestId('backup-type')).toHaveTextContent('not reported');
+    expect(screen.getByTestId('backup-size')).toHaveTextContent('not reported');
+    expect(screen.getByTestId('wal-archived')).toHaveTextContent('never');
+    expect(screen.getByTestId('wal-failed')).not.toHaveClass('bad');
+  });
+});
+
 describe('formatBytes', () => {
   it('picks the unit that keeps the number at least 1', () => {
     expect(formatBytes(0, 'en')).toBe('0 byte');

@@ -3,6 +3,16 @@ import { useI18n } from '@/lib/i18n';
 import { useSystem } from '../api/system';
 import { formatBytes } from '../lib/bytes';
 
+/** The message naming a backup type (pgBackRest's full, diff and incr). */
+function backupTypeKey(type: string) {
+  switch (type) {
+    case 'full': return 'system.backup_full' as const;
+    case 'diff': return 'system.backup_diff' as const;
+    case 'incr': return 'system.backup_incr' as const;
+    default: return 'system.unknown' as const;
+  }
+}
+
 export function SystemPage() {
   const { t, number, dateTime, locale } = useI18n();
   const q = useSystem();
@@ -13,6 +23,10 @@ export function SystemPage() {
   const s = q.data;
   const r = s.readiness;
   const pool = s.database.pool;
+  const b = s.backup;
+  // Archiving is failing when its last failure is newer than its last success.
+  const walFailing = !!b.wal_last_failed_at
+    && (!b.wal_last_archived_at || Date.parse(b.wal_last_failed_at) > Date.parse(b.wal_last_archived_at));
   return (
     <section className="stack">
       <h1>{t('admin.system')}</h1>
@@ -24,6 +38,28 @@ export function SystemPage() {
           <dt>{t('system.last_backup')}</dt>
           <dd data-testid="last-backup">
             {s.last_backup_at ? dateTime(s.last_backup_at) : s.backup.status === 'not_reported' ? t('system.backup_not_reported') : t('system.unknown')}
+          </dd>
+        </div>
+      </dl>
+
+      <h2>{t('system.backups')}</h2>
+      <dl className="stats" data-testid="backups">
+        <div>
+          <dt>{t('system.backup_type')}</dt>
+          <dd data-testid="backup-type">{b.last_type ? t(backupTypeKey(b.last_type)) : t('system.unknown')}</dd>
+        </div>
+        <div>
+          <dt>{t('system.backup_size')}</dt>
+          <dd data-testid="backup-size">{b.last_size_bytes != null ? bytes(b.last_size_bytes) : t('system.unknown')}</dd>
+        </div>
+        <div>
+          <dt>{t('system.wal_archived')}</dt>
+          <dd data-testid="wal-archived">{b.wal_last_archived_at ? dateTime(b.wal_last_archived_at) : t('system.never')}</dd>
+        </div>
+        <div>
+          <dt>{t('system.wal_failed')}</dt>
+          <dd data-testid="wal-failed" className={walFailing ? 'bad' : undefined}>
+            {b.wal_last_failed_at ? dateTime(b.wal_last_failed_at) : t('system.never')}
           </dd>
         </div>
       </dl>
