@@ -100,8 +100,6 @@ pub fn router(state: AppState) -> Router {
                 async move { Json(doc.as_ref().clone()) }
             }),
         )
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
         .route("/version", get(version))
         .fallback({
             let dir = state.config.web_dir.clone();
@@ -112,6 +110,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             authorize::authorize,
         ))
+        // Health checks are added after the authorization layer, so it does not wrap them:
+        // they answer whoever asks, whatever headers come along, at the cost of the layers
+        // below only (request id, metrics and log, limits).
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .layer(middleware::from_fn_with_state(
             (state.clone(), timeout),
             observe,
@@ -231,8 +234,12 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+/// Liveness: the process answers. A fixed body, built once.
+async fn healthz() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        r#"{"status":"ok"}"#,
+    )
 }
 
 /// Ready when the database answers, migrations are applied, the index is warm and the process

@@ -24,6 +24,19 @@ async fn health_readiness_and_version_answer() {
     assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
     assert!(version["git_commit"].is_string());
     assert!(version["build_time"].is_string());
+    // Health checks answer whoever asks: a load balancer's stale or wrong token does not turn
+    // them into 401s (they run outside the authorization layer), and they are still JSON.
+    for path in ["/healthz", "/readyz"] {
+        let r = app
+            .client
+            .get(app.url(path))
+            .header("authorization", "Bearer not-a-valid-key")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/json", "{path}");
+    }
 }
 
 #[tokio::test]
