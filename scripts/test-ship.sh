@@ -218,6 +218,11 @@ if wait_for 30 ssh_probe; then
 else
   fail "sshd did not start: $(tail -n 5 "$WORK/sshd.log")"
 fi
+if [ "$(stat -c %a "$SSHD/deploy_key")" = 600 ] && [ "$(stat -c %a "$SSHD/ssh_host_ed25519_key")" = 600 ]; then
+  ok "the test's private keys are 0600, in a 0700 folder"
+else
+  fail "private key modes: $(stat -c '%a %n' "$SSHD"/*key)"
+fi
 if ! ss -Hltn "( sport = :22 )" | grep -q .; then
   ok "nothing listens on port 22 in the test's own namespace"
 else
@@ -261,7 +266,7 @@ printf '%s %s\n' "$HOST_ADDR" "$(cut -d' ' -f1,2 "$SSHD/other_host_key.pub")" >"
 : >"$WORK/api_token"
 if out=$(ship v0.1.1-test --known-hosts "$SSHD/known_hosts.wrong" 2>&1); then
   fail "ship to a host whose key is not the pinned one"
-elif grep -qi 'cannot reach' <<<"$out" && [ ! -e "$REMOTE/releases" ]; then
+elif grep -q 'Host key verification failed' <<<"$out" && grep -q 'cannot reach' <<<"$out" && [ ! -e "$REMOTE/releases" ]; then
   ok "a host key other than the pinned one is refused before anything is copied"
 else
   fail "wrong host key: $out"
