@@ -246,11 +246,13 @@ RATE_LIMIT_WRITES=5000r/s
 RATE_LIMIT_WRITES_BURST=5000
 EOF
 
-ship() { # VERSION [extra options]: the command the deploy workflow runs
+ship() { # VERSION [extra options]: the command the deploy workflow runs (output kept)
   local v=$1; shift
   deploy/scripts/ship --dist "$WORK/dist" --known-hosts "$SSHD/known_hosts" --identity "$SSHD/deploy_key" \
     --remote-dir "$REMOTE" --url "$URL" --cacert "$HOST_STACK/tls/ca/ca.crt" \
-    --resolve "$NAME:$HTTPS_PORT:$HOST_ADDR" --token-file "$WORK/api_token" "$@" "$HOST_ADDR" "$v"
+    --resolve "$NAME:$HTTPS_PORT:$HOST_ADDR" --token-file "$WORK/api_token" "$@" "$HOST_ADDR" "$v" 2>&1 \
+    | tee -a "$WORK/ship-output.log"
+  return "${PIPESTATUS[0]}"
 }
 public_commit() {
   curl -sS -m 10 --cacert "$HOST_STACK/tls/ca/ca.crt" --resolve "$NAME:$HTTPS_PORT:$HOST_ADDR" "$URL/version" \
@@ -374,7 +376,19 @@ else
   python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["samples"]))' "$LOAD_OUT" 2>/dev/null | head -10
 fi
 echo "host deploy log:"; tail -n 6 "$HOST_STACK/deploy.log" | cut -c1-220
-if grep -q "$(cat "$WORK/api_token")" "$WORK/sshd.log" 2>/dev/null; then fail "the API token appears in the sshd log"; else ok "no secret in the SSH log"; fi
+# No secret in what ship printed (all runs) nor in the SSH server's log: the API token, the
+# database passwords of the host, the deploy key.
+leaks=()
+for s in "$HOST_STACK"/secrets/api_token "$HOST_STACK"/secrets/db_*_password; do
+  [ -s "$s" ] || continue
+  grep -qF "$(cat "$s")" "$WORK/ship-output.log" "$WORK/sshd.log" && leaks+=("${s##*/}")
+done
+grep -qF "$(sed -n 2p "$SSHD/deploy_key")" "$WORK/ship-output.log" "$WORK/sshd.log" && leaks+=(deploy_key)
+if [ ${#leaks[@]} = 0 ] && [ "$(grep -c . "$WORK/ship-output.log")" -gt 20 ]; then
+  ok "no secret in ship's output ($(grep -c . "$WORK/ship-output.log") lines) nor in the SSH server's log"
+else
+  fail "secrets printed: ${leaks[*]:-none, but ship printed nothing}"
+fi
 
 echo
 echo "ship tests took $(secs "$started")s"
