@@ -64,6 +64,16 @@ PODIUM_BIN=$PWD/target/debug/podium scripts/test-backup.sh 2>&1 | tee "$results"
 read -r bp bf < <(sed -n 's/^backup: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
 passed=$((passed + ${bp:-0})); failed=$((failed + ${bf:-1}))
 
+step "shipping: deploy/scripts/ship to a staging host (network namespace, openssh-server, the stack)"
+PODIUM_BIN=$PWD/target/debug/podium scripts/test-ship.sh 2>&1 | tee "$results"
+read -r sp sf < <(sed -n 's/^ship: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${sp:-0})); failed=$((failed + ${sf:-1}))
+
+step "GitHub workflows: actionlint, zizmor, workflow schema"
+scripts/test-workflows.sh 2>&1 | tee "$results"
+read -r gp gf < <(sed -n 's/^workflows: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${gp:-0})); failed=$((failed + ${gf:-1}))
+
 step ".sqlx offline data"
 psql -q "$PODIUM_TEST_DATABASE_URL" -c 'create database podium_sqlx' >/dev/null
 SQLX_DATABASE_URL=${PODIUM_TEST_DATABASE_URL/\/postgres\?//podium_sqlx?}
