@@ -56,7 +56,14 @@ pub async fn resync(
         Some(serde_json::json!({"version": locked.version.0})),
     )
     .await?;
-    db::publish(&mut tx, def.id, locked.version, None, db::Rerated::No).await?;
+    // Not `db::publish`: nothing was rated again, and the league's row (its `rewound_version`
+    // included) stays exactly as restored; only the record goes out.
+    let change = crate::changes::Change::League {
+        league_id: def.id,
+        version: locked.version,
+        from: None,
+    };
+    crate::changes::append(&mut tx, &[change]).await?;
     tx.commit().await?;
     Ok(Some((def.id, locked.version)))
 }
