@@ -5,7 +5,8 @@
 # repositories, point-in-time recovery to an instant under continuous writes (every transaction
 # committed before it kept, none after), --latest after a crash (the recovery point bound), a
 # damaged backup and a missing WAL segment failing loudly, and the age-encrypted configuration
-# archive round trip. Ends with `backup: N passed, M failed`; stops everything it started.
+# archive round trip, and one leaderboard and one league deleted by mistake put back by
+# restore-resource without rolling back anything else. Ends with `backup: N passed, M failed`; stops everything it started.
 set -euo pipefail
 
 usage() {
@@ -58,6 +59,7 @@ MOTO_VERSION=5.2.1
 
 step "static checks"
 SCRIPTS=(scripts/test-backup.sh deploy/scripts/backup deploy/scripts/restore deploy/scripts/restore-drill
+  deploy/scripts/restore-resource
   deploy/lib/backup.sh deploy/local/stack)
 check "shellcheck" shellcheck -x "${SCRIPTS[@]}"
 check "report.py compiles" python3 -m py_compile deploy/pgbackrest/report.py
@@ -241,6 +243,99 @@ check "GET /api/v1/system shows the newest backup (incr) and the WAL archiver's 
 check "a failed attempt is reported as such (repository 3 does not exist)" bash -c "
   ! deploy/scripts/backup run diff --repo 3 >/dev/null 2>&1 &&
   grep -q '^podium_backup_last_attempt_success{stanza=\"podium\",type=\"diff\"} 0' '$prom'"
+
+step "one leaderboard and one league deleted by mistake, put back by restore-resource"
+japi() { api -f -o /dev/null -H 'Content-Type: application/json' "$@"; }
+made=1
+japi -X POST -d '{"slug":"oops","name":"Deleted by mistake"}' "$API/leaderboards" || made=0
+for i in $(seq 1 25); do japi -X PUT -d "{\"score\":$((i * 37 % 101))}" "$API/leaderboards/oops/scores/p$i" || made=0; done
+japi -X POST -d '{"slug":"oops-league","name":"Deleted by mistake","system":"elo"}' "$API/leagues" || made=0
+for m in $(seq 1 12); do
+  japi -X POST -d "{\"played_at\":\"2026-01-$(printf %02d "$m")T10:00:00Z\",\"teams\":[{\"participants\":[\"p$((m % 5))\"],\"rank\":1},{\"participants\":[\"q$((m % 3))\"],\"rank\":2}]}" \
+    "$API/leagues/oops-league/matches" || made=0
+done
+if [ "$made" = 1 ]; then ok "leaderboard oops (25 scores) and league oops-league (12 matches) made through the API"; else bad "making the resources"; fi
+# What the API shows and every row of each resource, before the deletion. (Nothing here writes
+# to the board "big": the point-in-time section below counts its entries.)
+shown() { # PATH FIELD
+  api -f "$API/$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[sys.argv[1]], sort_keys=True))' "$2"
+}
+rows() { # KIND SLUG: every row of the resource, as text, in a fixed order
+  if [ "$1" = leaderboard ]; then
+    psql_pg -v s="$2" <<<"select t::text from leaderboard t where slug = :'s' union all
+      select p::text from leaderboard_period p join leaderboard l on l.id = p.leaderboard_id where l.slug = :'s' union all
+      select x::text from score x join leaderboard_period p on p.id = x.period_id join leaderboard l on l.id = p.leaderboard_id where l.slug = :'s' order by 1"
+  else
+    psql_pg -v s="$2" <<<"select t::text from league t where slug = :'s' union all
+      select x::text from league_participant x join league l on l.id = x.league_id where l.slug = :'s' union all
+      select x::text from league_season x join league l on l.id = x.league_id where l.slug = :'s' union all
+      select x::text from league_match x join league l on l.id = x.league_id where l.slug = :'s' union all
+      select x::text from rating_history x join league l on l.id = x.league_id where l.slug = :'s' union all
+      select x::text from league_snapshot x join league l on l.id = x.league_id where l.slug = :'s' order by 1"
+  fi
+}
+shown "leaderboards/oops/entries?limit=100" entries >"$WORK/oops-entries.json"
+shown "leagues/oops-league/standings?include_provisional=true&limit=100" standings >"$WORK/oops-standings.json"
+rows leaderboard oops >"$WORK/oops-rows.txt"; rows league oops-league >"$WORK/oops-league-rows.txt"
+echo "       before the deletion: $(wc -l <"$WORK/oops-rows.txt") leaderboard rows, $(wc -l <"$WORK/oops-league-rows.txt") league rows"
+DELETED_AT=$(psql_pg -c "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+sleep 1
+if api -f -o /dev/null -X DELETE "$API/leaderboards/oops" && api -f -o /dev/null -X DELETE "$API/leagues/oops-league"; then
+  ok "both deleted through the API"
+else
+  bad "deleting them"
+fi
+if ! { japi -X POST -d '{"slug":"after","name":"Written after the deletion"}' "$API/leaderboards" &&
+  japi -X PUT -d '{"score":7}' "$API/leaderboards/after/scores/late" &&
+  japi -X PUT -d '{"score":9}' "$API/leaderboards/after/scores/later"; }; then
+  bad "writing after the deletion"
+fi
+pids() { cat "$S"/colours/*/pid 2>/dev/null | sort | tr '\n' ' '; }
+PIDS_BEFORE=$(pids)
+# The live database's state, to show a refusal changed nothing.
+live_state() {
+  psql_pg -c "select (select last_seq from change_counter), (select count(*) from leaderboard), (select count(*) from league),
+    (select count(*) from audit_log), (select count(*) from score), (select count(*) from league_match)"
+}
+before=$(live_state)
+# shellcheck disable=SC2317 # called through check
+refused() { # WHAT-IT-SAYS ARGS...: restore-resource fails, says so, and the live database is unchanged
+  local says=$1 out
+  shift
+  if out=$(deploy/scripts/restore-resource "$@" 2>&1); then echo "it did not refuse"; return 1; fi
+  echo "$out" | grep -qF "$says" || { echo "$out" | tail -n 5; return 1; }
+  [ ! -e "$S/backup/resource" ] || { echo "the scratch cluster was left behind"; return 1; }
+  [ "$(live_state)" = "$before" ] || { echo "the live database changed: $before -> $(live_state)"; return 1; }
+}
+check "refused: the slug is taken live (delete or rename it first), nothing changed" \
+  refused "delete or rename it first" --leaderboard after --to "$DELETED_AT"
+check "refused: no such league at that time (scratch cluster torn down), nothing changed" \
+  refused "no league had the slug 'never-was'" --league never-was --to "$DELETED_AT"
+for r in leaderboard:oops league:oops-league; do
+  if deploy/scripts/restore-resource "--${r%%:*}" "${r#*:}" --to "$DELETED_AT" >"$WORK/resource-${r#*:}.log" 2>&1; then
+    ok "restore-resource --${r%%:*} ${r#*:} --to the time before the deletion"
+    sed -n '/^restore-resource (/,/total/p' "$WORK/resource-${r#*:}.log" | sed 's/^/       /'
+  else
+    bad "restore-resource --${r%%:*} ${r#*:}"; tail -n 20 "$WORK/resource-${r#*:}.log"
+  fi
+done
+# shellcheck disable=SC2317 # called through check
+same_rows() { rows leaderboard oops | cmp - "$WORK/oops-rows.txt" && rows league oops-league | cmp - "$WORK/oops-league-rows.txt"; }
+check "every row of both is back as before the deletion (ids kept)" same_rows
+# shellcheck disable=SC2317 # called through wait_for
+served_again() {
+  [ "$(shown "leaderboards/oops/entries?limit=100" entries)" = "$(cat "$WORK/oops-entries.json")" ] &&
+  [ "$(shown "leagues/oops-league/standings?include_provisional=true&limit=100" standings)" = "$(cat "$WORK/oops-standings.json")" ]
+}
+if wait_for 20 served_again && [ "$(pids)" = "$PIDS_BEFORE" ]; then
+  ok "the running Podium serves the same entries, ranks and standings as before, without a restart (pids $PIDS_BEFORE)"
+else
+  bad "served after restore-resource (pids before $PIDS_BEFORE, now $(pids))"
+  shown "leaderboards/oops/entries?limit=100" entries | head -c 300; echo
+fi
+check "what was written after the deletion is still there" test "$(psql_pg -c "select count(*) from score s
+  join leaderboard_period p on p.id = s.period_id join leaderboard l on l.id = p.leaderboard_id
+  where l.slug = 'after' and s.participant in ('late', 'later')")" = 2
 
 step "restore drills under continuous writes"
 psql_pg -c "call podium_ops.test_writer(100000, 0.01)" >"$WORK/writer1.log" 2>&1 &

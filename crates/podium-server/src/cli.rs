@@ -1,4 +1,4 @@
-//! The `podium` command line: `serve`, `migrate`, `recompute`, `admin` (create-user,
+//! The `podium` command line: `serve`, `migrate`, `recompute`, `resync`, `admin` (create-user,
 //! create-key), `audit export`, `openapi`, `version` and `config show`. Every subcommand shares
 //! the configuration layers, logging and database access, and calls services, never `http`.
 
@@ -65,6 +65,10 @@ enum Command {
         #[arg(long)]
         league: String,
     },
+    /// Make every running process pick up a leaderboard or league written to the database
+    /// behind their backs (deploy/scripts/restore-resource): appends the change records that
+    /// bring each process's memory to what is stored, without a restart.
+    Resync(ResyncArgs),
     /// Manage accounts and API keys (works beside a running server).
     Admin {
         #[command(subcommand)]
@@ -84,6 +88,17 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("resource").required(true).args(["leaderboard", "league"])))]
+struct ResyncArgs {
+    /// The leaderboard's slug.
+    #[arg(long)]
+    leaderboard: Option<String>,
+    /// The league's slug.
+    #[arg(long)]
+    league: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,8 +265,49 @@ async fn run_command(command: Command, config: Config) -> anyhow::Result<()> {
             telemetry::init(config.log_format, "warn");
             recompute(config, &league).await
         }
+        Command::Resync(args) => {
+            telemetry::init(config.log_format, "warn");
+            resync(config, args).await
+        }
         Command::Version | Command::Openapi => Ok(()),
     }
+}
+
+async fn resync(config: Config, args: ResyncArgs) -> anyhow::Result<()> {
+    let db = Database::open(&config).await?;
+    let result = resync_on(&db, args).await;
+    db.close().await;
+    result
+}
+
+async fn resync_on(db: &Database, args: ResyncArgs) -> anyhow::Result<()> {
+    let ctx = crate::audit::Context::cli();
+    if let Some(slug) = args.leaderboard {
+        let Some(done) = crate::leaderboards::service::resync(&db.pool, &slug, &ctx).await? else {
+            anyhow::bail!("no leaderboard has the slug '{slug}'");
+        };
+        match done.period_id {
+            Some(period) => println!(
+                "resynced leaderboard '{slug}' (id {}): period {period} with {} entries, from change {}",
+                done.id, done.entries, done.seq
+            ),
+            None => println!(
+                "resynced leaderboard '{slug}' (id {}): no period yet, from change {}",
+                done.id, done.seq
+            ),
+        }
+    }
+    if let Some(slug) = args.league {
+        let Some((id, version)) = crate::leagues::write::resync(&db.pool, &slug, &ctx).await?
+        else {
+            anyhow::bail!("no league has the slug '{slug}'");
+        };
+        println!(
+            "resynced league '{slug}' (id {id}) at version {}",
+            version.0
+        );
+    }
+    Ok(())
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {

@@ -161,6 +161,17 @@ pub async fn append(conn: &mut PgConnection, changes: &[Change]) -> Result<Seq, 
     Ok(Seq(first))
 }
 
+/// Takes the change counter's row lock until the transaction ends; returns the last sequence
+/// number committed. Every change committed before is visible to the statements after it, and
+/// none commits until this transaction does: what it reads and then appends is in order with
+/// every other writer's changes.
+pub async fn lock_counter(conn: &mut PgConnection) -> Result<Seq, sqlx::Error> {
+    sqlx::query_scalar!("select last_seq from change_counter for update")
+        .fetch_one(conn)
+        .await
+        .map(Seq)
+}
+
 /// The last sequence number committed.
 pub async fn last_seq(conn: &mut PgConnection) -> Result<Seq, sqlx::Error> {
     sqlx::query_scalar!("select last_seq from change_counter")

@@ -7,7 +7,7 @@ pub mod feed;
 mod log;
 
 pub use feed::{ApplierGuard, Feed};
-pub use log::{CHANNEL, append, fetch, last_seq, prune};
+pub use log::{CHANNEL, append, fetch, last_seq, lock_counter, prune};
 
 use futures::future::BoxFuture;
 use podium_core::{

@@ -126,3 +126,14 @@ pub async fn erase(
     feed.catch_up().await?;
     Ok(found)
 }
+
+/// Makes every process pick up a leaderboard written to the database behind their backs (a
+/// restore of one leaderboard from a backup): see `store::resync`. None when no leaderboard
+/// has the slug.
+pub async fn resync(
+    pool: &PgPool,
+    slug: &str,
+    ctx: &Context,
+) -> Result<Option<store::Resynced>, sqlx::Error> {
+    store::resync(pool, slug, ctx).await
+}

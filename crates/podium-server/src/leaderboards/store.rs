@@ -263,6 +263,75 @@ pub async fn delete(pool: &PgPool, id: i64, ctx: &Context) -> Result<bool, sqlx:
     Ok(true)
 }
 
+/// What a resync announced: the leaderboard, its newest period and the entries held in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resynced {
+    pub id: i64,
+    pub period_id: Option<i64>,
+    pub entries: usize,
+    /// The change-log position of the first record appended.
+    pub seq: changes::Seq,
+}
+
+/// Announces a leaderboard as stored now, for rows written to the database behind the
+/// processes' backs (a leaderboard restored from a backup): its definition, its newest period
+/// and every entry of that period go to the change log, so each process, knowing it or not,
+/// ends up with the stored board. Idempotent. Under the change counter's lock (score writers
+/// wait at their commit meanwhile), so no write slips between the read and the records.
+/// None when no leaderboard has the slug.
+#[tracing::instrument(skip(pool, ctx))]
+pub async fn resync(
+    pool: &PgPool,
+    slug: &str,
+    ctx: &Context,
+) -> Result<Option<Resynced>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    changes::lock_counter(&mut tx).await?;
+    let Some(def) = load_all(&mut tx)
+        .await?
+        .into_iter()
+        .find(|d| d.slug == slug)
+    else {
+        return Ok(None);
+    };
+    let id = def.id;
+    let mut records = vec![Change::Leaderboard(Box::new(def))];
+    let mut period = None;
+    if let Some((period_id, bounds)) = latest_period(&mut tx, id).await? {
+        let (entries, mut metadata) = load_board(&mut tx, period_id).await?;
+        period = Some((period_id, entries.len()));
+        records.push(Change::Period {
+            leaderboard_id: id,
+            period_id,
+            bounds,
+        });
+        records.extend(entries.into_iter().map(|entry| Change::Score {
+            leaderboard_id: id,
+            period_id,
+            metadata: metadata.remove(&entry.participant),
+            entry,
+        }));
+    }
+    let entries = period.map_or(0, |(_, n)| n);
+    audit::record(
+        &mut tx,
+        ctx,
+        "leaderboard.resync",
+        &format!("leaderboard:{slug}"),
+        None,
+        Some(serde_json::json!({"period_id": period.map(|(p, _)| p), "entries": entries})),
+    )
+    .await?;
+    let seq = changes::append(&mut tx, &records).await?;
+    tx.commit().await?;
+    Ok(Some(Resynced {
+        id,
+        period_id: period.map(|(p, _)| p),
+        entries,
+        seq,
+    }))
+}
+
 pub async fn load_all(conn: &mut PgConnection) -> Result<Vec<LeaderboardDef>, sqlx::Error> {
     let rows = sqlx::query_as!(
         Row,

@@ -18,6 +18,7 @@ mod operators;
 mod periods;
 mod process;
 mod profiles;
+mod restore;
 mod scores;
 mod settings;
 mod surface;

@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use super::{WriteError, lock, recompute};
 use crate::{
-    leagues::{League, LeagueData, LeagueId, Leagues, MatchKey, store as db},
+    leagues::{League, LeagueData, LeagueId, LeagueVersion, Leagues, MatchKey, store as db},
     sync::{read, write},
 };
 
@@ -27,6 +27,45 @@ pub async fn create(
     let mut data = LeagueData::new(Arc::new(def), params);
     data.version = version;
     Ok(leagues.install(data))
+}
+
+/// Makes every process pick up a league written to the database behind their backs (a league
+/// restored from a backup): a change record at its stored version with no replay point, which a
+/// process that does not know the league answers by loading it from PostgreSQL (one that knows
+/// it at an older version replays its season). Audited; under the league's row lock. None when
+/// no league has the slug.
+pub async fn resync(
+    pool: &PgPool,
+    slug: &str,
+    ctx: &crate::audit::Context,
+) -> Result<Option<(LeagueId, LeagueVersion)>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let all = db::load_all(&mut tx).await?;
+    let Some((def, _)) = all.into_iter().find(|(d, _)| d.slug == slug) else {
+        return Ok(None);
+    };
+    let Some(locked) = db::lock(&mut tx, def.id).await? else {
+        return Ok(None);
+    };
+    crate::audit::record(
+        &mut tx,
+        ctx,
+        "league.resync",
+        &format!("league:{slug}"),
+        None,
+        Some(serde_json::json!({"version": locked.version.0})),
+    )
+    .await?;
+    // Not `db::publish`: nothing was rated again, and the league's row (its `rewound_version`
+    // included) stays exactly as restored; only the record goes out.
+    let change = crate::changes::Change::League {
+        league_id: def.id,
+        version: locked.version,
+        from: None,
+    };
+    crate::changes::append(&mut tx, &[change]).await?;
+    tx.commit().await?;
+    Ok(Some((def.id, locked.version)))
 }
 
 /// Changes a league's name, metadata, visibility or parameters; new parameters recompute the

@@ -18,7 +18,7 @@ mod record;
 mod sync;
 
 pub use amend::amend;
-pub use league::{FinalStanding, create, final_standings, new_season, update};
+pub use league::{FinalStanding, create, final_standings, new_season, resync, update};
 pub use recompute::recompute;
 pub use record::{AuditNote, Pending, record};
 pub use sync::sync;
