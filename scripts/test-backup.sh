@@ -193,6 +193,22 @@ check "archiving on, archive_timeout ${ARCHIVE_TIMEOUT}s, commit timestamps trac
 check "secrets are 0600 and the passphrase is in no log or rendered config" bash -c "
   for f in '$S/secrets/backup_cipher_pass' '$S/backup/conf.d/secrets.conf'; do [ \"\$(stat -c %a \"\$f\")\" = 600 ] || { echo \"\$f not 0600\"; exit 1; }; done
   ! grep -rqF \"\$(cat '$S/secrets/backup_cipher_pass')\" '$S/backup/pgbackrest.conf' '$S/backup/log' '$S/backup/logs' '$WORK/up.log' '$S/pg/postgres.log'"
+# Deletes from repository 2 (the object store) every archived WAL file whose name starts with
+# PREFIX; prints the keys it deleted.
+delete_wal_from_repo2() { # PREFIX
+  "$VENV/bin/python" - "$1" <<PY
+import boto3, sys
+s3 = boto3.client('s3', endpoint_url='https://localhost:$S3_PORT', verify='$WORK/s3ca/ca.crt',
+                  aws_access_key_id='test', aws_secret_access_key='test', region_name='us-east-1')
+gone = []
+for page in s3.get_paginator('list_objects_v2').paginate(Bucket='$BUCKET', Prefix='podium/archive/'):
+    for o in page.get('Contents', []):
+        if o['Key'].rsplit('/', 1)[-1].startswith(sys.argv[1]):
+            s3.delete_object(Bucket='$BUCKET', Key=o['Key'])
+            gone.append(o['Key'])
+print(' '.join(gone))
+PY
+}
 # shellcheck disable=SC2317 # called through wait_for
 has_full() { pgbr --repo="$1" info --output=json | python3 -c 'import json,sys; sys.exit(0 if any(b["type"]=="full" for b in json.load(sys.stdin)[0]["backup"]) else 1)'; }
 check "the scheduler took the first full backup into repository 1 (local)" wait_for 90 has_full 1
@@ -364,19 +380,7 @@ step "a missing WAL segment makes recovery past it fail loudly"
 # A WAL segment archived after the newest backup of repository 2, deleted from the object store.
 seg=$(pgbr --repo=2 info --output=json | python3 -c 'import json,sys; b=json.load(sys.stdin)[0]["backup"]; print([x for x in b if x["database"]["repo-key"]==2][-1]["archive"]["stop"])')
 next=$(python3 -c 'import sys; s=sys.argv[1]; print(s[:16] + "%08X" % (int(s[16:], 16) + 1))' "$seg")
-deleted=$("$VENV/bin/python" - "$next" <<PY
-import boto3, sys
-s3 = boto3.client('s3', endpoint_url='https://localhost:$S3_PORT', verify='$WORK/s3ca/ca.crt',
-                  aws_access_key_id='test', aws_secret_access_key='test', region_name='us-east-1')
-gone = []
-for page in s3.get_paginator('list_objects_v2').paginate(Bucket='$BUCKET', Prefix='podium/archive/'):
-    for o in page.get('Contents', []):
-        if o['Key'].rsplit('/', 1)[-1].startswith(sys.argv[1]):
-            s3.delete_object(Bucket='$BUCKET', Key=o['Key'])
-            gone.append(o['Key'])
-print(' '.join(gone))
-PY
-)
+deleted=$(delete_wal_from_repo2 "$next")
 echo "       deleted from repository 2: ${deleted:-nothing}"
 if [ -z "$deleted" ]; then
   bad "no WAL segment $next to delete in repository 2"
@@ -496,19 +500,7 @@ fi
 step "--latest past a missing WAL segment refuses to start instead of losing commits quietly"
 newest=$(pgbr --repo=2 info --output=json | python3 -c 'import json,sys; print(max(a["max"] for a in json.load(sys.stdin)[0]["archive"]))')
 gap=$(python3 -c 'import sys; s=sys.argv[1]; print(s[:16] + "%08X" % (int(s[16:], 16) - 1))' "$newest")
-deleted=$("$VENV/bin/python" - "$gap" <<PY
-import boto3, sys
-s3 = boto3.client('s3', endpoint_url='https://localhost:$S3_PORT', verify='$WORK/s3ca/ca.crt',
-                  aws_access_key_id='test', aws_secret_access_key='test', region_name='us-east-1')
-gone = []
-for page in s3.get_paginator('list_objects_v2').paginate(Bucket='$BUCKET', Prefix='podium/archive/'):
-    for o in page.get('Contents', []):
-        if o['Key'].rsplit('/', 1)[-1].startswith(sys.argv[1]):
-            s3.delete_object(Bucket='$BUCKET', Key=o['Key'])
-            gone.append(o['Key'])
-print(' '.join(gone))
-PY
-)
+deleted=$(delete_wal_from_repo2 "$gap")
 echo "       deleted from repository 2: ${deleted:-nothing} (the newest is $newest)"
 if [ -z "$deleted" ]; then
   bad "no WAL segment $gap to delete in repository 2"
