@@ -116,31 +116,34 @@ impl Columns {
 }
 
 /// Appends `changes` and announces them; returns the first sequence number. Take this step
-/// last in a transaction: from here to commit, other writers wait for the counter row.
+/// last in a transaction: from here to commit, other writers wait for the counter row. It is one
+/// statement (counter, rows and notification together), so the time the counter is held is one
+/// round trip and the commit.
 pub async fn append(conn: &mut PgConnection, changes: &[Change]) -> Result<Seq, sqlx::Error> {
     let n = i64::try_from(changes.len()).unwrap_or(i64::MAX);
-    let last = sqlx::query_scalar!(
-        "update change_counter set last_seq = last_seq + $1 returning last_seq",
-        n
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let first = last - n + 1;
-    let seq: Vec<i64> = (first..=last).collect();
     let mut c = Columns::default();
     for change in changes {
         c.push(change);
     }
     let kind: Vec<String> = c.kind.iter().map(|k| (*k).to_owned()).collect();
-    sqlx::query!(
-        r#"insert into change_log (seq, kind, leaderboard_id, period_id, participant, score,
-               subscore, num_submissions, metadata, payload, reached_at, updated_at)
-           select s, k, l, pe, pa, sc, ss, ns, m::jsonb, p::jsonb, r, u
-           from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[],
-                       $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[],
-                       $11::timestamptz[], $12::timestamptz[])
-                as t(s, k, l, pe, pa, sc, ss, ns, m, p, r, u)"#,
-        &seq,
+    // Non-modifying CTEs run only when referenced: `notified` is joined for that reason.
+    let last = sqlx::query_scalar!(
+        r#"with counter as (
+               update change_counter set last_seq = last_seq + $1 returning last_seq
+           ), appended as (
+               insert into change_log (seq, kind, leaderboard_id, period_id, participant, score,
+                      subscore, num_submissions, metadata, payload, reached_at, updated_at)
+               select (select last_seq from counter) - $1 + t.o, k, l, pe, pa, sc, ss, ns,
+                      m::jsonb, p::jsonb, r, u
+               from unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[],
+                           $7::bigint[], $8::bigint[], $9::text[], $10::text[],
+                           $11::timestamptz[], $12::timestamptz[])
+                    with ordinality as t(k, l, pe, pa, sc, ss, ns, m, p, r, u, o)
+           ), notified as (
+               select pg_notify($13, (select last_seq from counter)::text)
+           )
+           select last_seq as "last!" from counter, notified"#,
+        n,
         &kind,
         &c.leaderboard_id,
         &c.period_id as &[Option<i64>],
@@ -152,13 +155,11 @@ pub async fn append(conn: &mut PgConnection, changes: &[Change]) -> Result<Seq, 
         &c.payload as &[Option<String>],
         &c.reached_at as &[Option<DateTime<Utc>>],
         &c.updated_at as &[Option<DateTime<Utc>>],
+        CHANNEL,
     )
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    sqlx::query!("select pg_notify($1, $2)", CHANNEL, last.to_string())
-        .execute(&mut *conn)
-        .await?;
-    Ok(Seq(first))
+    Ok(Seq(last - n + 1))
 }
 
 /// Takes the change counter's row lock until the transaction ends; returns the last sequence
