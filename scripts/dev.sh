@@ -54,8 +54,9 @@ watchexec_bin() {
   local tools=${PODIUM_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/podium/tools}
   local bin=$tools/bin/watchexec candidate
   for candidate in "$bin" "$(command -v watchexec || true)"; do
+    # Its first line reads e.g. "watchexec 2.8.0 (2026-01-01) +pid1".
     if [ -n "$candidate" ] && [ -x "$candidate" ] \
-      && [ "$("$candidate" --version 2>/dev/null)" = "watchexec $WATCHEXEC_VERSION" ]; then
+      && "$candidate" --version 2>/dev/null | head -n 1 | grep -q "^watchexec $WATCHEXEC_VERSION\b"; then
       echo "$candidate"
       return 0
     fi
@@ -131,7 +132,9 @@ alive() {
 }
 
 # stop: Vite and watchexec get SIGTERM (watchexec passes it to Podium, which drains and stops
-# its PostgreSQL); whatever is still there after 15 s is killed. Runs once.
+# its PostgreSQL); whatever of theirs is still there 15 s later gets SIGTERM itself (a
+# PostgreSQL left by a Podium that was killed shuts down on it), and SIGKILL 5 s after that.
+# Runs once.
 stopped=0
 # shellcheck disable=SC2317 # called by the traps
 stop() {
@@ -146,7 +149,10 @@ stop() {
   deadline=$((SECONDS + 15))
   while alive "${pids[@]}" "${tree[@]}" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
   if alive "${pids[@]}" "${tree[@]}"; then
-    echo "dev: some processes did not stop within 15 s: killing them" >&2
+    echo "dev: some processes did not stop within 15 s: stopping them one by one" >&2
+    for pid in "${pids[@]}" "${tree[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    deadline=$((SECONDS + 5))
+    while alive "${pids[@]}" "${tree[@]}" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
     for pid in "${pids[@]}" "${tree[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   fi
   wait 2>/dev/null || true
