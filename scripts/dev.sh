@@ -64,7 +64,7 @@ watchexec_bin() {
   command -v cargo >/dev/null || die "cargo is needed to install watchexec (https://rustup.rs)"
   {
     echo "dev: watchexec $WATCHEXEC_VERSION is missing: building it from crates.io into $tools"
-    echo "dev: (once; about 7 minutes on 2 cores)"
+    echo "dev: (once; about 7 minutes on 2 idle cores)"
   } >&2
   # Its own temporary target folder: the build must not land in (or lock) the project's.
   env -u CARGO_TARGET_DIR nice -n 10 cargo install --locked --quiet --version "$WATCHEXEC_VERSION" \
@@ -167,7 +167,8 @@ echo "dev: Podium API           http://$local_host:$api_port   (rebuilt and rest
 echo "dev: metrics              http://$local_host:$metrics_port/metrics"
 echo "dev: PostgreSQL           embedded, in $data (demo data; delete the folder to start afresh)"
 echo "dev: watchexec            $watchexec"
-echo "dev: Ctrl-C stops everything"
+echo "dev: Ctrl-C stops everything. Vite answers at once, the API once Podium is built (the"
+echo "dev: first build takes minutes; after a change, the time of an incremental build)."
 
 # Each child leads a session of its own: Ctrl-C reaches only this script, which stops them in
 # order (a SIGINT straight to Podium in the middle of a build would leave nothing to wait for).
