@@ -52,11 +52,13 @@ die() {
 # watchexec_bin: prints the path of watchexec $WATCHEXEC_VERSION, installing it if needed.
 watchexec_bin() {
   local tools=${PODIUM_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/podium/tools}
-  local bin=$tools/bin/watchexec candidate
+  local bin=$tools/bin/watchexec candidate version
   for candidate in "$bin" "$(command -v watchexec || true)"; do
+    if [ -z "$candidate" ] || [ ! -x "$candidate" ]; then continue; fi
     # Its first line reads e.g. "watchexec 2.8.0 (2026-01-01) +pid1".
-    if [ -n "$candidate" ] && [ -x "$candidate" ] \
-      && "$candidate" --version 2>/dev/null | head -n 1 | grep -q "^watchexec $WATCHEXEC_VERSION\b"; then
+    version=$("$candidate" --version 2>/dev/null) || continue
+    version=${version%%$'\n'*}
+    if [ "${version%% (*}" = "watchexec $WATCHEXEC_VERSION" ] || [ "$version" = "watchexec $WATCHEXEC_VERSION" ]; then
       echo "$candidate"
       return 0
     fi

@@ -121,9 +121,11 @@ wait_for() {
   done
 }
 
-# body_has URL TEXT: the response (2xx) contains TEXT.
+# body_has URL TEXT: the response (2xx) contains TEXT. (Read whole first: `curl | grep -q`
+# fails under pipefail when grep stops reading before curl has written everything.)
 body_has() {
-  curl -fsS --max-time 5 "$1" | grep -qF -- "$2"
+  local body
+  body=$(curl -fsS --max-time 5 "$1") && grep -qF -- "$2" <<<"$body"
 }
 
 # body_lacks URL TEXT: the response (2xx) does not contain TEXT.
