@@ -1,18 +1,23 @@
 # Podium: the README's two commands, and a few helpers.
 #   make run    start Podium at http://localhost:8080 with the embedded PostgreSQL and demo data
+#   make dev    the development loop: Vite (hot reload) at http://127.0.0.1:5173, Podium restarted on change
 #   make test   install what the tests need, then run every test of the project
 #   make check  the fast loop: format, clippy, unit and API tests, web type check and unit tests
 
 SHELL := /usr/bin/env bash
 export SQLX_OFFLINE := true
 
-.PHONY: run web-ui test check build release lint fmt bench load sqlx-prepare deps help budget
+.PHONY: run dev web-ui test check build release lint fmt bench load sqlx-prepare deps help budget
 
 help:
 	@sed -n 's/^#   //p' Makefile
 
 run: web-ui
 	cargo run --release --locked -p podium-server --bin podium -- serve --demo
+
+# Ports, data folder and the rest: scripts/dev.sh --help.
+dev:
+	scripts/dev.sh
 
 # The web UI is rebuilt only when its sources changed: a rebuild rewrites web/dist, which the
 # server embeds, so an unconditional one would recompile the server on every `make run`.

@@ -8,7 +8,9 @@ usage() {
 }
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
-packages=(postgresql-15 postgresql-client-15 valgrind pgbackrest age openssh-server openssh-client iproute2)
+# procps (ps) and shellcheck: `make dev` and its test (scripts/dev.sh, scripts/test-dev.sh).
+packages=(postgresql-15 postgresql-client-15 valgrind pgbackrest age openssh-server openssh-client iproute2
+  procps shellcheck)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -49,6 +49,11 @@ PODIUM_BIN=$PWD/target/debug/podium scripts/test-web.sh 2>&1 | tee "$results"
 read -r wp wf < <(sed -n 's/^web: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
 passed=$((passed + ${wp:-0})); failed=$((failed + ${wf:-1}))
 
+step "development loop: make dev, restart on a Rust change, Vite HMR, Ctrl-C leaves nothing"
+scripts/test-dev.sh 2>&1 | tee "$results"
+read -r vp vf < <(sed -n 's/^dev: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${vp:-0})); failed=$((failed + ${vf:-1}))
+
 step "observability: rules, alerts end to end, dashboards"
 PODIUM_BIN=$PWD/target/debug/podium scripts/test-observability.sh 2>&1 | tee "$results"
 read -r op of < <(sed -n 's/^observability: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
