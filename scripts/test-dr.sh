@@ -95,6 +95,8 @@ fi
 
 WORK=$(mktemp -d /tmp/podium-dr-test.XXXXXX)
 chmod 755 "$WORK"
+# The release binary: the debug build without its debug sections (packaged in seconds).
+objcopy --strip-debug "$PODIUM_BIN" "$WORK/podium"
 OLD_STACK=$WORK/old/stack
 NEW_DIR=$WORK/new/opt-podium
 NEW_STACK=$WORK/new/stack
@@ -205,7 +207,7 @@ HTTPS_LISTEN=$OLD_ADDR:$HTTPS_PORT
 MONITORING=off
 PG_ARCHIVE_TIMEOUT=$ARCHIVE_TIMEOUT
 BACKUP_SCHEDULER_TICK=2
-CONFIG_ARCHIVE_EVERY=8s
+CONFIG_ARCHIVE_EVERY=4s
 BACKUP_S3_BUCKET=$BUCKET
 BACKUP_S3_ENDPOINT=$S3_NAME
 BACKUP_S3_PORT=$S3_PORT
@@ -259,7 +261,7 @@ echo sentinel >"$WORK/live/keep"
 if out=$(old deploy/scripts/backup config-restore "$WORK/cut.tar.age" --to "$WORK/live" --identity "$WORK/offhost/age.key" 2>&1); then
   bad "a truncated archive was restored"
 elif [ "$(find "$WORK/live" -type f | wc -l)" = 1 ] && grep -q 'cannot decrypt\|not a whole tar' <<<"$out"; then
-  ok "a truncated archive (3 age chunks, 2 kept) is refused and nothing is unpacked: $(tail -n 1 <<<"$out" | cut -c1-100)"
+  ok "a truncated archive (3 age chunks, 2 kept) is refused and nothing is unpacked: $(grep -m1 '^error' <<<"$out" | cut -c1-90)"
 else
   bad "truncated archive: $(find "$WORK/live" -type f | wc -l) files in the target; $out"
 fi
@@ -305,11 +307,16 @@ psql_old -c "create schema if not exists podium_ops authorization postgres;
 if [ "$made" = 1 ]; then ok "leaderboard dr (20 scores through the API) and a writer table"; else bad "data on the old host"; fi
 psql_old -c "call podium_ops.test_writer(1000000, 0.005)" >"$WORK/writer.log" 2>&1 &
 PIDS+=($!)
-sleep $((2 * ARCHIVE_TIMEOUT + 2))
+# A release deployed blue-green under the writes: the release history (deploy.log, active) to restore.
+if old deploy/scripts/deploy "$WORK/podium" >"$WORK/old-deploy.log" 2>&1 && [ -s "$OLD_STACK/deploy.log" ]; then
+  ok "a release deployed on the old host (active colour now $(cat "$OLD_STACK/active"))"
+else
+  bad "deploy on the old host"; tail -n 10 "$WORK/old-deploy.log"
+fi
 
 step "the deployment kit"
 KIT_VERSION=v0.0.0-dr
-deploy/scripts/package --out "$WORK/dist" "$KIT_VERSION" "$PODIUM_BIN" >"$WORK/package.log" 2>&1 || bad "packaging the kit"
+deploy/scripts/package --out "$WORK/dist" "$KIT_VERSION" "$WORK/podium" >"$WORK/package.log" 2>&1 || bad "packaging the kit"
 KIT=$WORK/dist/podium-$KIT_VERSION-linux-$(uname -m).tar.gz
 # What the operator unpacks first on the new host to run rebuild-host (the kit's own copy).
 mkdir -p "$WORK/new/bootstrap"
@@ -336,7 +343,7 @@ age-keygen -o "$WORK/offhost/wrong.key" 2>/dev/null
 wrong_identity() {
   local out
   if out=$(in_netns "$NEW" "$REBUILD" --identity "$WORK/offhost/wrong.key" --s3-env "$WORK/offhost/s3.env" \
-    --dir "$NEW_DIR" --stack-dir "$NEW_STACK" --kit "$PODIUM_BIN" 2>&1); then echo "it did not refuse"; return 1; fi
+    --dir "$NEW_DIR" --stack-dir "$NEW_STACK" --kit "$WORK/podium" 2>&1); then echo "it did not refuse"; return 1; fi
   grep -qF "is not the identity the archives are encrypted to" <<<"$out" || { tail -n 5 <<<"$out"; return 1; }
   nothing_changed 0 || { echo "something changed"; return 1; }
 }
