@@ -216,6 +216,12 @@ BACKUP_S3_CA_FILE=$WORK/s3ca/ca.crt
 RATE_LIMIT_WRITES=5000r/s
 RATE_LIMIT_WRITES_BURST=5000
 EOF
+# Retention off the host: an archive older than CONFIG_ARCHIVE_RETENTION_DAYS (30) must go, a
+# recent one and a file that is no archive must stay.
+RECENT=podium-config/podium-config-$(date -u -d '-2 days' +%Y%m%dT%H%M%SZ).tar.age
+moto "
+for k in ('podium-config/podium-config-20200101T000000Z.tar.age', sys.argv[1], 'podium-config/README.txt'):
+    s3.put_object(Bucket=BUCKET, Key=k, Body=b'x')" "$RECENT"
 old_env=(env PODIUM_STACK_DIR="$OLD_STACK" PODIUM_STACK_ENV="$WORK/old/settings.env" PODIUM_STACK_PORT_BASE="$PORT_BASE" PODIUM_BIN="$PODIUM_BIN")
 old() { in_netns "$OLD" "${old_env[@]}" "$@"; }
 t=$(ms)
@@ -232,6 +238,10 @@ has_full2() { old runuser -u postgres -- pgbackrest --config="$OLD_STACK/backup/
 check "the scheduler took a full backup into repository 2 (the object store)" wait_for 90 has_full2
 offsite_copy() { moto "sys.exit(0 if any(o['Key'].startswith('podium-config/podium-config-') for o in s3.list_objects_v2(Bucket=BUCKET, Prefix='podium-config/').get('Contents', [])) else 1)"; }
 check "a configuration archive was copied off the host (s3://$BUCKET/podium-config/)" wait_for 60 offsite_copy
+check "retention off the host: the 2020 copy expired, the 2-day-old one and a non-archive kept" moto "
+keys = {o['Key'] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix='podium-config/').get('Contents', [])}
+print(sorted(keys))
+sys.exit(0 if 'podium-config/podium-config-20200101T000000Z.tar.age' not in keys and sys.argv[1] in keys and 'podium-config/README.txt' in keys else 1)" "$RECENT"
 PROM=$OLD_STACK/monitoring/textfile/podium_config_archive.prom
 offsite_metric() {
   local v; v=$(sed -n 's/^podium_config_archive_offsite_last_success_timestamp_seconds //p' "$PROM")
@@ -389,6 +399,15 @@ same_config() {
   done
 }
 check "secrets, TLS (certificate and key), release history (deploy.log, active) as on the old host" same_config
+no_secret_printed() {
+  local f leaks=()
+  for f in "$NEW_STACK"/secrets/{api_token,backup_cipher_pass,db_owner_password,db_app_password} "$WORK/offhost/age.key"; do
+    [ -s "$f" ] || { echo "$f missing"; return 1; }
+    grep -qF "$(grep -v '^#' "$f" | head -n 1)" "$WORK/rebuild.log" "$NEW_STACK/rebuild-restore.log" "$NEW_STACK/backup/log/"* && leaks+=("${f##*/}")
+  done
+  [ ${#leaks[@]} = 0 ] || { echo "printed: ${leaks[*]}"; return 1; }
+}
+check "no secret (API token, repository passphrase, database passwords, age identity) in rebuild-host's or pgBackRest's logs" no_secret_printed
 check "the stack folder is 0750 root:postgres, secrets 0700" bash -c \
   "[ \"\$(stat -c '%a %U:%G' '$NEW_STACK')\" = '750 root:postgres' ] && [ \"\$(stat -c %a '$NEW_STACK/secrets')\" = 700 ] && [ \"\$(stat -c %a '$NEW_STACK/settings.env')\" = 600 ]"
 check "the new host's Nginx listens on its own address (HTTPS_LISTEN from --set), not the old one" bash -c \
