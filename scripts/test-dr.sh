@@ -37,8 +37,17 @@ check() {
   if out=$("$@" 2>&1); then ok "$what"; else bad "$what"; printf '%s\n' "$out" | sed 's/^/       /' | tail -n 30; fi
 }
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
+# Clean-up runs before the last line (and again, as a no-op, from the EXIT trap).
 finish() {
   echo
+  cleanup
+  if ip netns list | grep -q "podium-dr-[a-z]*-$$" || ip link show | grep -q "pdr[on]$$"; then
+    bad "namespaces or links left behind"
+  elif [ "${WORK_MADE:-0}" = 1 ] && [ "${KEEP_WORK:-0}" != 1 ] && [ -e "$WORK" ]; then
+    bad "work folder left behind"
+  else
+    ok "clean-up: every process stopped, namespaces, links and /etc/netns entries deleted"
+  fi
   echo "dr tests took $((SECONDS - STARTED)) s"
   echo "dr: $passed passed, $failed failed"
   [ "$failed" -eq 0 ] && exit 0
@@ -70,8 +79,8 @@ S3_NAME=s3.podium.test
 BUCKET=podium-dr
 
 step "static checks"
-check "shellcheck" shellcheck -x scripts/test-dr.sh scripts/lib/netns.sh deploy/scripts/rebuild-host \
-  deploy/scripts/backup deploy/scripts/restore deploy/lib/common.sh deploy/lib/backup.sh deploy/local/stack
+# (deploy/scripts/backup, restore, the stack and its libraries: scripts/test-backup.sh checks them.)
+check "shellcheck" shellcheck -x scripts/test-dr.sh scripts/lib/netns.sh deploy/scripts/rebuild-host
 check "s3.py signs AWS's published Signature Version 4 examples" python3 deploy/pgbackrest/s3.py self-test
 
 step "dependencies"
@@ -94,6 +103,7 @@ if [ ! -x "$PODIUM_BIN" ]; then
 fi
 
 WORK=$(mktemp -d /tmp/podium-dr-test.XXXXXX)
+WORK_MADE=1
 chmod 755 "$WORK"
 # The release binary: the debug build without its debug sections (packaged in seconds).
 objcopy --strip-debug "$PODIUM_BIN" "$WORK/podium"
@@ -101,8 +111,11 @@ OLD_STACK=$WORK/old/stack
 NEW_DIR=$WORK/new/opt-podium
 NEW_STACK=$WORK/new/stack
 PIDS=()
+CLEANED=0
 cleanup() {
-  local pid
+  [ "$CLEANED" = 0 ] || return 0
+  CLEANED=1
+  local pid t=$SECONDS
   [ -d "$NEW_DIR/current" ] && [ -f "$NEW_DIR/host.env" ] && ip netns pids "$NEW" >/dev/null 2>&1 &&
     in_netns "$NEW" env PODIUM_STACK_DIR="$NEW_STACK" PODIUM_STACK_ENV="$NEW_STACK/settings.env" "$NEW_DIR/current/deploy/local/stack" down >/dev/null 2>&1
   netns_cleanup
@@ -110,6 +123,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+  echo "clean-up took $((SECONDS - t)) s"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
