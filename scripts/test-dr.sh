@@ -118,12 +118,15 @@ cleanup() {
   local pid t=$SECONDS
   [ -d "$NEW_DIR/current" ] && [ -f "$NEW_DIR/host.env" ] && ip netns pids "$NEW" >/dev/null 2>&1 &&
     in_netns "$NEW" env PODIUM_STACK_DIR="$NEW_STACK" PODIUM_STACK_ENV="$NEW_STACK/settings.env" "$NEW_DIR/current/deploy/local/stack" down >/dev/null 2>&1
+  local t1=$SECONDS
   netns_cleanup
+  local t2=$SECONDS
   [ -f "$WORK/s3nginx/nginx.pid" ] && kill -QUIT "$(cat "$WORK/s3nginx/nginx.pid")" 2>/dev/null
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  local t3=$SECONDS
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
-  echo "clean-up took $((SECONDS - t)) s"
+  echo "clean-up took $((SECONDS - t)) s (new host's stack $((t1 - t)) s, namespaces $((t2 - t1)) s, object store and writer $((t3 - t2)) s, files $((SECONDS - t3)) s)"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -374,7 +377,6 @@ wrong_identity() {
 check "a wrong age identity (with --kit BINARY: the kit is packaged first)" wrong_identity
 mkdir -p "$NEW_STACK"; echo "someone's" >"$NEW_STACK/file"
 check "a non-empty stack folder without --force" refused "is not empty" 1 -- --kit "$KIT"
-rm -rf "$NEW_STACK"
 
 step "host lost"
 in_netns "$OLD" runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$OLD_STACK/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
@@ -392,7 +394,8 @@ echo "       the old host's last commit: row ${LIVE%%|*}"
 step "rebuild on the new host ($NEW_ADDR) from the kit, the object store and the identity"
 # The decision to rebuild is taken now: the clock runs until the smoke test passes on the new host.
 T_DECISION=$(ms)
-if new --kit "$KIT" >"$WORK/rebuild.log" 2>&1; then
+# --force: the folder left by the refusal above is moved aside, not deleted.
+if new --kit "$KIT" --force >"$WORK/rebuild.log" 2>&1; then
   RTO_MS=$(( $(ms) - T_DECISION ))
   ok "deploy/scripts/rebuild-host ($(( RTO_MS / 1000 )) s)"
   sed -n '/^rebuild-host (/,/total/p' "$WORK/rebuild.log" | sed 's/^/       /'
@@ -422,6 +425,8 @@ no_secret_printed() {
   [ ${#leaks[@]} = 0 ] || { echo "printed: ${leaks[*]}"; return 1; }
 }
 check "no secret (API token, repository passphrase, database passwords, age identity) in rebuild-host's or pgBackRest's logs" no_secret_printed
+check "--force moved the non-empty stack folder aside (its file kept)" bash -c \
+  "grep -qx \"someone's\" '$NEW_STACK'.before-rebuild-*/file && [ ! -e '$NEW_STACK/file' ]"
 check "the stack folder is 0750 root:postgres, secrets 0700" bash -c \
   "[ \"\$(stat -c '%a %U:%G' '$NEW_STACK')\" = '750 root:postgres' ] && [ \"\$(stat -c %a '$NEW_STACK/secrets')\" = 700 ] && [ \"\$(stat -c %a '$NEW_STACK/settings.env')\" = 600 ]"
 check "the new host's Nginx listens on its own address (HTTPS_LISTEN from --set), not the old one" bash -c \
