@@ -8,9 +8,10 @@ usage() {
 }
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
-# procps (ps) and shellcheck: `make dev` and its test (scripts/dev.sh, scripts/test-dev.sh).
+# procps (ps) and shellcheck: `make dev` and its test (scripts/dev.sh, scripts/test-dev.sh);
+# acl (setfacl): the stack's 0750 folder that Nginx and Prometheus may only traverse.
 packages=(postgresql-15 postgresql-client-15 valgrind pgbackrest age openssh-server openssh-client iproute2
-  procps shellcheck)
+  procps shellcheck acl)
 
 missing=()
 for p in "${packages[@]}"; do

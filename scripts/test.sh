@@ -69,6 +69,11 @@ PODIUM_BIN=$PWD/target/debug/podium scripts/test-backup.sh 2>&1 | tee "$results"
 read -r bp bf < <(sed -n 's/^backup: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
 passed=$((passed + ${bp:-0})); failed=$((failed + ${bf:-1}))
 
+step "disaster recovery: host lost, rebuilt on a new host from the kit and the object store"
+PODIUM_BIN=$PWD/target/debug/podium scripts/test-dr.sh 2>&1 | tee "$results"
+read -r rp rf < <(sed -n 's/^dr: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${rp:-0})); failed=$((failed + ${rf:-1}))
+
 step "shipping: deploy/scripts/ship to a staging host (network namespace, openssh-server, the stack)"
 PODIUM_BIN=$PWD/target/debug/podium scripts/test-ship.sh 2>&1 | tee "$results"
 read -r sp sf < <(sed -n 's/^ship: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)

@@ -60,6 +60,34 @@ active_colour() { cat "$STACK_DIR/active" 2>/dev/null || echo blue; }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# The stack folder holds settings, the deploy log and (in secrets/, 0700) keys: it is 0750,
+# root and group postgres (PostgreSQL reaches its data and the repository through it); the users
+# of Nginx's workers and of the monitoring daemons may only traverse it (ACL entries; package
+# acl), to reach the web root placeholder, their temporary files and their own folders.
+stack_dir_secure() {
+  local u
+  command -v setfacl >/dev/null || die "missing package: apt-get install -y acl (the stack folder is 0750 with ACL entries for Nginx and the monitoring)"
+  chown root:postgres "$STACK_DIR"
+  chmod 750 "$STACK_DIR"
+  # shellcheck disable=SC2153 # V_* are set by stack_vars
+  for u in "$V_NGINX_USER" prometheus; do
+    id "$u" >/dev/null 2>&1 && setfacl -m "u:$u:x" "$STACK_DIR"
+  done
+  return 0
+}
+
+# Where Nginx's HTTPS listens, from HTTPS_LISTEN ("ADDR:PORT", "[V6]:PORT" or "PORT"): prints
+# "ADDR PORT", a wildcard address becoming loopback; the smoke test connects there.
+https_target() {
+  local l=${V_HTTPS_LISTEN%% *} addr port
+  case "$l" in
+    *:*) addr=${l%:*}; port=${l##*:} ;;
+    *) addr=127.0.0.1; port=$l ;;
+  esac
+  case "$addr" in ""|"*"|0.0.0.0) addr=127.0.0.1 ;; "[::]") addr="[::1]" ;; esac
+  echo "$addr $port"
+}
+
 # ---------------------------------------------------------------- releases
 # A release is a folder $STACK_DIR/releases/TAG holding the `podium` executable. A VERSION given
 # to deploy is either such a TAG or a path to a podium binary, imported under its own tag
