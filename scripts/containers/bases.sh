@@ -45,20 +45,31 @@ npm_dir=$(dirname "$(readlink -f "$(command -v npm)")")/..
 # Bump RECIPE_REVISION when what goes into the images changes (a rebuilt base invalidates every
 # cached layer of the Podium build above it, so editing this script's comments must not).
 RECIPE_REVISION=1
-recipe=$( { echo "$RECIPE_REVISION $MIRROR"; "$toolchain/bin/rustc" --version; "$node_bin" --version; \
-  grep -m1 '"version"' "$npm_dir/package.json"; } | sha256sum | cut -c1-16)
+# The builders also trust the host's own CA certificates (/usr/local/share/ca-certificates): where
+# HTTPS goes through an inspecting proxy, crates.io and the npm registry are reached through it.
+shopt -s nullglob
+local_cas=(/usr/local/share/ca-certificates/*.crt)
+shopt -u nullglob
+base_recipe=$(echo "$RECIPE_REVISION $MIRROR" | sha256sum | cut -c1-16)
+builder_recipe=$( { echo "$base_recipe"; "$toolchain/bin/rustc" --version; "$node_bin" --version; \
+  grep -m1 '"version"' "$npm_dir/package.json"; cat "${local_cas[@]}" /dev/null; } | sha256sum | cut -c1-16)
 label=org.podium.base-recipe
 
-current() { # IMAGE -> 0 when it exists with this recipe
+current() { # IMAGE RECIPE -> 0 when IMAGE exists with that recipe
   [ "$force" = 0 ] || return 1
-  [ "$(docker image inspect --format "{{ index .Config.Labels \"$label\" }}" "$1" 2>/dev/null)" = "$recipe" ]
+  [ "$(docker image inspect --format "{{ index .Config.Labels \"$label\" }}" "$1" 2>/dev/null)" = "$2" ]
+}
+# Writes DIR/cas/ and the Dockerfile lines that install the host's CA certificates.
+local_cas_into() { # DIR
+  mkdir -p "$1/cas"
+  [ ${#local_cas[@]} -eq 0 ] || cp "${local_cas[@]}" "$1/cas/"
 }
 
 work=$(mktemp -d /tmp/podium-bases.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 # ---- runtime base: debootstrap minbase, trimmed like the official slim images.
-if ! current "$RUNTIME_IMAGE"; then
+if ! current "$RUNTIME_IMAGE" "$base_recipe"; then
   if [ ! -f "$ROOTFS/.complete" ] || [ "$force" = 1 ]; then
     echo "debootstrap bookworm minbase into $ROOTFS (about a minute)"
     # debootstrap mounts /proc and /sys in the root while it works; never delete through a mount.
@@ -95,48 +106,58 @@ CLEAN
   fi
   echo "importing $RUNTIME_IMAGE"
   tar -C "$ROOTFS" --exclude=./.complete -c . | docker import \
-    --change "LABEL $label=$recipe" --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change "LABEL $label=$base_recipe" --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["bash"]' - "$RUNTIME_IMAGE" >/dev/null
 fi
 
 # ---- Rust builder: the runtime root, the C toolchain the crates' build scripts need, Rust 1.95.
-if ! current "$RUST_IMAGE"; then
+if ! current "$RUST_IMAGE" "$builder_recipe"; then
   echo "building $RUST_IMAGE from the host's $RUST_TOOLCHAIN"
   mkdir -p "$work/rust/toolchain"
   cp -a "$toolchain"/{bin,lib,libexec,etc} "$work/rust/toolchain/"
+  local_cas_into "$work/rust"
   cat >"$work/rust/Dockerfile" <<DOCKERFILE
 FROM $RUNTIME_IMAGE
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates gcc libc6-dev pkg-config make git \\
  && rm -rf /var/lib/apt/lists/*
+COPY cas/ /usr/local/share/ca-certificates/
+RUN update-ca-certificates >/dev/null
 COPY toolchain/ /usr/local/rust/
 ENV PATH=/usr/local/cargo/bin:/usr/local/rust/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
-    CARGO_HOME=/usr/local/cargo
+    CARGO_HOME=/usr/local/cargo \\
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 RUN mkdir -p /usr/local/cargo && cargo --version && rustc --version
-LABEL $label=$recipe
+LABEL $label=$builder_recipe
 DOCKERFILE
   DOCKER_BUILDKIT=0 nice -n 10 docker build -t "$RUST_IMAGE" "$work/rust" >"$work/rust.log" 2>&1 \
     || { tail -n 30 "$work/rust.log" >&2; die "building $RUST_IMAGE failed"; }
 fi
 
 # ---- Node 20: the runtime root and the host's node binary and npm package.
-if ! current "$NODE_IMAGE"; then
+if ! current "$NODE_IMAGE" "$builder_recipe"; then
   echo "building $NODE_IMAGE from the host's node $("$node_bin" --version)"
   mkdir -p "$work/node/npm"
   cp "$node_bin" "$work/node/node"
+  local_cas_into "$work/node"
   cp -a "$npm_dir"/. "$work/node/npm/"
   cat >"$work/node/Dockerfile" <<DOCKERFILE
 FROM $RUNTIME_IMAGE
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libstdc++6 \\
  && rm -rf /var/lib/apt/lists/*
+COPY cas/ /usr/local/share/ca-certificates/
+RUN update-ca-certificates >/dev/null
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 COPY node /usr/local/bin/node
 COPY npm/ /usr/local/lib/node_modules/npm/
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \\
  && node --version && npm --version
-LABEL $label=$recipe
+LABEL $label=$builder_recipe
 DOCKERFILE
   DOCKER_BUILDKIT=0 nice -n 10 docker build -t "$NODE_IMAGE" "$work/node" >"$work/node.log" 2>&1 \
     || { tail -n 30 "$work/node.log" >&2; die "building $NODE_IMAGE failed"; }
 fi
 
+# Bases replaced by a new recipe are left untagged: drop them.
+docker image prune -f --filter "label=$label" >/dev/null
 echo "$RUNTIME_IMAGE $RUST_IMAGE $NODE_IMAGE"

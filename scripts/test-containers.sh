@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Tests of the production container image (issue 13), built for real: starts a Docker engine when
+# none runs (and stops it afterwards), makes the local base images (no registry here), builds
+# deploy/docker/Dockerfile from the working tree, and checks what the image promises: the real
+# commit inside, a non-root user, the OCI labels and licence, a dependency layer a source change
+# does not invalidate, and a container on a read-only root filesystem that migrates a real
+# PostgreSQL and passes its own HEALTHCHECK. Reports the image size and build times.
+# Ends with `containers: N passed, M failed`; removes every container it made.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/test-containers.sh
+Environment: PODIUM_IMAGE_TAG (default podium-local/podium:test),
+  CONTAINERS_TEST_SIZE_BUDGET_MB (default 150: a generous ceiling, the goal is under 120),
+  KEEP_WORK=1 keeps the work folder (logs).
+The Docker layer cache in /var/lib/docker is kept between runs: a warm run rebuilds only
+Podium's own crates.
+USAGE
+}
+case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+IMAGE=${PODIUM_IMAGE_TAG:-podium-local/podium:test}
+SIZE_BUDGET_MB=${CONTAINERS_TEST_SIZE_BUDGET_MB:-150}
+RUN_LABEL=org.podium.test-run=containers-$$
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "  ok   $*"; }
+bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
+step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
+# check DESCRIPTION COMMAND...: runs COMMAND quietly, shows its output only when it fails.
+check() {
+  local what=$1 out
+  shift
+  if out=$("$@" 2>&1); then ok "$what"; else bad "$what"; printf '%s\n' "$out" | tail -n 20 | sed 's/^/       /'; fi
+}
+finish() {
+  echo
+  echo "containers: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && exit 0
+  exit 1
+}
+# Run CMD every 0.5 s until it succeeds, at most SECONDS.
+wait_for() { # SECONDS CMD...
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.5
+  done
+}
+
+WORK=$(mktemp -d /tmp/podium-test-containers.XXXXXX)
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+  local ids
+  ids=$(docker ps -aq --filter "label=$RUN_LABEL" 2>/dev/null || true)
+  # shellcheck disable=SC2086 # one id per word
+  [ -z "$ids" ] || docker rm -f -v $ids >/dev/null 2>&1 || true
+  scripts/test-pg stop "$WORK/pg" >/dev/null 2>&1 || true
+  scripts/containers/engine.sh stop "$WORK/engine" || true
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+step "tools and the Docker engine"
+for tool in docker dockerd debootstrap shellcheck git curl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps.sh" >&2; bad "tools present"; finish; }
+done
+check "shellcheck" shellcheck -x scripts/test-containers.sh scripts/containers/*.sh
+if engine=$(scripts/containers/engine.sh start "$WORK/engine" 2>&1); then
+  ok "Docker engine: $engine ($(docker version --format '{{.Server.Version}}'))"
+else
+  bad "Docker engine did not start"; printf '%s\n' "$engine"; finish
+fi
+
+step "local base images (debootstrap Debian 12, the host's Rust 1.95 and Node 20)"
+t0=$SECONDS
+if bases=$(scripts/containers/bases.sh 2>"$WORK/bases.log" | tail -n 1); then
+  read -r RUNTIME_IMAGE RUST_IMAGE NODE_IMAGE <<<"$bases"
+  ok "bases ready in $((SECONDS - t0)) s: $bases"
+else
+  bad "scripts/containers/bases.sh"; tail -n 20 "$WORK/bases.log"; finish
+fi
+
+step "the production image from the working tree"
+COMMIT=$(git rev-parse --short=12 HEAD)
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+LICENSE=$(sed -n 's/^license = "\(.*\)"/\1/p' Cargo.toml | head -1)
+build() { # LOG [docker build args...]: the build with the local bases, classic builder, niced
+  local log=$1
+  shift
+  DOCKER_BUILDKIT=0 nice -n 10 docker build -f deploy/docker/Dockerfile \
+    --build-arg RUST_IMAGE="$RUST_IMAGE" --build-arg NODE_IMAGE="$NODE_IMAGE" \
+    --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" "$@" >"$log" 2>&1
+}
+t0=$SECONDS
+if build "$WORK/build.log" --build-arg VERSION="$VERSION" --build-arg GIT_COMMIT="$COMMIT" \
+  --build-arg BUILD_DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -t "$IMAGE" .; then
+  build_s=$((SECONDS - t0))
+  ok "docker build in $build_s s ($IMAGE, commit $COMMIT)"
+else
+  bad "docker build"; tail -n 40 "$WORK/build.log"; finish
+fi
+context=$(sed -n 's/^Sending build context to Docker daemon *//p' "$WORK/build.log" | tail -1)
+echo "       build context: ${context:-?}"
+
+# The dependency layer is the RUN after the stub sources; a warm build reuses it and compiles
+# only Podium's crates. A cold build compiles everything, so the check applies to warm builds.
+deps_step=$(grep -n 'cargo build --release --locked -p podium-server --bin podium *&& rm -rf' "$WORK/build.log" | head -1 | cut -d: -f1)
+if [ -n "$deps_step" ] && sed -n "$((deps_step + 1))p" "$WORK/build.log" | grep -q 'Using cache'; then
+  others=$(grep -Eo 'Compiling [a-z0-9_-]+' "$WORK/build.log" | awk '{print $2}' | grep -v '^podium' | sort -u | tr '\n' ' ' || true)
+  compiled=$(grep -Eo 'Compiling podium[a-z0-9_-]*' "$WORK/build.log" | awk '{print $2}' | sort -u | tr '\n' ' ' || true)
+  if [ -z "$others" ]; then
+    ok "dependency layer from cache; compiled only: ${compiled:-nothing (all cached)}"
+  else
+    bad "dependency layer from cache, yet the final step compiled dependencies: $others"
+  fi
+else
+  echo "       cold build: the dependency layer was built in this run ($(grep -c 'Compiling ' "$WORK/build.log") crates compiled)"
+fi
+
+# A change to Podium's sources must leave the dependency layer alone: build the `deps`-side of
+# the build stage from a copy of the context with one source file changed; every step up to the
+# dependency build must come from the cache.
+mkdir -p "$WORK/ctx"
+git ls-files -z --cached --others --exclude-standard -- Cargo.toml Cargo.lock crates web \
+  | grep -zv '^web/node_modules/' | xargs -0 cp --parents -t "$WORK/ctx"
+cp .dockerignore "$WORK/ctx/"
+mkdir -p "$WORK/ctx/deploy/docker" && cp deploy/docker/Dockerfile "$WORK/ctx/deploy/docker/"
+echo "// a source change (scripts/test-containers.sh)" >>"$WORK/ctx/crates/podium-core/src/lib.rs"
+if (cd "$WORK/ctx" && build "$WORK/build-changed.log" --target deps -t podium-local/podium:deps-check .) \
+  && ! grep -q 'Running in' "$WORK/build-changed.log"; then
+  ok "a source change leaves every step up to the compiled dependencies cached"
+else
+  bad "a source change invalidates the dependency layer"; grep -B2 'Running in' "$WORK/build-changed.log" | head -n 12
+fi
+docker rmi podium-local/podium:deps-check >/dev/null 2>&1 || true
+
+step "what the image says about itself"
+check "podium version inside shows the commit $COMMIT" \
+  bash -c "docker run --rm --network none --label '$RUN_LABEL' '$IMAGE' version | tee /dev/stderr | grep -qF 'commit $COMMIT'"
+label() { docker image inspect --format "{{ index .Config.Labels \"org.opencontainers.image.$1\" }}" "$IMAGE"; }
+check "licence label is the crate's licence ($LICENSE)" test "$(label licenses)" = "$LICENSE"
+check "version label $VERSION" test "$(label version)" = "$VERSION"
+check "revision label $COMMIT" test "$(label revision)" = "$COMMIT"
+check "created label is an RFC 3339 time" bash -c "date -d '$(label created)' >/dev/null"
+check "source label names the repository" bash -c "[[ '$(label source)' == https://github.com/* ]]"
+check "the image's user is 10001:10001" test "$(docker image inspect --format '{{.Config.User}}' "$IMAGE")" = 10001:10001
+check "the process runs as uid 10001, not root" \
+  test "$(docker run --rm --network none --label "$RUN_LABEL" --entrypoint id "$IMAGE" -u)" = 10001
+check "the image declares a HEALTHCHECK" \
+  bash -c "docker image inspect --format '{{json .Config.Healthcheck}}' '$IMAGE' | grep -q healthz"
+
+size=$(docker image inspect --format '{{.Size}}' "$IMAGE")
+size_mb=$((size / 1000000))
+binary_mb=$(docker run --rm --network none --label "$RUN_LABEL" --entrypoint stat "$IMAGE" -c %s /usr/local/bin/podium)
+binary_mb=$((binary_mb / 1000000))
+base_mb=$(($(docker image inspect --format '{{.Size}}' "$RUNTIME_IMAGE") / 1000000))
+echo "       image size: $size_mb MB = base $base_mb MB + podium binary $binary_mb MB + ca-certificates/curl $((size_mb - base_mb - binary_mb)) MB"
+check "image size $size_mb MB within the ${SIZE_BUDGET_MB} MB budget" test "$size_mb" -le "$SIZE_BUDGET_MB"
+
+step "a read-only container against a real PostgreSQL passes its HEALTHCHECK"
+PG_URL=$(scripts/test-pg start "$WORK/pg")
+pgsock=$WORK/pg
+# The cluster listens on a Unix socket only: the container gets the socket's folder and no
+# network at all, so its own HEALTHCHECK (curl to 127.0.0.1 inside) is the only client.
+psql -q "$PG_URL" -c 'create database podium_containers' >/dev/null
+DB_URL="postgres://postgres@localhost/podium_containers?host=/run/pg"
+if docker run --rm --label "$RUN_LABEL" --network none --read-only -v "$pgsock:/run/pg" \
+  -e DATABASE_URL="$DB_URL" "$IMAGE" migrate >"$WORK/migrate.log" 2>&1; then
+  ok "podium migrate from the image"
+else
+  bad "podium migrate from the image"; tail -n 20 "$WORK/migrate.log"
+fi
+cid=$(docker run -d --label "$RUN_LABEL" --network none --read-only --tmpfs /tmp \
+  --health-interval 1s --health-start-period 30s -v "$pgsock:/run/pg" \
+  -e DATABASE_URL="$DB_URL" "$IMAGE")
+health() { docker inspect --format '{{.State.Health.Status}}' "$cid"; }
+if wait_for 60 bash -c "[ \"\$(docker inspect --format '{{.State.Health.Status}}' $cid)\" = healthy ]"; then
+  ok "healthy with --read-only and a tmpfs /tmp"
+else
+  bad "not healthy within 60 s (status $(health))"; docker logs "$cid" 2>&1 | tail -n 20
+fi
+check "readyz answers 200 (the database is reachable)" \
+  docker exec "$cid" curl -fsS -o /dev/null http://127.0.0.1:8080/readyz
+check "the root filesystem is read-only" \
+  bash -c "! docker exec '$cid' touch /usr/local/bin/x 2>/dev/null && docker exec '$cid' touch /tmp/x"
+check "it stops cleanly on SIGTERM (exit 0 within 20 s)" \
+  bash -c "docker stop -t 20 '$cid' >/dev/null && [ \"\$(docker inspect --format '{{.State.ExitCode}}' '$cid')\" = 0 ]"
+
+step "report"
+echo "image: $IMAGE size_mb=$size_mb binary_mb=$binary_mb base_mb=$base_mb build_s=$build_s"
+finish
