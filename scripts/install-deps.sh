@@ -8,7 +8,8 @@ usage() {
 }
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
-packages=(postgresql-15 postgresql-client-15 valgrind pgbackrest age openssh-server openssh-client iproute2)
+packages=(postgresql-15 postgresql-client-15 valgrind pgbackrest age openssh-server openssh-client iproute2
+  docker.io docker-compose debootstrap shellcheck)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -101,7 +101,7 @@ LICENSE=$(sed -n 's/^license = "\(.*\)"/\1/p' Cargo.toml | head -1)
 build() { # LOG [docker build args...]: the build with the local bases, classic builder, niced
   local log=$1
   shift
-  DOCKER_BUILDKIT=0 nice -n 10 docker build -f deploy/docker/Dockerfile \
+  DOCKER_BUILDKIT=0 nice -n 10 docker build --force-rm -f deploy/docker/Dockerfile \
     --build-arg RUST_IMAGE="$RUST_IMAGE" --build-arg NODE_IMAGE="$NODE_IMAGE" \
     --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" "$@" >"$log" 2>&1
 }

@@ -141,7 +141,7 @@ ENV PATH=/usr/local/cargo/bin:/usr/local/rust/bin:/usr/local/sbin:/usr/local/bin
 RUN mkdir -p /usr/local/cargo && cargo --version && rustc --version
 LABEL $label=$builder_recipe
 DOCKERFILE
-  DOCKER_BUILDKIT=0 nice -n 10 docker build -t "$RUST_IMAGE" "$work/rust" >"$work/rust.log" 2>&1 \
+  DOCKER_BUILDKIT=0 nice -n 10 docker build --force-rm -t "$RUST_IMAGE" "$work/rust" >"$work/rust.log" 2>&1 \
     || { tail -n 30 "$work/rust.log" >&2; die "building $RUST_IMAGE failed"; }
   drop_old "$old" "$RUST_IMAGE"
 fi
@@ -168,7 +168,7 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\
  && node --version && npm --version
 LABEL $label=$builder_recipe
 DOCKERFILE
-  DOCKER_BUILDKIT=0 nice -n 10 docker build -t "$NODE_IMAGE" "$work/node" >"$work/node.log" 2>&1 \
+  DOCKER_BUILDKIT=0 nice -n 10 docker build --force-rm -t "$NODE_IMAGE" "$work/node" >"$work/node.log" 2>&1 \
     || { tail -n 30 "$work/node.log" >&2; die "building $NODE_IMAGE failed"; }
   drop_old "$old" "$NODE_IMAGE"
 fi
