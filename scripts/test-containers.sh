@@ -217,6 +217,7 @@ sed -e 's/^SERVER_NAME=.*/SERVER_NAME=podium.test/' -e 's/^ALERT_EMAIL_TO=.*/ALE
 echo "PODIUM_BASE_IMAGE=$RUNTIME_IMAGE" >>"$D/env/production.env"
 "$D/scripts/compose-secrets" >/dev/null
 echo "http://fake-loki:3100/chat" >"$D/secrets/chat_webhook_url"
+echo "not-a-real-password" >"$D/secrets/smtp_password"
 # The stand-in for Loki: records every push it gets.
 mkdir -p "$WORK/received"
 cat >"$WORK/receiver.py" <<'PY'
@@ -240,6 +241,15 @@ services:
       - $WORK/received:/received
     networks:
       - monitoring
+  # Debian's Alertmanager in place of the official image (no registry here); the rest as written.
+  alertmanager:
+    image: podium-alertmanager:bookworm
+    build:
+      context: $D/docker
+      dockerfile: services.Dockerfile
+      target: alertmanager
+      args:
+        BASE_IMAGE: $RUNTIME_IMAGE
 YAML
 compose() { nice -n 10 docker-compose -p "$PROJECT" -f "$D/compose.prod.yaml" -f "$WORK/compose.test.yaml" --env-file "$D/env/production.env" "$@"; }
 COMPOSE_PROJECT=$PROJECT
@@ -302,9 +312,11 @@ import json, sys
 path, service, marker = sys.argv[1:]
 for raw in open(path, encoding="utf-8"):
     url, _, body = raw.partition(" ")
+    if url != "/loki/api/v1/push":
+        continue
     for st in json.loads(body)["streams"]:
         if st["stream"].get("service") == service and any(marker in v[1] for v in st["values"]):
-            assert url == "/loki/api/v1/push" and st["stream"]["environment"] == "production" and st["stream"]["host"]
+            assert st["stream"]["environment"] == "production" and st["stream"]["host"]
             sys.exit(0)
 sys.exit(1)
 PY
@@ -313,6 +325,28 @@ PY
   if wait_for 30 shipped podium "$marker-podium"; then ok "the shipper ships Podium's container log (service=podium)"; else bad "no podium line reached the stand-in Loki"; compose logs --tail 20 log-shipper; fi
 else
   bad "compose up fake-loki log-shipper"; tail -n 20 "$WORK/compose-shipper.log"
+fi
+
+# An alert reaches the receiver: Alertmanager with the rendered configuration and its secrets
+# routes a page to the chat webhook (here the stand-in's /chat).
+# shellcheck disable=SC2317 # called through wait_for
+am_healthy() { [ "$(docker inspect --format '{{.State.Health.Status}}' "$(compose ps -q alertmanager)")" = healthy ]; }
+if compose up -d --no-color alertmanager >"$WORK/compose-am.log" 2>&1 && wait_for 90 am_healthy; then
+  ok "Alertmanager starts healthy with the rendered configuration and its secrets"
+  docker run --rm --label "$RUN_LABEL" --network "${PROJECT}_monitoring" podium-tools:bookworm python3 -c '
+import json, urllib.request
+alert = [{"labels": {"alertname": "ContainersTestPage", "severity": "page", "environment": "production", "instance": "test"},
+          "annotations": {"summary": "issue 13 test"}}]
+req = urllib.request.Request("http://alertmanager:9093/api/v2/alerts", json.dumps(alert).encode(), {"Content-Type": "application/json"})
+urllib.request.urlopen(req, timeout=10)' >"$WORK/alert-post.log" 2>&1 || true
+  # group_wait is 30 s in the production timing.
+  if wait_for 75 grep -q '^/chat .*ContainersTestPage' "$WORK/received/pushes.jsonl"; then
+    ok "a page reaches the chat receiver through Alertmanager's routing"
+  else
+    bad "no notification reached the receiver"; cat "$WORK/alert-post.log"; compose logs --tail 20 alertmanager
+  fi
+else
+  bad "Alertmanager did not become healthy"; tail -n 20 "$WORK/compose-am.log"; compose logs --tail 20 alertmanager
 fi
 
 step "compose.yaml (development): what it runs matches the project"

@@ -20,3 +20,14 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
  && mkdir -p /var/lib/syslog-ng
 CMD ["syslog-ng", "-F", "--no-caps", "-f", "/etc/syslog-ng/podium.conf"]
+
+# Alertmanager from Debian (0.25), with the official image's entry point and health-check tool:
+# the tests run deploy/compose.prod.yaml's Alertmanager with this where no registry is reachable.
+FROM ${BASE_IMAGE} AS alertmanager
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends prometheus-alertmanager wget ca-certificates \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
+ && mkdir -p /alertmanager && chown 65534:65534 /alertmanager
+USER 65534:65534
+ENTRYPOINT ["prometheus-alertmanager"]
