@@ -9,9 +9,10 @@ usage() {
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
 # procps (ps) and shellcheck: `make dev` and its test (scripts/dev.sh, scripts/test-dev.sh);
-# acl (setfacl): the stack's 0750 folder that Nginx and Prometheus may only traverse.
+# acl (setfacl): the stack's 0750 folder that Nginx and Prometheus may only traverse;
+# docker.io, docker-compose, debootstrap: the images and Compose files (scripts/test-containers.sh).
 packages=(postgresql-15 postgresql-client-15 valgrind pgbackrest age openssh-server openssh-client iproute2
-  procps shellcheck acl)
+  procps shellcheck acl docker.io docker-compose debootstrap)
 
 missing=()
 for p in "${packages[@]}"; do
