@@ -184,6 +184,15 @@ env -u DATABASE_URL -u DATABASE_URL_FILE \
   cargo run --locked -q -p podium-server --bin podium -- serve --demo </dev/null &
 pids+=("$!")
 
+# Vite's dependencies pre-bundled before it serves: when it discovers them while serving (the
+# first run on a checkout), it re-optimises and reloads part way, and an edit made meanwhile
+# was seen to stay unserved (scripts/test-dev.sh's revert check). `vite optimize` is
+# deprecated but still shipped; if it goes, Vite discovers them itself as before.
+if [ ! -f web/node_modules/.vite/deps/_metadata.json ]; then
+  echo "dev: pre-bundling the web UI's dependencies (once per checkout)"
+  (cd web && node node_modules/vite/bin/vite.js optimize --logLevel warn </dev/null) ||
+    echo "dev: vite optimize failed; Vite will bundle the dependencies as it finds them" >&2
+fi
 (cd web && PODIUM_URL="http://$local_host:$api_port" exec setsid node node_modules/vite/bin/vite.js \
   --host "$host" --port "$web_port" --strictPort --clearScreen false </dev/null) &
 pids+=("$!")

@@ -70,8 +70,13 @@ check() {
 }
 
 # restore FILE ORIGINAL: puts the file back with a new mtime, so cargo and Vite see a change.
+# Written beside it and renamed over it, as the edits (sed -i) are: one event for the watchers.
+# An in-place rewrite (truncate, then write) was once missed by Vite's watcher in a clean run.
 restore() {
-  if ! cmp -s "$2" "$1"; then cat "$2" >"$1"; fi
+  if ! cmp -s "$2" "$1"; then
+    cp "$2" "$1.restore.$$"
+    mv -f "$1.restore.$$" "$1"
+  fi
 }
 
 # tagged: pid and command of every process that carries the tag in its environment.
@@ -256,7 +261,13 @@ else
   sed 's/^/    /' "$tmp/hmr.log"
 fi
 restore "$ts_file" "$tmp/ts.orig"
-check "HMR: the revert is served" wait_for 20 body_lacks "$web$module" "$tag" || true
+t=$SECONDS
+if wait_for 60 body_lacks "$web$module" "$tag"; then
+  pass "HMR: the revert is served ($((SECONDS - t)) s)"
+else
+  fail "HMR: the revert is served"
+  echo "    file: $(grep -c -- "$tag" "$ts_file") line(s) with the tag; served: $(curl -sS --max-time 5 "$web$module" | grep -c -- "$tag") line(s)"
+fi
 
 if wait_for 600 body_has "$web/healthz" "$tag"; then
   pass "Rust: the changed server answers without a manual restart ($((SECONDS - t_rust)) s)"
