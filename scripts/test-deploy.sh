@@ -442,7 +442,10 @@ retry_probes() {
   probe() { # METHOD PATH [BODY]
     local rid=retry-$RANDOM$RANDOM data=()
     [ $# -ge 3 ] && data=(-d "$3")
-    sleep "$pause.5"
+    # Nginx keeps time in whole seconds and holds a failed server down while now - failed_at
+    # <= fail_timeout: up to fail_timeout + 1 s after the failure. A clean-clone run once sent
+    # the PATCH probe to the other colour 2.5 s after the POST's failure.
+    sleep "$((pause + 1)).5"
     P_CODE=$(curl_tls -o /dev/null -D "$WORK/probe.headers" -w '%{http_code}' "${auth[@]}" -H "X-Request-Id: $rid" -X "$1" "${data[@]}" "$(api)$2")
     wait_for 10 access_field "$rid" upstream_addr >/dev/null || true
     P_ADDRS=$(access_field "$rid" upstream_addr 2>/dev/null || echo "no log line")
