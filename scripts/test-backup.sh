@@ -21,33 +21,12 @@ case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "  ok   $*"; }
-bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
-# check DESCRIPTION COMMAND...: runs COMMAND quietly, shows its output only when it fails.
-check() {
-  local what=$1 out
-  shift
-  if out=$("$@" 2>&1); then ok "$what"; else bad "$what"; printf '%s\n' "$out" | sed 's/^/       /' | tail -n 30; fi
-}
-step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
+# shellcheck source=scripts/lib/stage.sh
+. scripts/lib/stage.sh
 finish() {
   echo
-  echo "backup: $passed passed, $failed failed"
-  [ "$failed" -eq 0 ] && exit 0
-  exit 1
+  stage_result backup
 }
-# Run CMD every 0.2 s until it succeeds, at most SECONDS.
-wait_for() { # SECONDS CMD...
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # The archive_timeout of this test: 5 s instead of production's 60 s keeps the run short; the
 # recovery point bound checked below is archive_timeout plus the time to push one segment.

@@ -30,31 +30,11 @@ cd "$REPO"
 IMAGE=${PODIUM_IMAGE_TAG:-podium-local/podium:test}
 SIZE_BUDGET_MB=${CONTAINERS_TEST_SIZE_BUDGET_MB:-150}
 RUN_LABEL=org.podium.test-run=containers-$$
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "  ok   $*"; }
-bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
-step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
-# check DESCRIPTION COMMAND...: runs COMMAND quietly, shows its output only when it fails.
-check() {
-  local what=$1 out
-  shift
-  if out=$("$@" 2>&1); then ok "$what"; else bad "$what"; printf '%s\n' "$out" | tail -n 20 | sed 's/^/       /'; fi
-}
+# shellcheck source=scripts/lib/stage.sh
+. scripts/lib/stage.sh
 finish() {
   echo
-  echo "containers: $passed passed, $failed failed"
-  [ "$failed" -eq 0 ] && exit 0
-  exit 1
-}
-# Run CMD every 0.5 s until it succeeds, at most SECONDS.
-wait_for() { # SECONDS CMD...
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.5
-  done
+  stage_result containers
 }
 
 WORK=$(mktemp -d /tmp/podium-test-containers.XXXXXX)

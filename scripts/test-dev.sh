@@ -284,19 +284,25 @@ else
   fail "Rust: the reverted server answers"
 fi
 
-t=$SECONDS
-kill -INT -- "-$dev_pid"
-if wait_for 30 all_gone "$dev_pid"; then
-  pass "Ctrl-C: make dev and all it started end ($((SECONDS - t)) s)"
-  wait "$dev_pid" 2>/dev/null || true
-else
-  fail "Ctrl-C: make dev and all it started end"
-  tail -n 20 "$tmp/dev1.log" | sed 's/^/    /'
-  kill -TERM -- "-$dev_pid" 2>/dev/null || true
-  sleep 5
-fi
-dev_pid=
-check "Ctrl-C: no process left, ports closed, PostgreSQL stopped" stopped_cleanly || true
+# stop_dev LABEL WHAT LOG KILL-ARGS...: stops the loop with `kill KILL-ARGS`, checks that
+# everything it started ends and leaves nothing behind (on failure: its log, then SIGTERM).
+stop_dev() {
+  local label=$1 what=$2 log=$3 t=$SECONDS
+  shift 3
+  kill "$@"
+  if wait_for 30 all_gone "$dev_pid"; then
+    pass "$label: $what end ($((SECONDS - t)) s)"
+    wait "$dev_pid" 2>/dev/null || true
+  else
+    fail "$label: $what end"
+    tail -n 20 "$log" | sed 's/^/    /'
+    kill -TERM -- "-$dev_pid" 2>/dev/null || true
+    sleep 5
+  fi
+  dev_pid=
+  check "$label: no process left, ports closed, PostgreSQL stopped" stopped_cleanly || true
+}
+stop_dev Ctrl-C "make dev and all it started" "$tmp/dev1.log" -INT -- "-$dev_pid"
 
 # 2. scripts/dev.sh again on the same data, stopped by a SIGTERM to it alone (a supervisor).
 t=$SECONDS
@@ -309,19 +315,7 @@ else
   tail -n 40 "$tmp/dev2.log" | sed 's/^/    /'
 fi
 check "a second loop on the same ports is refused with a clear message" second_loop_refused || true
-t=$SECONDS
-kill -TERM "$dev_pid"
-if wait_for 30 all_gone "$dev_pid"; then
-  pass "SIGTERM: scripts/dev.sh and all it started end ($((SECONDS - t)) s)"
-  wait "$dev_pid" 2>/dev/null || true
-else
-  fail "SIGTERM: scripts/dev.sh and all it started end"
-  tail -n 20 "$tmp/dev2.log" | sed 's/^/    /'
-  kill -TERM -- "-$dev_pid" 2>/dev/null || true
-  sleep 5
-fi
-dev_pid=
-check "SIGTERM: no process left, ports closed, PostgreSQL stopped" stopped_cleanly || true
+stop_dev SIGTERM "scripts/dev.sh and all it started" "$tmp/dev2.log" -TERM "$dev_pid"
 
 echo "dev: run time $((SECONDS - started)) s"
 echo "dev: $passed passed, $failed failed"

@@ -26,17 +26,8 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 # shellcheck source=scripts/lib/netns.sh
 . scripts/lib/netns.sh
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "  ok   $*"; }
-bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
-# check DESCRIPTION COMMAND...: runs COMMAND quietly, shows its output only when it fails.
-check() {
-  local what=$1 out
-  shift
-  if out=$("$@" 2>&1); then ok "$what"; else bad "$what"; printf '%s\n' "$out" | sed 's/^/       /' | tail -n 30; fi
-}
-step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
+# shellcheck source=scripts/lib/stage.sh
+. scripts/lib/stage.sh
 # Clean-up runs before the last line (and again, as a no-op, from the EXIT trap).
 finish() {
   echo
@@ -49,19 +40,8 @@ finish() {
     ok "clean-up: every process stopped, namespaces, links and /etc/netns entries deleted"
   fi
   echo "dr tests took $((SECONDS - STARTED)) s"
-  echo "dr: $passed passed, $failed failed"
-  [ "$failed" -eq 0 ] && exit 0
-  exit 1
+  stage_result dr
 }
-wait_for() { # SECONDS CMD...
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ms() { date +%s%3N; }
 STARTED=$SECONDS
 
