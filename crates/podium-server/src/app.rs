@@ -197,6 +197,14 @@ async fn warm_up(state: AppState, tasks: Tasks, demo: bool) {
         );
     }
     tasks.spawn(
+        "accounts housekeeping",
+        crate::accounts::housekeeping::prune_forever(
+            state.pool.clone(),
+            state.auth.lifetimes,
+            state.clock.clone(),
+        ),
+    );
+    tasks.spawn(
         "change-log pruning",
         feed.clone()
             .prune_forever(state.config.change_log_retention_secs),

@@ -27,6 +27,7 @@ pub const BATCH_SPLITS: &str = "podium_write_batch_splits_total";
 pub const DB_ACQUIRES: &str = "podium_db_acquires_total";
 pub const LEAGUE_LOADS: &str = "podium_league_loads_total";
 pub const LEAGUE_SNAPSHOTS: &str = "podium_league_snapshots_total";
+pub const PRUNED_ROWS: &str = "podium_housekeeping_pruned_rows_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -217,6 +218,12 @@ const DESCRIPTIONS: &[(&str, Kind, Option<metrics::Unit>, &str)] = &[
         Kind::Counter,
         None,
         "Server-Sent Events streams ended with a resync event because the client fell too far behind.",
+    ),
+    (
+        PRUNED_ROWS,
+        Kind::Counter,
+        None,
+        "Rows deleted by the hourly housekeeping, by table (expired sessions, finished login throttles).",
     ),
     (
         "podium_flag_evaluations_total",

@@ -2,6 +2,7 @@
 //! (bearer). Passwords are hashed with Argon2id (OWASP parameters); session ids and key secrets
 //! are random and stored only as SHA-256. `policy` decides what each caller may do.
 
+pub mod housekeeping;
 pub mod keys;
 pub mod policy;
 pub mod service;

@@ -131,6 +131,11 @@ pub fn need(method: &Method, route: &str) -> Option<Need> {
         .map(|(_, _, n)| *n)
 }
 
+/// Whether the table has the route for some method.
+pub fn known_route(route: &str) -> bool {
+    TABLE.iter().any(|(_, r, _)| *r == route)
+}
+
 /// The leaderboard or league a path names: ("leaderboards" | "leagues", slug).
 pub fn resource(path: &str) -> Option<(&str, &str)> {
     let mut parts = path.strip_prefix("/api/v1/")?.split('/');

@@ -85,7 +85,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 
 /// The complete application.
 pub fn router(state: AppState) -> Router {
-    let (api, document) = api_routes().split_for_parts();
+    let (api, mut document) = api_routes().split_for_parts();
+    openapi::add_common_responses(&mut document);
     let document = std::sync::Arc::new(document);
     // Without configured origins there is nothing for CORS to allow: no layer to run (and to
     // clone) on every request.

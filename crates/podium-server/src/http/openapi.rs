@@ -54,5 +54,85 @@ pub(super) fn base() -> utoipa::openapi::OpenApi {
 
 /// The complete document, as served at `/api/openapi.json` and printed by `podium openapi`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    super::api_routes().split_for_parts().1
+    let mut doc = super::api_routes().split_for_parts().1;
+    add_common_responses(&mut doc);
+    doc
+}
+
+/// Documents, on every operation, the errors that the layers in front of the handlers answer
+/// (so a client generated from the document knows them, and the schemathesis run can hold
+/// every status to the document): 401 for a missing or invalid credential (an invalid API key
+/// is refused on every route), 403 where the authorization table can refuse the caller or a
+/// cookie-authenticated change lacks a same-origin `Origin`, 400 for a malformed path or query
+/// parameter, 400/413/415/422 for a body that is not JSON, too large, sent with another media
+/// type or invalid, and 503 when the server is not ready or the request timed out.
+pub(super) fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, path::ParameterIn};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for (route, item) in doc.paths.paths.iter_mut() {
+        let methods = [
+            ("GET", &mut item.get),
+            ("POST", &mut item.post),
+            ("PUT", &mut item.put),
+            ("PATCH", &mut item.patch),
+            ("DELETE", &mut item.delete),
+        ];
+        for (method, op) in methods {
+            let Some(op) = op.as_mut() else { continue };
+            let need = crate::accounts::policy::TABLE
+                .iter()
+                .find(|(m, r, _)| *m == method && r == route)
+                .map(|(_, _, n)| *n);
+            let changes = method != "GET";
+            let has_params = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query))
+            });
+            let has_body = op.request_body.is_some();
+            let mut add = |status: &str, description: &str| {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            };
+            add(
+                "401",
+                "Authentication required, or the API key sent is not valid",
+            );
+            if need != Some(crate::accounts::policy::Need::Public) || changes {
+                add(
+                    "403",
+                    "The caller's role or key does not allow this, or a change made with a session cookie lacks a same-origin `Origin` header",
+                );
+            }
+            if has_params || has_body {
+                add(
+                    "400",
+                    "A path or query parameter, or the JSON body, is malformed",
+                );
+            }
+            if has_body {
+                add("413", "The request body is larger than the server accepts");
+                add(
+                    "415",
+                    "The body is not sent with the media type this operation takes",
+                );
+                add("422", "The body is well-formed but not valid");
+            }
+            add(
+                "503",
+                "Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent",
+            );
+        }
+    }
 }

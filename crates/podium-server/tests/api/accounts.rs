@@ -810,3 +810,79 @@ async fn an_action_whose_audit_row_cannot_be_written_does_not_happen() {
         .await;
     assert_eq!(status, 201);
 }
+
+#[tokio::test]
+async fn housekeeping_prunes_dead_sessions_and_old_throttles_and_keeps_the_rest() {
+    use podium::accounts::{housekeeping, session::Lifetimes};
+    let db = fresh_database().await;
+    user(&db, "kept@example.com", Role::Viewer).await;
+    let pool = pool(&db).await;
+    let now: DateTime<Utc> = "2026-12-08T12:00:00Z".parse().unwrap();
+    let life = Lifetimes {
+        idle: chrono::Duration::hours(12),
+        absolute: chrono::Duration::days(7),
+    };
+    let h = chrono::Duration::hours;
+    // (id, last seen, expires): alive, idle too long, past its absolute expiry.
+    for (id, seen, expires) in [
+        (1u8, now - h(1), now + h(24)),
+        (2, now - h(13), now + h(24)),
+        (3, now - h(1), now - h(1)),
+    ] {
+        sqlx::query(
+            "insert into user_session (id_hash, user_id, created_at, last_seen_at, expires_at)
+             select $1, id, $2, $2, $3 from app_user where email = 'kept@example.com'",
+        )
+        .bind(vec![id])
+        .bind(seen)
+        .bind(expires)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    // (key, locked until, last failure): recent, locked for a while yet, over and old.
+    for (key, locked, updated) in [
+        ("recent", None, now - h(2)),
+        ("locked", Some(now + h(1)), now - h(30)),
+        ("old", Some(now - h(29)), now - h(30)),
+    ] {
+        sqlx::query(
+            "insert into login_throttle (key, failures, locked_until, updated_at) values ($1, 6, $2, $3)",
+        )
+        .bind(key)
+        .bind(locked)
+        .bind(updated)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let audit_before: i64 = sqlx::query_scalar("select count(*) from audit_log")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+
+    let pruned = housekeeping::prune(&pool, life, now).await.unwrap();
+    assert_eq!((pruned.sessions, pruned.throttles), (2, 1));
+    let sessions: Vec<Vec<u8>> = sqlx::query_scalar("select id_hash from user_session")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, vec![vec![1u8]]);
+    let mut throttles: Vec<String> = sqlx::query_scalar("select key from login_throttle")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    throttles.sort();
+    assert_eq!(throttles, ["locked", "recent"]);
+    let audit_after: i64 = sqlx::query_scalar("select count(*) from audit_log")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit_before, audit_after,
+        "housekeeping never touches the audit log"
+    );
+    // A second pass finds nothing more.
+    let again = housekeeping::prune(&pool, life, now).await.unwrap();
+    assert_eq!((again.sessions, again.throttles), (0, 0));
+}

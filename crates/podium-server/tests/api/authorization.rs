@@ -336,3 +336,50 @@ async fn every_route_lets_in_exactly_the_callers_the_reviewed_matrix_names() {
         );
     }
 }
+
+/// A method a route does not have answers 405 (it is not a missing authorization rule, and it
+/// logs no error a client could flood the log with); HEAD needs what GET needs.
+#[tokio::test]
+async fn another_method_gets_405_and_head_needs_what_get_needs() {
+    let app = TestApp::spawn().await;
+    app.leaderboard(json!({"slug": "hidden", "name": "Hidden", "visibility": "private"}))
+        .await;
+    let anonymous = client_with(None);
+    for (method, path) in [
+        ("PUT", "/api/v1/auth/logout"),
+        ("TRACE", "/api/v1/auth/password"),
+        ("PATCH", "/api/v1/leaderboards/hidden/entries"),
+        ("DELETE", "/api/v1/leagues"),
+    ] {
+        let r = anonymous
+            .request(
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(path),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405, "{method} {path}");
+    }
+    let head = |path: &str| anonymous.head(app.url(path)).send();
+    assert_eq!(
+        head("/api/v1/leaderboards/hidden").await.unwrap().status(),
+        401
+    );
+    assert_eq!(
+        head("/api/v1/leaderboards/hidden/entries")
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(head("/api/v1/leaderboards").await.unwrap().status(), 200);
+    let r = app
+        .client
+        .head(app.url("/api/v1/leaderboards/hidden"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the admin token reads it");
+    app.stop().await;
+}
