@@ -142,9 +142,9 @@ else
 fi
 
 step "assertions on the rendered overlays"
-check "self-test: ten kinds of break in production are each caught" \
+check "self-test: twelve kinds of break in production are each caught by the assertion meant for it" \
   "$PY" "$TESTS/assert_manifests.py" "$REPO" --self-test "$WORK/staging.yaml" "$WORK/production.yaml" "$WORK/cluster.yaml"
-check "production: 3 replicas, PDB minAvailable 2, HPA 3..10, limits, probes, pinned images, settings, secrets, database, policies (staging likewise)" \
+check "production: 3 replicas, PDB minAvailable 2, HPA 3..10 within the connection limit, limits, probes, pinned images, settings, secrets, database, policies (staging likewise)" \
   "$PY" "$TESTS/assert_manifests.py" "$REPO" "$WORK/staging.yaml" "$WORK/production.yaml" "$WORK/cluster.yaml"
 
 finish
