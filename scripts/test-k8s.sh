@@ -16,8 +16,9 @@ usage() {
 usage: scripts/test-k8s.sh
 Environment: PODIUM_K8S_VENV (default ~/.cache/podium/k8s-venv: kubernetes-validate, checkov,
   PyYAML, yamllint), PODIUM_K8S_NODE (default ~/.cache/podium/k8s-node: the CRD model packages
-  of deploy/k8s/tests/crd-models), K8S_SCHEMA_VERSION (default 1.32.0), KEEP_WORK=1 keeps the
-  rendered manifests.
+  of deploy/k8s/tests/crd-models), K8S_SCHEMA_VERSIONS (default "1.30.0 1.32.0": the oldest
+  Kubernetes deploy/k8s/README.md supports and the one kubectl here matches), KEEP_WORK=1 keeps
+  the rendered manifests.
 USAGE
 }
 case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
@@ -30,7 +31,7 @@ K8S=deploy/k8s
 TESTS=$K8S/tests
 VENV=${PODIUM_K8S_VENV:-$HOME/.cache/podium/k8s-venv}
 NODE_DIR=${PODIUM_K8S_NODE:-$HOME/.cache/podium/k8s-node}
-SCHEMA_VERSION=${K8S_SCHEMA_VERSION:-1.32.0}
+read -r -a SCHEMA_VERSIONS <<<"${K8S_SCHEMA_VERSIONS:-1.30.0 1.32.0}"
 PY_PACKAGES=(kubernetes-validate==1.37.0 checkov==3.3.30 PyYAML==6.0.4 yamllint==1.38.0)
 OVERLAYS=(staging production)
 t_start=$SECONDS
@@ -91,17 +92,21 @@ for target in "${OVERLAYS[@]/#/overlays/}" cluster; do
 done
 [ ${#rendered[@]} -eq 3 ] || finish
 
-step "Kubernetes $SCHEMA_VERSION schemas (kubernetes-validate --strict)"
-validate() { "$VENV/bin/kubernetes-validate" --strict --quiet --no-warn -k "$SCHEMA_VERSION" "$@"; }
+step "Kubernetes ${SCHEMA_VERSIONS[*]} schemas (kubernetes-validate --strict)"
+validate() { # VERSION FILE...
+  local version=$1
+  shift
+  "$VENV/bin/kubernetes-validate" --strict --quiet --no-warn -k "$version" "$@"
+}
 # The validator must reject a field the API does not have.
 sed 's/^  revisionHistoryLimit: /  revisionHistoryLimt: /' "$WORK/production.yaml" >"$WORK/broken-field.yaml"
-if grep -q revisionHistoryLimt "$WORK/broken-field.yaml" && ! validate "$WORK/broken-field.yaml" >/dev/null 2>&1; then
+if grep -q revisionHistoryLimt "$WORK/broken-field.yaml" && ! validate "${SCHEMA_VERSIONS[0]}" "$WORK/broken-field.yaml" >/dev/null 2>&1; then
   ok "self-test: a misspelt Deployment field is rejected"
 else
   bad "self-test: kubernetes-validate accepted a misspelt Deployment field"
 fi
-for f in "${rendered[@]}"; do
-  check "$(basename "$f" .yaml): every built-in resource valid" validate "$f"
+for v in "${SCHEMA_VERSIONS[@]}"; do
+  check "Kubernetes $v: every built-in resource of $(basename -s .yaml "${rendered[@]}" | tr '\n' ' ')valid" validate "$v" "${rendered[@]}"
 done
 
 step "custom resources against the operators' CRD schemas"
