@@ -109,7 +109,7 @@ step "self-test: the authorization check fails on a forbidden write"
 if fuzz "$work/self-test" --seconds 8 --self-test >"$work/self-test.log" 2>&1; then
   bad "the authorization check let the admin key's writes pass as anonymous: it cannot fail"
   cat "$work/self-test.log"
-elif grep -q "which the authorization table" "$work/self-test.log"; then
+elif grep -q "Custom check failed: .authorization_respected." "$work/self-test.log"; then
   ok "the authorization check caught writes an anonymous caller may not make"
 else
   bad "self-test failed for another reason"

@@ -22,6 +22,11 @@ scripts/check-layers.py
 scripts/check-function-length.py --self-test
 scripts/check-function-length.py
 
+step "supply chain: cargo-deny (licences, bans, sources), advisories where reachable"
+scripts/test-supply-chain.sh 2>&1 | tee "${TMPDIR:-/tmp}/podium-supply-chain.log"
+read -r up uf < <(sed -n 's/^supply-chain: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "${TMPDIR:-/tmp}/podium-supply-chain.log" | tail -1)
+rm -f "${TMPDIR:-/tmp}/podium-supply-chain.log"
+
 step "PostgreSQL for the tests"
 pgdir=$(mktemp -d /tmp/podium-test-pg.XXXXXX)
 cleanup() { scripts/test-pg stop "$pgdir" || true; rm -rf "$pgdir"; }
@@ -36,6 +41,7 @@ results=$(mktemp)
 cargo test --locked --workspace --lib --bins --tests --no-fail-fast 2>&1 | tee "$results"
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$results" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$results" | awk '{s+=$1} END {print s+0}')
+passed=$((passed + ${up:-0})); failed=$((failed + ${uf:-1}))
 
 step "instructions per request (callgrind) against the committed budgets"
 if scripts/instruction-budget.py check --bin "$PWD/target/debug/podium" 2>&1 | tee "$results"; then
@@ -43,6 +49,11 @@ if scripts/instruction-budget.py check --bin "$PWD/target/debug/podium" 2>&1 | t
 else
   failed=$((failed + 1))
 fi
+
+step "API fuzzing: schemathesis on every operation as every kind of caller"
+PODIUM_BIN=$PWD/target/debug/podium scripts/test-api-fuzz.sh 2>&1 | tee "$results"
+read -r ap af < <(sed -n 's/^apifuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${ap:-0})); failed=$((failed + ${af:-1}))
 
 step "web UI: types, lint, unit tests, budget, end to end in Chromium"
 PODIUM_BIN=$PWD/target/debug/podium scripts/test-web.sh 2>&1 | tee "$results"

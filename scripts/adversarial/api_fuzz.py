@@ -119,10 +119,25 @@ def requests_served(metrics):
                if line.startswith("podium_http_requests_total"))
 
 
+def protected_ids(base, admin_key):
+    """The ids of the fuzzing's own keys and people (see schemathesis_hooks.protect)."""
+    ids = {}
+    for kind, path, field in (("keys", "/api/v1/keys", "keys"), ("users", "/api/v1/users", "users")):
+        s, _, body = call(base, "GET", path, admin_key)
+        must(s, f"list {kind}", (200,))
+        ids[kind] = [item["id"] for item in json.loads(body)[field]]
+    if not ids["keys"] or not ids["users"]:
+        sys.exit(f"api_fuzz: no keys or users to protect: {ids}")
+    return ids
+
+
 def failures_of(junit):
-    """[(operation, message)] from a schemathesis JUnit report."""
+    """[(operation, message)] from a schemathesis JUnit report; None when nothing was tested."""
     out = []
-    for case in ET.parse(junit).getroot().iter("testcase"):
+    root = ET.parse(junit).getroot()
+    if sum(int(suite.get("tests", "0")) for suite in root.iter("testsuite")) == 0:
+        return None
+    for case in root.iter("testcase"):
         for f in list(case.iter("failure")) + list(case.iter("error")):
             text = f.text or f.get("message") or ""
             # The failure's kind ("- ST103 Undocumented status code") and its key lines.
@@ -147,14 +162,18 @@ def run_caller(args, caller, headers, env, out, extra=()):
     if caller["kind"] == "user":
         cmd += ["--exclude-path", "/api/v1/auth/logout", "--exclude-path", "/api/v1/auth/password"]
     started = time.monotonic()
-    proc = subprocess.run(cmd, env=env, cwd=HERE, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=env, cwd=report, capture_output=True, text=True)
     (report / "output.txt").write_text(proc.stdout + proc.stderr)
     junit = next(report.glob("*.xml"), None)
     if junit is None:
         return {"name": caller["name"], "error": f"no report (exit {proc.returncode})",
                 "tail": (proc.stdout + proc.stderr)[-2000:]}
+    failures = failures_of(junit)
+    if failures is None or "Failed to load specification" in proc.stdout:
+        return {"name": caller["name"], "error": f"nothing was tested (exit {proc.returncode})",
+                "tail": (proc.stdout + proc.stderr)[-1500:]}
     return {"name": caller["name"], "exit": proc.returncode, "seconds": round(time.monotonic() - started, 1),
-            "failures": failures_of(junit)}
+            "failures": failures}
 
 
 def main():
@@ -174,6 +193,7 @@ def main():
     table = policy_table()
     env = dict(os.environ, SCHEMATHESIS_HOOKS="schemathesis_hooks",
                PODIUM_FUZZ_TABLE=json.dumps(table), PODIUM_FUZZ_SLUGS=json.dumps(slugs),
+               PODIUM_FUZZ_PROTECTED=json.dumps(protected_ids(args.base, secrets["keys"]["admin"])),
                PYTHONPATH=str(HERE))
 
     callers = [({"name": "anonymous", "kind": "anonymous"}, [])]

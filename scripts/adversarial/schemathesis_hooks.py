@@ -22,6 +22,9 @@ TABLE = {(m, r): n for m, r, n in json.loads(os.environ.get("PODIUM_FUZZ_TABLE",
 CALLER = json.loads(os.environ.get("PODIUM_FUZZ_CALLER", '{"kind": "anonymous"}'))
 SEED = json.loads(os.environ.get("PODIUM_FUZZ_SLUGS", "{}"))
 PRIVATE = set(SEED.get("private", []))
+# The ids of the run's own keys and people: a DELETE /keys/{id} or PATCH /users/{id} aimed at
+# them would revoke or disable the credentials later runs use, so they are moved out of reach.
+PROTECTED = json.loads(os.environ.get("PODIUM_FUZZ_PROTECTED", "{}"))
 KNOWN = {
     "slug": SEED.get("public", []) + SEED.get("private", []),
     "participant": SEED.get("participants", []),
@@ -90,10 +93,20 @@ def authorization_respected(ctx, response, case):
     return None
 
 
+def protect(route, params):
+    for prefix, kind in (("/api/v1/keys/", "keys"), ("/api/v1/users/", "users")):
+        if route.startswith(prefix) and params.get("id") in PROTECTED.get(kind, []):
+            params = dict(params, id=params["id"] + 1_000_000)
+    return params
+
+
 @schemathesis.hook
 def flatmap_path_parameters(context, path_parameters):
     if not path_parameters:
         return st.just(path_parameters)
+    route = context.operation.path if context.operation is not None else ""
+    if route.startswith(("/api/v1/keys/", "/api/v1/users/")):
+        return st.just(protect(route, path_parameters))
 
     def seeded(choice):
         out = dict(path_parameters)
