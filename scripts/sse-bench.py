@@ -178,7 +178,7 @@ def main():
     port = free_port()
     log = open(pathlib.Path(pgdir) / "podium.log", "wb")
     env = dict(os.environ, DATABASE_URL=db, PODIUM_HTTP_ADDR=f"127.0.0.1:{port}",
-               PODIUM_API_TOKEN=TOKEN, PODIUM_LOG_LEVEL="warn", PODIUM_LOG_FORMAT="json")
+               PODIUM_API_TOKEN=TOKEN, PODIUM_KEY_WRITE_RATE="1000000", PODIUM_KEY_WRITE_BURST="1000000", PODIUM_LOG_LEVEL="warn", PODIUM_LOG_FORMAT="json")
     proc = subprocess.Popen([args.bin, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(120):

@@ -326,6 +326,8 @@ podium_env() {
     "PODIUM_LOG_FORMAT=json" \
     "PODIUM_LOG_LEVEL=$podium_log_level" \
     "PODIUM_API_TOKEN=$token" \
+    "PODIUM_KEY_WRITE_RATE=1000000" \
+    "PODIUM_KEY_WRITE_BURST=1000000" \
     "${podium_extra_env[@]}" \
     "$@"
 }

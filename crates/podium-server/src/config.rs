@@ -98,6 +98,11 @@ pub struct Config {
     pub league_snapshot_secs: u64,
     /// Origins allowed by CORS (empty: same origin only).
     pub cors_origins: Vec<String>,
+    /// Changes (POST, PUT, PATCH, DELETE) one API key may make per second, per process, on
+    /// average; 0 turns the limit off. Beyond it: 429 with `Retry-After`.
+    pub key_write_rate: u32,
+    /// Changes one API key may make at once before the rate applies.
+    pub key_write_burst: u32,
     /// Serve the web UI from this folder instead of the copy built into the binary.
     pub web_dir: Option<PathBuf>,
     /// Sessions end after this long without a request.
@@ -135,6 +140,8 @@ impl Default for Config {
             change_log_retention_secs: 24 * 3600,
             league_snapshot_secs: 300,
             cors_origins: Vec::new(),
+            key_write_rate: 1000,
+            key_write_burst: 2000,
             web_dir: None,
             session_idle_secs: 12 * 3600,
             session_absolute_secs: 7 * 24 * 3600,
@@ -228,6 +235,11 @@ impl Config {
                 "db_max_connections must be at least 2 (one is held by the change listener)".into(),
             ));
         }
+        if let Some(bad) = self.cors_origins.iter().find(|o| !is_origin(o)) {
+            return Err(ConfigError::Other(format!(
+                "cors_origins: '{bad}' is not an origin (scheme://host[:port], no path, no wildcard)"
+            )));
+        }
         if let Some(token) = &self.api_token
             && token.expose().len() < 16
         {
@@ -242,6 +254,17 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# could not render: {e}\n"))
     }
+}
+
+/// `scheme://host[:port]` with nothing after it, as a browser sends in `Origin`.
+fn is_origin(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '*', '?', '#', ' ', '@'])
+        && s.bytes().all(|b| b.is_ascii_graphic())
 }
 
 #[cfg(test)]
@@ -259,5 +282,34 @@ mod tests {
         assert!(!shown.contains("sup3r"), "{shown}");
         assert!(!shown.contains("pw@db"), "{shown}");
         assert!(shown.contains("********"));
+    }
+
+    #[test]
+    fn cors_origins_must_be_origins() {
+        for good in [
+            "https://game.example",
+            "http://127.0.0.1:5173",
+            "https://a.b.example:8443",
+        ] {
+            assert!(is_origin(good), "{good}");
+        }
+        for bad in [
+            "*",
+            "https://*.example",
+            "game.example",
+            "https://game.example/",
+            "https://x/path",
+            "ftp://x",
+            "https://",
+            "https://a b",
+        ] {
+            assert!(!is_origin(bad), "{bad}");
+        }
+        let config = Config {
+            cors_origins: vec!["https://ok.example".into(), "*".into()],
+            ..Config::default()
+        };
+        let e = config.validate().unwrap_err().to_string();
+        assert!(e.contains("cors_origins: '*' is not an origin"), "{e}");
     }
 }

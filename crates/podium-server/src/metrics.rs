@@ -28,6 +28,7 @@ pub const DB_ACQUIRES: &str = "podium_db_acquires_total";
 pub const LEAGUE_LOADS: &str = "podium_league_loads_total";
 pub const LEAGUE_SNAPSHOTS: &str = "podium_league_snapshots_total";
 pub const PRUNED_ROWS: &str = "podium_housekeeping_pruned_rows_total";
+pub const RATE_LIMITED: &str = "podium_key_rate_limited_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -218,6 +219,12 @@ const DESCRIPTIONS: &[(&str, Kind, Option<metrics::Unit>, &str)] = &[
         Kind::Counter,
         None,
         "Server-Sent Events streams ended with a resync event because the client fell too far behind.",
+    ),
+    (
+        RATE_LIMITED,
+        Kind::Counter,
+        None,
+        "Changes refused with 429 because an API key went over its write rate (key_write_rate).",
     ),
     (
         PRUNED_ROWS,

@@ -914,7 +914,7 @@ export interface components {
          * @description Stable error codes that clients (and the web UI) switch on.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_csv" | "invalid_body" | "unknown_field" | "missing_field" | "invalid_type" | "out_of_range" | "validation_failed" | "invalid_text" | "immutable_field" | "score_overflow" | "invalid_query" | "invalid_cursor" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "too_many_attempts" | "invalid_credentials" | "email_taken" | "key_not_found" | "user_not_found" | "leaderboard_not_found" | "league_not_found" | "match_not_found" | "participant_not_found" | "period_not_found" | "entry_not_found" | "profile_not_found" | "avatar_not_found" | "invalid_image" | "image_too_large" | "not_found" | "method_not_allowed" | "slug_taken" | "too_many_items" | "not_ready" | "timeout" | "internal";
+        ErrorCode: "malformed_json" | "invalid_csv" | "invalid_body" | "unknown_field" | "missing_field" | "invalid_type" | "out_of_range" | "validation_failed" | "invalid_text" | "immutable_field" | "score_overflow" | "invalid_query" | "invalid_cursor" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "too_many_attempts" | "rate_limited" | "invalid_credentials" | "email_taken" | "key_not_found" | "user_not_found" | "leaderboard_not_found" | "league_not_found" | "match_not_found" | "participant_not_found" | "period_not_found" | "entry_not_found" | "profile_not_found" | "avatar_not_found" | "invalid_image" | "image_too_large" | "not_found" | "method_not_allowed" | "slug_taken" | "too_many_items" | "not_ready" | "timeout" | "internal";
         /** @description One field at fault in a request. */
         FieldError: {
             /** @description JSON path of the field, e.g. `score` or `[3].participant`; for a CSV file, the column. */
@@ -1789,6 +1789,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -1910,6 +1919,15 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2056,6 +2074,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -2113,6 +2140,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2208,6 +2244,15 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2411,6 +2456,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -2468,6 +2522,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2607,6 +2670,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -2736,6 +2808,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -2824,6 +2905,15 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3032,6 +3122,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3339,6 +3438,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -3428,6 +3536,15 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3565,6 +3682,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -3694,6 +3820,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -3782,6 +3917,15 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4031,6 +4175,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -4089,6 +4242,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4192,6 +4354,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -4280,6 +4451,15 @@ export interface operations {
             };
             /** @description Bad rows, each with its line */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4588,6 +4768,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -4653,6 +4842,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -4711,6 +4909,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4943,6 +5150,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -5000,6 +5216,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5153,6 +5378,15 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5344,6 +5578,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -5432,6 +5675,15 @@ export interface operations {
             };
             /** @description The body is well-formed but not valid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5537,6 +5789,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -5627,6 +5888,15 @@ export interface operations {
             };
             /** @description The body is well-formed but not valid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -212,10 +212,43 @@ pub fn normalize_email(email: &str) -> Result<String, String> {
     }
 }
 
+/// Each API key's write rate, per process: a leaked key cannot flood a deployment, with or
+/// without Nginx in front. GCRA (governor): `rate` changes a second on average, bursts of
+/// `burst`. Keyed by key id; the map holds one small cell per key that wrote.
+pub struct WriteLimiter(governor::DefaultKeyedRateLimiter<i64>);
+
+impl WriteLimiter {
+    /// None when `rate` is 0 (no limit).
+    pub fn new(rate: u32, burst: u32) -> Option<Self> {
+        let rate = std::num::NonZeroU32::new(rate)?;
+        let burst = std::num::NonZeroU32::new(burst).unwrap_or(rate);
+        Some(Self(governor::RateLimiter::keyed(
+            governor::Quota::per_second(rate).allow_burst(burst),
+        )))
+    }
+
+    /// Counts one change by `key`: Ok, or the whole seconds to wait before the next is allowed.
+    pub fn check(&self, key: i64) -> Result<(), u64> {
+        use governor::clock::Clock;
+        self.0.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+}
+
+impl fmt::Debug for WriteLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WriteLimiter")
+    }
+}
+
 /// Everything the process needs to recognise callers.
 #[derive(Debug)]
 pub struct Auth {
     pub keys: keys::KeyCache,
+    /// Per-key write rate limit; None when turned off.
+    pub writes: Option<WriteLimiter>,
     pub lifetimes: session::Lifetimes,
     pub cookie_secure: bool,
     /// The legacy static token (`PODIUM_API_TOKEN`), treated as an `admin` key.
@@ -231,6 +264,7 @@ impl Auth {
     pub fn new(config: &crate::config::Config) -> Self {
         Self {
             keys: keys::KeyCache::default(),
+            writes: WriteLimiter::new(config.key_write_rate, config.key_write_burst),
             lifetimes: session::Lifetimes {
                 idle: chrono::Duration::seconds(config.session_idle_secs as i64),
                 absolute: chrono::Duration::seconds(config.session_absolute_secs as i64),

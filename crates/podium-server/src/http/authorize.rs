@@ -55,6 +55,20 @@ async fn decide(state: &AppState, req: &mut Request) -> Result<(), ApiError> {
     let (principal, by_cookie) = caller(state, req.headers(), now).await?;
     enforce(state, req, &principal, by_cookie)?;
     if let Principal::Key(k) = &principal {
+        if !req.method().is_safe()
+            && let Some(limiter) = &state.auth.writes
+            && let Err(wait) = limiter.check(k.id)
+        {
+            metrics::counter!(crate::metrics::RATE_LIMITED).increment(1);
+            return Err(ApiError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "this API key made more than {} changes a second; retry after {wait} s",
+                    state.config.key_write_rate
+                ),
+            )
+            .with_retry_after(wait));
+        }
         state.auth.touch(k.id, now);
     }
     // Only changes are audited: a read carries no audit context (building one costs four

@@ -115,6 +115,12 @@ pub(super) fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
                     "The caller's role or key does not allow this, or a change made with a session cookie lacks a same-origin `Origin` header",
                 );
             }
+            if changes {
+                add(
+                    "429",
+                    "Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After`",
+                );
+            }
             if has_params || has_body {
                 add(
                     "400",

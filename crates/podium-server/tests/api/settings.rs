@@ -455,3 +455,57 @@ async fn a_change_whose_notify_is_lost_is_caught_by_the_poll() {
     }
     assert_eq!(value, true, "the once-a-second poll applied the change");
 }
+
+#[tokio::test]
+async fn an_api_key_over_its_write_rate_gets_429_and_others_do_not() {
+    use crate::accounts::key;
+    use podium::accounts::Scope;
+    let app = TestApp::spawn_with(|c| {
+        c.key_write_rate = 1;
+        c.key_write_burst = 3;
+    })
+    .await;
+    app.leaderboard(json!({"slug": "rl", "name": "Rate"})).await;
+    let noisy =
+        crate::support::client_with(Some(&key(&app.database_url, &[Scope::ScoresWrite]).await));
+    let quiet =
+        crate::support::client_with(Some(&key(&app.database_url, &[Scope::ScoresWrite]).await));
+    let put = |client: &reqwest::Client, who: &str| {
+        client
+            .put(app.url(&format!("/api/v1/leaderboards/rl/scores/{who}")))
+            .json(&json!({"score": 1}))
+            .send()
+    };
+    for i in 0..3 {
+        assert_eq!(
+            put(&noisy, &format!("p{i}")).await.unwrap().status(),
+            200,
+            "within the burst"
+        );
+    }
+    let r = put(&noisy, "p3").await.unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&wait), "Retry-After {wait}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    // Reads by the same key and writes by another key go on.
+    let r = noisy
+        .get(app.url("/api/v1/leaderboards/rl/entries"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(put(&quiet, "q").await.unwrap().status(), 200);
+    // The refused write was not stored.
+    let (status, _) = app.get("/api/v1/leaderboards/rl/entries/p3").await;
+    assert_eq!(status, 404);
+    // After the wait, the key writes again.
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    assert_eq!(put(&noisy, "p3").await.unwrap().status(), 200);
+    app.stop().await;
+}

@@ -102,6 +102,9 @@ pub fn test_config(database_url: &str) -> Config {
         // Tests write as an admin through the static token unless they test accounts.
         api_token: Some(Secret::new(ADMIN_TOKEN)),
         cookie_secure: false,
+        // Tests write thousands of scores at once through that token; the per-key write rate
+        // has its own test (settings.rs).
+        key_write_rate: 0,
         ..Config::default()
     }
 }
