@@ -10,17 +10,20 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-usage: scripts/test-api-fuzz.sh [--seconds N]
-  --seconds N   time budget per caller (default 20; the long run in reports/reliability used 600)
+usage: scripts/test-api-fuzz.sh [--seconds N] [--summary FILE]
+  --seconds N     time budget per caller (default 20; the long run in reports/reliability used 300)
+  --summary FILE  copy the run's JSON summary (requests, callers, failures) there
 Env: PODIUM_BIN (use this binary instead of building one), KEEP_WORK=1 keeps the work folder,
   PODIUM_FUZZ_VENV (default ~/.cache/podium/adversarial-venv).
 USAGE
 }
 seconds=20
+summary=
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
+    --summary) summary=${2:?--summary needs a file}; shift 2 ;;
     *) usage >&2; exit 2 ;;
   esac
 done
@@ -123,6 +126,7 @@ passed=$((passed + $(grep -c '^  ok   ' "$work/runs.log" || true)))
 failed=$((failed + $(grep -c '^  FAIL ' "$work/runs.log" || true)))
 if [ "$rc" != 0 ] && ! grep -q '^  FAIL ' "$work/runs.log"; then bad "the fuzzing driver failed (exit $rc)"; fi
 requests=$(sed -n 's/.* \([0-9]*\) requests served$/\1/p' "$work/runs.log")
+if [ -n "$summary" ] && [ -f "$work/runs/summary.json" ]; then cp "$work/runs/summary.json" "$summary"; fi
 echo "  requests served in the runs: ${requests:-unknown}"
 
 # Nothing the fuzzing sent may have killed or wedged the server.

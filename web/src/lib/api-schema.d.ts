@@ -812,7 +812,7 @@ export interface components {
         CreateLeaderboard: {
             /** @description 1–64 characters of `[a-z0-9_-]`, starting with a letter or digit. */
             slug: string;
-            /** @description 1–200 characters. */
+            /** @description 1–200 characters, not only spaces. */
             name: string;
             /** @default desc */
             order: components["schemas"]["OrderDoc"];
@@ -828,8 +828,9 @@ export interface components {
         };
         /** @description A new league. */
         CreateLeague: {
-            /** @description 1–64 characters of `[a-z0-9_-]`. */
+            /** @description 1–64 characters of `[a-z0-9_-]`, starting with a letter or digit. */
             slug: string;
+            /** @description 1–200 characters, not only spaces. */
             name: string;
             /** @description `elo`, `glicko2`, `trueskill`, `weng_lin` or `points`. */
             system: string;

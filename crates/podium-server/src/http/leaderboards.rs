@@ -41,8 +41,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct CreateLeaderboard {
     /// 1–64 characters of `[a-z0-9_-]`, starting with a letter or digit.
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,63}$")]
     slug: String,
-    /// 1–200 characters.
+    /// 1–200 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     name: String,
     #[serde(default = "default_order")]
     #[schema(value_type = OrderDoc, default = "desc")]

@@ -66,8 +66,11 @@ pub(super) fn write_error(e: WriteError) -> ApiError {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateLeague {
-    /// 1–64 characters of `[a-z0-9_-]`.
+    /// 1–64 characters of `[a-z0-9_-]`, starting with a letter or digit.
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,63}$")]
     slug: String,
+    /// 1–200 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     name: String,
     /// `elo`, `glicko2`, `trueskill`, `weng_lin` or `points`.
     system: String,
