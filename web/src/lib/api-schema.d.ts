@@ -1729,7 +1729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is well-formed but not valid */
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2148,6 +2148,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
             429: {
                 headers: {
@@ -2319,6 +2328,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2523,6 +2541,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2745,6 +2772,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -2802,6 +2838,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2996,6 +3041,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -3065,6 +3119,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -3123,6 +3186,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3210,6 +3282,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -3269,6 +3350,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3339,6 +3429,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3757,6 +3856,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -3814,6 +3922,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4002,6 +4119,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -4064,6 +4190,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4243,6 +4378,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4534,6 +4678,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -4604,6 +4757,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -4667,6 +4829,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4843,6 +5014,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
             429: {
                 headers: {
@@ -4910,6 +5090,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4999,6 +5188,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent */
             503: {
                 headers: {
@@ -5056,6 +5254,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5224,6 +5431,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After` */
             429: {
                 headers: {
@@ -5282,6 +5498,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5674,7 +5899,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is well-formed but not valid */
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5781,7 +6006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is well-formed but not valid */
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5887,7 +6112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is well-formed but not valid */
+            /** @description A path parameter (such as a participant id) or the body is well-formed but not valid */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -65,7 +65,8 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 /// is refused on every route), 403 where the authorization table can refuse the caller or a
 /// cookie-authenticated change lacks a same-origin `Origin`, 400 for a malformed path or query
 /// parameter, 400/413/415/422 for a body that is not JSON, too large, sent with another media
-/// type or invalid, and 503 when the server is not ready or the request timed out.
+/// type or invalid, 422 for a path parameter that is not a valid id, 429 on changes (rate
+/// limits), and 503 when the server is not ready or the request timed out.
 pub(super) fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, path::ParameterIn};
     let problem = |description: &str| {
@@ -97,6 +98,10 @@ pub(super) fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
             let has_params = op.parameters.as_ref().is_some_and(|ps| {
                 ps.iter()
                     .any(|p| matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query))
+            });
+            let has_path_params = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path))
             });
             let has_body = op.request_body.is_some();
             let mut add = |status: &str, description: &str| {
@@ -133,7 +138,12 @@ pub(super) fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
                     "415",
                     "The body is not sent with the media type this operation takes",
                 );
-                add("422", "The body is well-formed but not valid");
+            }
+            if has_body || has_path_params {
+                add(
+                    "422",
+                    "A path parameter (such as a participant id) or the body is well-formed but not valid",
+                );
             }
             add(
                 "503",
