@@ -46,7 +46,7 @@ finish() {
 WORK=$(mktemp -d /tmp/podium-test-compose.XXXXXX)
 D=$WORK/deploy
 compose() {
-  nice -n 10 docker-compose --no-ansi -p "$PROJECT" -f "$D/compose.prod.yaml" -f "$WORK/compose.test.yaml" \
+  nice -n 10 docker-compose --ansi never -p "$PROJECT" -f "$D/compose.prod.yaml" -f "$WORK/compose.test.yaml" \
     --env-file "$D/env/production.env" "$@"
 }
 LOAD_PID=""
@@ -154,7 +154,7 @@ fi
 chmod 644 "$TLS"/*
 
 # The receiver: Loki's push API (/loki/api/v1/push) and the chat webhook (/chat) in one.
-mkdir -p "$WORK/received"
+mkdir -p "$WORK/received" "$WORK/hostroot"
 cat >"$WORK/receiver.py" <<'PY'
 import http.server
 class H(http.server.BaseHTTPRequestHandler):
@@ -199,6 +199,12 @@ $(svc_build blackbox-exporter)
       SSL_CERT_FILE: /etc/podium-test/ca.crt
     volumes:
       - $TLS/ca.crt:/etc/podium-test/ca.crt:ro
+  # / is a private mount on this machine (dockerd runs without systemd), and Docker refuses to
+  # bind it without rslave: node-exporter gets an empty folder as the host's root (its
+  # filesystem collector sees nothing; the textfile, CPU and memory collectors work as written).
+  node-exporter:
+    volumes:
+      - $WORK/hostroot:/host:ro
 YAML
   for s in prometheus alertmanager node-exporter postgres-exporter nginx-exporter; do
     printf '  %s:\n    image: podium-%s:bookworm\n' "$s" "$s"

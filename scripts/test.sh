@@ -84,6 +84,11 @@ scripts/test-containers.sh 2>&1 | tee "$results"
 read -r cp cf < <(sed -n 's/^containers: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
 passed=$((passed + ${cp:-0})); failed=$((failed + ${cf:-1}))
 
+step "compose: the production Compose stack up for real (TLS, blue-green under load, monitoring, backups)"
+scripts/test-compose.sh 2>&1 | tee "$results"
+read -r kp kf < <(sed -n 's/^compose: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${kp:-0})); failed=$((failed + ${kf:-1}))
+
 step "GitHub workflows: actionlint, zizmor, workflow schema"
 scripts/test-workflows.sh 2>&1 | tee "$results"
 read -r gp gf < <(sed -n 's/^workflows: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
