@@ -296,17 +296,17 @@ LOAD_PID=$!
 wait_for 30 test -e "$LOAD_OUT.ready" || bad "load generator: no response within 30 s ($(tail -n 3 "$WORK/load.txt"))"
 # shellcheck disable=SC2317 # called through check
 container_ip() { docker inspect --format "{{(index .NetworkSettings.Networks \"${PROJECT}_app\").IPAddress}}" "$(cid_of "$1")"; }
-# The Compose blue-green procedure of docs/operations.md: the new colour up and healthy, the
-# upstream re-rendered by the config service with it active, nginx -t and reload; then the old
-# colour drained and stopped while Nginx keeps serving.
+# The Compose blue-green procedure of docs/operations.md: the new colour up and healthy,
+# PODIUM_ACTIVE_COLOUR set in the env file and the upstream re-rendered by the config service,
+# nginx -t and reload; then the old colour drained and stopped while Nginx keeps serving.
 switch_to() { # COLOUR
   local to=$1 from
   if [ "$to" = green ]; then from=blue; else from=green; fi
   compose up -d --no-deps "podium-$to" >>"$WORK/switch.log" 2>&1 || return 1
   wait_for 90 bash -c "[ \"\$(docker inspect --format '{{.State.Health.Status}}' $(cid_of "podium-$to"))\" = healthy ]" \
     || { echo "podium-$to not healthy"; return 1; }
-  compose run --rm --no-deps -e "ACTIVE_COLOUR=$to" -e "ACTIVE_ADDR=podium-$to:8080" -e "STANDBY_ADDR=podium-$from:8080" \
-    config >>"$WORK/switch.log" 2>&1 || { echo "re-render failed"; return 1; }
+  sed -i "s/^PODIUM_ACTIVE_COLOUR=.*/PODIUM_ACTIVE_COLOUR=$to/" "$D/env/production.env"
+  compose run --rm --no-deps config >>"$WORK/switch.log" 2>&1 || { echo "re-render failed"; return 1; }
   compose exec -T nginx nginx -t -q -c /etc/nginx/podium/nginx.conf >>"$WORK/switch.log" 2>&1 || { echo "nginx -t failed"; return 1; }
   compose exec -T nginx nginx -s reload -c /etc/nginx/podium/nginx.conf >>"$WORK/switch.log" 2>&1 || { echo "reload failed"; return 1; }
   sleep 3
@@ -334,6 +334,14 @@ upstream_is() { # ACTIVE STANDBY
   grep -q "server podium-$1:8080 max_fails" <<<"$conf" && grep -q "server podium-$2:8080 backup" <<<"$conf"
 }
 check "Nginx's upstream names green active, blue as backup" upstream_is green blue
+# A later `up` runs the config service again: it must render the colour that is active now.
+# shellcheck disable=SC2317 # called through check
+config_rerun_keeps() { # ACTIVE STANDBY
+  compose up -d --no-deps config >>"$WORK/switch.log" 2>&1 || return 1
+  wait_for 30 bash -c "[ \"\$(docker inspect --format '{{.State.Status}} {{.State.ExitCode}}' $(cid_of config))\" = 'exited 0' ]" || return 1
+  upstream_is "$1" "$2"
+}
+check "a later 'up' re-renders green as active (PODIUM_ACTIVE_COLOUR in the env file), not blue" config_rerun_keeps green blue
 check "requests after the switch are answered by green's container" served_by green
 check "blue is stopped" test "$(state_of podium-blue)" = exited
 t0=$SECONDS
