@@ -439,7 +439,8 @@ else
 fi
 pg() { docker exec "$(cid_of postgres)" psql -X -At -U postgres -d podium -c "$1"; }
 archived0=$(pg 'select archived_count from pg_stat_archiver' 2>/dev/null || echo 0)
-pg 'select pg_switch_wal()' >/dev/null 2>&1 || true
+# A WAL record, so the switch has a segment to close (a switch with nothing new is a no-op).
+pg "select pg_logical_emit_message(false, 'test-compose', 'x'); select pg_switch_wal()" >/dev/null 2>&1 || true
 # shellcheck disable=SC2317 # called through wait_for
 archived_more() { [ "$(pg 'select archived_count from pg_stat_archiver')" -gt "$archived0" ]; }
 check "WAL archiving: a switched segment reaches the repository (pg_stat_archiver)" wait_for 60 archived_more
