@@ -41,12 +41,12 @@ if [ "$mode" = prepare ]; then
   rm -rf "$crate/.sqlx"
   mkdir -p "$crate/.sqlx"
   cp "$out"/*.json "$crate/.sqlx/"
-  echo "wrote $(ls "$crate/.sqlx" | wc -l) query files to $crate/.sqlx"
+  echo "wrote $(find "$crate/.sqlx" -maxdepth 1 -name "*.json" | wc -l) query files to $crate/.sqlx"
 else
   if ! diff -r -q "$out" "$crate/.sqlx" >/dev/null; then
     echo "FAIL: $crate/.sqlx is stale; run 'make sqlx-prepare' and commit it:" >&2
     diff -r -q "$out" "$crate/.sqlx" >&2 || true
     exit 1
   fi
-  echo "ok: $crate/.sqlx matches the queries ($(ls "$out" | wc -l) files)"
+  echo "ok: $crate/.sqlx matches the queries ($(find "$out" -maxdepth 1 -name "*.json" | wc -l) files)"
 fi

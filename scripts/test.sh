@@ -95,6 +95,11 @@ scripts/test-containers.sh 2>&1 | tee "$results"
 read -r cp cf < <(sed -n 's/^containers: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
 passed=$((passed + ${cp:-0})); failed=$((failed + ${cf:-1}))
 
+step "compose: the production Compose stack up for real (TLS, blue-green under load, monitoring, backups)"
+scripts/test-compose.sh 2>&1 | tee "$results"
+read -r mp mf < <(sed -n 's/^compose: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${mp:-0})); failed=$((failed + ${mf:-1}))
+
 step "Kubernetes: overlays rendered and validated (schemas, CRDs, checkov); no cluster runs here"
 scripts/test-k8s.sh 2>&1 | tee "$results"
 read -r kp kf < <(sed -n 's/^k8s: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)

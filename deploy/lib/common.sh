@@ -185,7 +185,7 @@ pg_up() {
   pg_roles
 }
 
-psql_admin() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$STACK_DIR/pg" -p "$V_PG_PORT" -U postgres "$@"; }
+psql_admin() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$V_PG_SOCKET_DIR" -p "$V_PG_PORT" -U postgres "$@"; }
 
 # Least privilege: podium_owner owns the schema and runs migrations; podium_app (what `serve`
 # uses) may only read and write rows; postgres_exporter may only read statistics (pg_monitor).
