@@ -109,6 +109,9 @@ async fn build(
     let (league_tx, league_rx) = tokio::sync::mpsc::unbounded_channel();
     let memory = Arc::new(Memory::new(league_tx, config.past_period_cache));
     let feed = Arc::new(Feed::new(pool.clone(), memory.clone()));
+    if let Some(primary) = &db.primary {
+        tasks.spawn("database primary follower", primary.clone().follow(pool.clone()));
+    }
     tasks.spawn(
         "league follower",
         crate::leagues::follow(pool.clone(), memory.leagues.clone(), league_rx),

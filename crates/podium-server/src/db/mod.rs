@@ -2,9 +2,10 @@
 //! itself), the embedded migrations, and the queries, one module per resource.
 
 pub mod copy;
+pub mod hosts;
 pub mod storable;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -17,6 +18,7 @@ use sqlx::{
 use podium_pg_embed::{EmbeddedError, EmbeddedOptions, EmbeddedPostgres};
 
 use crate::config::Config;
+use hosts::{Hosts, Primary, SessionAttrs};
 
 /// Whether a failed statement may be down to one of the values written (a data exception, a
 /// constraint, a program limit such as an index row too large, an exception raised by a
@@ -74,6 +76,9 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 #[derive(Debug)]
 pub struct Database {
     pub pool: PgPool,
+    /// Set when `DATABASE_URL` names several hosts or asks for a read-write one: the host in
+    /// use, which `Primary::follow` moves when a failover does.
+    pub primary: Option<Arc<Primary>>,
     embedded: Option<EmbeddedPostgres>,
 }
 
@@ -82,11 +87,9 @@ impl Database {
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
         let (options, embedded) = match &config.database_url {
             Some(url) => {
-                let options: PgConnectOptions = url
-                    .expose()
-                    .parse()
+                let hosts = Hosts::parse(url.expose())
                     .context("DATABASE_URL is not a valid PostgreSQL connection URL")?;
-                (options, None)
+                (hosts, None)
             }
             None => {
                 let dir = config.data_dir.join("postgres");
@@ -101,7 +104,7 @@ impl Database {
                     Ok(embedded) => {
                         let admin: PgConnectOptions = embedded.url("postgres").parse()?;
                         create_database_if_missing(&admin, "podium").await?;
-                        (embedded.url("podium").parse()?, Some(embedded))
+                        (Hosts::one(embedded.url("podium").parse()?), Some(embedded))
                     }
                     // A running server owns the cluster: work beside it through its socket.
                     Err(EmbeddedError::InUse { .. })
@@ -109,37 +112,55 @@ impl Database {
                     {
                         let url = EmbeddedPostgres::attach_url(&dir, "podium").unwrap_or_default();
                         tracing::info!("using the embedded PostgreSQL of the running Podium");
-                        (url.parse()?, None)
+                        (Hosts::one(url.parse()?), None)
                     }
                     Err(e) => return Err(e.into()),
                 }
             }
         };
-        let options = options
-            .application_name("podium")
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+        let hosts = options.map(|o| {
+            o.application_name("podium")
+                .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1))
+        });
+        let (options, primary) = choose_host(hosts).await?;
+        let refuse = primary.clone();
+        let keep = primary.clone();
         let pool = PgPoolOptions::new()
             .max_connections(config.db_max_connections)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             // Counts every use of the pool (an idle connection handed out, or a new one), so
             // that "reads never touch PostgreSQL" is something anyone can watch.
-            .after_connect(|_, _| {
-                Box::pin(async {
+            .after_connect(move |conn, _| {
+                let primary = refuse.clone();
+                Box::pin(async move {
                     metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
-                    Ok(())
+                    // A new connection that reached a read-only server (the pool's host was
+                    // demoted and Primary::follow has not moved it yet) is refused; the pool
+                    // tries again, by then perhaps on the new primary.
+                    match primary {
+                        Some(p) if !p.hosts().suits(conn).await? => Err(sqlx::Error::Io(
+                            std::io::Error::other("the database server is read-only (a standby)"),
+                        )),
+                        _ => Ok(()),
+                    }
                 })
             })
-            .before_acquire(|_, _| {
-                Box::pin(async {
+            .before_acquire(move |_, meta| {
+                let keeps = keep.as_ref().is_none_or(|p| p.keeps(&meta));
+                Box::pin(async move {
                     metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
-                    Ok(true)
+                    Ok(keeps)
                 })
             })
             .connect_with(options)
             .await
             .context("could not connect to PostgreSQL")?;
-        Ok(Self { pool, embedded })
+        Ok(Self {
+            pool,
+            primary,
+            embedded,
+        })
     }
 
     /// Applies pending migrations.
@@ -172,6 +193,35 @@ impl Database {
         {
             tracing::error!(error = %e, "the embedded PostgreSQL did not stop cleanly");
         }
+    }
+}
+
+/// The options the pool starts with: the only host, or (for several hosts or a read-write
+/// target) the first that suits, tried for as long as the pool would wait for a connection.
+async fn choose_host(hosts: Hosts) -> anyhow::Result<(PgConnectOptions, Option<Arc<Primary>>)> {
+    if hosts.hosts.len() == 1 && hosts.attrs == SessionAttrs::Any {
+        return Ok((hosts.hosts[0].clone(), None));
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some((i, options)) = hosts.find().await {
+            tracing::info!(host = %hosts::describe(options), "connecting to this database host");
+            let options = options.clone();
+            return Ok((options, Some(Primary::new(hosts, i))));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let names: Vec<String> = hosts.hosts.iter().map(hosts::describe).collect();
+            anyhow::bail!(
+                "no host of DATABASE_URL ({}) took a connection{}",
+                names.join(", "),
+                if hosts.attrs == SessionAttrs::ReadWrite {
+                    " as a read-write server"
+                } else {
+                    ""
+                }
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
