@@ -136,6 +136,7 @@ async fn build(
     );
     let state = AppState::new(Inner {
         pool,
+        primary: db.primary.clone(),
         ranks: memory.ranks.clone(),
         leagues: memory.leagues.clone(),
         profiles: memory.profiles.clone(),

@@ -7,7 +7,7 @@
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -69,6 +69,9 @@ impl Hosts {
         let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
         let mut attrs = SessionAttrs::Any;
         let mut kept = Vec::new();
+        // libpq also takes the hosts (and ports) as query parameters, `host=/run/a,/run/b`.
+        let mut param_hosts = None;
+        let mut param_ports = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("target_session_attrs", v)) => {
@@ -78,23 +81,46 @@ impl Hosts {
                         other => return Err(UrlError::Attrs(other.to_owned())),
                     }
                 }
+                Some(("host", v)) => param_hosts = Some(v),
+                Some(("port", v)) => param_ports = Some(v),
                 _ => kept.push(pair),
             }
         }
-        let query = if kept.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", kept.join("&"))
-        };
-        let hosts = host_list
-            .split(',')
-            .map(|host| {
-                if host.is_empty() && host_list.contains(',') {
-                    return Err(UrlError::EmptyHost);
+        let query = kept.join("&");
+        let hosts = match param_hosts {
+            Some(list) => list
+                .split(',')
+                .enumerate()
+                .map(|(i, host)| {
+                    let port = param_ports.map(|p| {
+                        let ports: Vec<&str> = p.split(',').collect();
+                        ports.get(i).unwrap_or(&ports[0]).to_string()
+                    });
+                    let mut q = format!("host={host}");
+                    if let Some(port) = port {
+                        q.push_str(&format!("&port={port}"));
+                    }
+                    if !query.is_empty() {
+                        q.push_str(&format!("&{query}"));
+                    }
+                    one_host(format!("{scheme}://{userinfo}{host_list}{path}?{q}"), host)
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => {
+                let mut q = param_ports.map(|p| format!("port={p}")).unwrap_or_default();
+                if !query.is_empty() {
+                    q = if q.is_empty() { query.clone() } else { format!("{q}&{query}") };
                 }
-                Ok(format!("{scheme}://{userinfo}{host}{path}{query}").parse()?)
-            })
-            .collect::<Result<Vec<PgConnectOptions>, UrlError>>()?;
+                let q = if q.is_empty() { q } else { format!("?{q}") };
+                host_list
+                    .split(',')
+                    .map(|host| {
+                        let url = format!("{scheme}://{userinfo}{host}{path}{q}");
+                        if host_list.contains(',') { one_host(url, host) } else { Ok(url.parse()?) }
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+        };
         Ok(Self { hosts, attrs })
     }
 
@@ -146,9 +172,19 @@ impl Hosts {
     }
 }
 
+fn one_host(url: String, host: &str) -> Result<PgConnectOptions, UrlError> {
+    if host.is_empty() {
+        return Err(UrlError::EmptyHost);
+    }
+    Ok(url.parse()?)
+}
+
 /// `host:port` of a host's options, for logs.
 pub fn describe(options: &PgConnectOptions) -> String {
-    format!("{}:{}", options.get_host(), options.get_port())
+    match options.get_socket() {
+        Some(dir) => format!("{}:{}", dir.display(), options.get_port()),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    }
 }
 
 /// The host the pool connects to, and when it last changed.
@@ -156,6 +192,8 @@ pub fn describe(options: &PgConnectOptions) -> String {
 pub struct Primary {
     hosts: Hosts,
     current: AtomicUsize,
+    /// No suitable host answers (from the check that noticed until one is found again).
+    down: AtomicBool,
     /// Milliseconds after `epoch` at which the pool last moved to another host.
     switched_at_ms: AtomicU64,
     epoch: Instant,
@@ -166,6 +204,7 @@ impl Primary {
         Arc::new(Self {
             hosts,
             current: AtomicUsize::new(current),
+            down: AtomicBool::new(false),
             switched_at_ms: AtomicU64::new(0),
             epoch: Instant::now(),
         })
@@ -173,6 +212,12 @@ impl Primary {
 
     pub fn hosts(&self) -> &Hosts {
         &self.hosts
+    }
+
+    /// True while no host suits (the primary was lost and no new one is found yet): writes are
+    /// refused at once (503) instead of waiting for a connection that cannot come.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Relaxed)
     }
 
     /// The options of the host in use.
@@ -211,9 +256,11 @@ impl Primary {
                     continue;
                 }
                 tracing::warn!(host = %describe(self.current()), "the database primary stopped answering or turned read-only; looking for the new one");
+                self.down.store(true, Ordering::Relaxed);
                 watch = None;
             }
             let Some((i, options)) = self.hosts.find().await else {
+                self.down.store(true, Ordering::Relaxed);
                 continue;
             };
             if i != self.current.swap(i, Ordering::Relaxed) {
@@ -223,6 +270,7 @@ impl Primary {
                 metrics::counter!(crate::metrics::DB_PRIMARY_SWITCHES).increment(1);
                 tracing::warn!(host = %describe(options), "the pool now connects to the new database primary");
             }
+            self.down.store(false, Ordering::Relaxed);
             watch = tokio::time::timeout(HOST_TIMEOUT, options.connect())
                 .await
                 .ok()
@@ -264,6 +312,17 @@ mod tests {
         assert_eq!(h.attrs, SessionAttrs::ReadWrite);
         let e = Hosts::parse("postgres://a,b/db?target_session_attrs=standby").unwrap_err();
         assert!(e.to_string().contains("standby"), "{e}");
+    }
+
+    #[test]
+    fn hosts_can_be_query_parameters_as_in_libpq() {
+        let h = Hosts::parse(
+            "postgres://postgres@localhost/podium?host=/run/a,/run/b&port=5433,5434&target_session_attrs=read-write",
+        )
+        .unwrap();
+        let names: Vec<_> = h.hosts.iter().map(describe).collect();
+        assert_eq!(names, ["/run/a:5433", "/run/b:5434"]);
+        assert_eq!(h.attrs, SessionAttrs::ReadWrite);
     }
 
     #[test]
