@@ -163,7 +163,19 @@ start_node() { # NS NODE ADDR PORT
     >>"$WORK/$2.log" 2>&1 &
 }
 start_node "$A" node_a "$A_ADDR" "$A_PG"
-if wait_for 90 is_state node_a single primary wait_primary && allow_network node_a; then
+# A Podium host cut off in the middle of a transaction leaves its session "idle in transaction"
+# with its row locks (the change counter's among them) and the server never hears of it: every
+# other process's writes would wait for the whole cut. PostgreSQL ends such sessions after 5 s,
+# and notices a dead client on an active session through keepalives. Set before B is cloned, so
+# B has the same settings (docs/scaling.md says what they trade).
+server_settings() { # PORT HOST
+  local setting
+  for setting in "idle_in_transaction_session_timeout='5s'" tcp_keepalives_idle=5 tcp_keepalives_interval=2 tcp_keepalives_count=3; do
+    node_sql "$1" "$2" "alter system set ${setting%%=*} = ${setting#*=}" || return 1
+  done
+  node_sql "$1" "$2" "select pg_reload_conf()" >/dev/null
+}
+if wait_for 90 is_state node_a single primary wait_primary && allow_network node_a && server_settings "$A_PG" "$A_ADDR"; then
   ok "node A is the primary ($A_ADDR:$A_PG)"
 else
   bad "node A"; tail -n 20 "$WORK/node_a.log"; finish

@@ -128,7 +128,14 @@ impl Database {
         let pool = PgPoolOptions::new()
             .max_connections(config.db_max_connections)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
+            // With several hosts a connection that does not come within 3 s will not come
+            // before the failover ends (Primary::follow refuses writes at once meanwhile); a
+            // write already waiting is answered 503 then, not after a proxy's timeout.
+            .acquire_timeout(if primary.is_some() {
+                Duration::from_secs(3)
+            } else {
+                Duration::from_secs(10)
+            })
             // Counts every use of the pool (an idle connection handed out, or a new one), so
             // that "reads never touch PostgreSQL" is something anyone can watch.
             .after_connect(move |conn, _| {
