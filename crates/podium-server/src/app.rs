@@ -110,7 +110,10 @@ async fn build(
     let memory = Arc::new(Memory::new(league_tx, config.past_period_cache));
     let feed = Arc::new(Feed::new(pool.clone(), memory.clone()));
     if let Some(primary) = &db.primary {
-        tasks.spawn("database primary follower", primary.clone().follow(pool.clone()));
+        tasks.spawn(
+            "database primary follower",
+            primary.clone().follow(pool.clone()),
+        );
     }
     tasks.spawn(
         "league follower",

@@ -13,8 +13,8 @@ use std::{
 };
 
 use sqlx::{
-    ConnectOptions, Connection, PgConnection, PgPool, postgres::PgConnectOptions,
-    pool::PoolConnectionMetadata,
+    ConnectOptions, Connection, PgConnection, PgPool, pool::PoolConnectionMetadata,
+    postgres::PgConnectOptions,
 };
 
 /// How long one host may take to accept a connection and answer before the next is tried.
@@ -109,14 +109,22 @@ impl Hosts {
             None => {
                 let mut q = param_ports.map(|p| format!("port={p}")).unwrap_or_default();
                 if !query.is_empty() {
-                    q = if q.is_empty() { query.clone() } else { format!("{q}&{query}") };
+                    q = if q.is_empty() {
+                        query.clone()
+                    } else {
+                        format!("{q}&{query}")
+                    };
                 }
                 let q = if q.is_empty() { q } else { format!("?{q}") };
                 host_list
                     .split(',')
                     .map(|host| {
                         let url = format!("{scheme}://{userinfo}{host}{path}{q}");
-                        if host_list.contains(',') { one_host(url, host) } else { Ok(url.parse()?) }
+                        if host_list.contains(',') {
+                            one_host(url, host)
+                        } else {
+                            Ok(url.parse()?)
+                        }
                     })
                     .collect::<Result<Vec<_>, _>>()?
             }
@@ -153,7 +161,9 @@ impl Hosts {
             match suits {
                 Ok(Ok(true)) => return Some((i, options)),
                 Ok(Ok(false)) => tracing::debug!(host = %describe(options), "a read-only server"),
-                Ok(Err(e)) => tracing::debug!(host = %describe(options), error = %e, "host refused"),
+                Ok(Err(e)) => {
+                    tracing::debug!(host = %describe(options), error = %e, "host refused")
+                }
                 Err(_) => tracing::debug!(host = %describe(options), "host did not answer in time"),
             }
         }
@@ -232,12 +242,9 @@ impl Primary {
     }
 
     fn keeps_age(&self, age: Duration) -> bool {
-        let since_switch = self
-            .epoch
-            .elapsed()
-            .saturating_sub(Duration::from_millis(
-                self.switched_at_ms.load(Ordering::Relaxed),
-            ));
+        let since_switch = self.epoch.elapsed().saturating_sub(Duration::from_millis(
+            self.switched_at_ms.load(Ordering::Relaxed),
+        ));
         self.switched_at_ms.load(Ordering::Relaxed) == 0 || age <= since_switch
     }
 

@@ -123,43 +123,7 @@ impl Database {
                 .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1))
         });
         let (options, primary) = choose_host(hosts).await?;
-        let refuse = primary.clone();
-        let keep = primary.clone();
-        let pool = PgPoolOptions::new()
-            .max_connections(config.db_max_connections)
-            .min_connections(1)
-            // With several hosts a connection that does not come within 3 s will not come
-            // before the failover ends (Primary::follow refuses writes at once meanwhile); a
-            // write already waiting is answered 503 then, not after a proxy's timeout.
-            .acquire_timeout(if primary.is_some() {
-                Duration::from_secs(3)
-            } else {
-                Duration::from_secs(10)
-            })
-            // Counts every use of the pool (an idle connection handed out, or a new one), so
-            // that "reads never touch PostgreSQL" is something anyone can watch.
-            .after_connect(move |conn, _| {
-                let primary = refuse.clone();
-                Box::pin(async move {
-                    metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
-                    // A new connection that reached a read-only server (the pool's host was
-                    // demoted and Primary::follow has not moved it yet) is refused; the pool
-                    // tries again, by then perhaps on the new primary.
-                    match primary {
-                        Some(p) if !p.hosts().suits(conn).await? => Err(sqlx::Error::Io(
-                            std::io::Error::other("the database server is read-only (a standby)"),
-                        )),
-                        _ => Ok(()),
-                    }
-                })
-            })
-            .before_acquire(move |_, meta| {
-                let keeps = keep.as_ref().is_none_or(|p| p.keeps(&meta));
-                Box::pin(async move {
-                    metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
-                    Ok(keeps)
-                })
-            })
+        let pool = pool_options(config, primary.clone())
             .connect_with(options)
             .await
             .context("could not connect to PostgreSQL")?;
@@ -201,6 +165,47 @@ impl Database {
             tracing::error!(error = %e, "the embedded PostgreSQL did not stop cleanly");
         }
     }
+}
+
+/// The pool's settings; with several hosts, the checks that keep it on the primary.
+fn pool_options(config: &Config, primary: Option<Arc<Primary>>) -> PgPoolOptions {
+    let refuse = primary.clone();
+    let keep = primary.clone();
+    PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .min_connections(1)
+        // With several hosts a connection that does not come within 3 s will not come
+        // before the failover ends (Primary::follow refuses writes at once meanwhile); a
+        // write already waiting is answered 503 then, not after a proxy's timeout.
+        .acquire_timeout(if primary.is_some() {
+            Duration::from_secs(3)
+        } else {
+            Duration::from_secs(10)
+        })
+        // Counts every use of the pool (an idle connection handed out, or a new one), so
+        // that "reads never touch PostgreSQL" is something anyone can watch.
+        .after_connect(move |conn, _| {
+            let primary = refuse.clone();
+            Box::pin(async move {
+                metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
+                // A new connection that reached a read-only server (the pool's host was
+                // demoted and Primary::follow has not moved it yet) is refused; the pool
+                // tries again, by then perhaps on the new primary.
+                match primary {
+                    Some(p) if !p.hosts().suits(conn).await? => Err(sqlx::Error::Io(
+                        std::io::Error::other("the database server is read-only (a standby)"),
+                    )),
+                    _ => Ok(()),
+                }
+            })
+        })
+        .before_acquire(move |_, meta| {
+            let keeps = keep.as_ref().is_none_or(|p| p.keeps(&meta));
+            Box::pin(async move {
+                metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
+                Ok(keeps)
+            })
+        })
 }
 
 /// The options the pool starts with: the only host, or (for several hosts or a read-write

@@ -24,7 +24,10 @@ fn with_a_dead_host_first(url: &str) -> (String, String) {
         "?target_session_attrs=read-write&host=/nonexistent-podium-socket-dir,",
         1,
     );
-    assert_ne!(multi, url, "the test cluster's URL names its socket with ?host=");
+    assert_ne!(
+        multi, url,
+        "the test cluster's URL names its socket with ?host="
+    );
     (name, multi)
 }
 
