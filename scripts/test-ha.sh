@@ -298,7 +298,7 @@ sleep 8
 stop_load cut
 t_heal=$(ms)
 ip link set "pha$$c" up
-figure "cut for $((t_heal - t_cut)) ms: $(summary cut reads ok) GETs answered, $(summary cut reads failed) failed ($(summary cut reads statuses)); $(summary cut writes ok) writes acknowledged, $(summary cut writes failed) failed"
+figure "cut for $((t_heal - t_cut)) ms: $(summary cut reads ok) GETs answered, $(summary cut reads failed) failed ($(summary cut reads statuses)), p99 $(summary cut reads p99_ms) ms, slowest $(summary cut reads max_ms) ms; $(summary cut writes ok) writes acknowledged, $(summary cut writes failed) failed, slowest $(summary cut writes max_ms) ms"
 if [ "$(summary cut reads failed)" = 0 ] && [ "$(summary cut reads ok)" -gt 0 ]; then
   ok "no GET failed while C was cut off ($(summary cut reads ok) answered through Nginx)"
 else
@@ -355,7 +355,7 @@ sleep 3
 stop_load failover
 first_fail=$(summary failover writes first_failure)
 recovered=$(summary failover writes recovered)
-figure "failover under load: $(summary failover writes ok) writes acknowledged, $(summary failover writes failed) failed ($(summary failover writes statuses)); $(summary failover reads failed) of $(($(summary failover reads ok) + $(summary failover reads failed))) GETs failed"
+figure "failover under load: $(summary failover writes ok) writes acknowledged, $(summary failover writes failed) failed ($(summary failover writes statuses)), slowest write $(summary failover writes max_ms) ms; $(summary failover reads failed) of $(($(summary failover reads ok) + $(summary failover reads failed))) GETs failed, slowest $(summary failover reads max_ms) ms"
 if [ -n "$recovered" ]; then
   figure "writes failing from $((first_fail - t_kill)) ms to $((recovered - t_kill)) ms after the kill: time to recover $((recovered - t_kill)) ms"
   ok "writes recovered $((recovered - t_kill)) ms after the kill ($(summary failover writes failed) failed meanwhile)"
@@ -369,6 +369,9 @@ check "failed writes were answered 503 (with Retry-After), never 500" \
 check "every acknowledged write is on Podium 1 after the failover" verify_on "$A_ADDR" failover
 check "every acknowledged write is on Podium 2 after the failover" verify_on "$C_ADDR" failover
 check "both serve the same full standings" wait_for 30 same_standings
+switched() { grep -q "the pool now connects to the new database primary" "$WORK/$1.log"; }
+check "both Podium processes logged their move to the new primary" eval 'switched podium1 && switched podium2'
+
 readyz_ok() {
   python3 - "$WORK/readyz.txt" "$t_kill" <<'PY'
 import sys

@@ -69,9 +69,11 @@ class Tally:
         self.last_fail = None
         self.recovered = None
         self.failures = []
+        self.durations = []
 
     def record(self, status, t, started, detail=b""):
         with self.lock:
+            self.durations.append(t - started)
             self.by_status[str(status)] = self.by_status.get(str(status), 0) + 1
             if 200 <= status < 300:
                 if self.last_fail is not None and (self.recovered is None or self.recovered < self.last_fail):
@@ -89,6 +91,8 @@ class Tally:
             "last_failure": self.last_fail,
             "recovered": self.recovered,
             "failures": self.failures,
+            "max_ms": max(self.durations, default=None),
+            "p99_ms": sorted(self.durations)[int(len(self.durations) * 0.99)] if self.durations else None,
         }
 
 
