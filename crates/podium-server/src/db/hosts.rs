@@ -235,8 +235,9 @@ impl Primary {
         &self.hosts.hosts[self.current.load(Ordering::Relaxed)]
     }
 
-    /// False for a pooled connection opened before the pool last moved to another host: it may
-    /// still reach the old primary (alive, but demoted), so the pool drops it.
+    /// False for a pooled connection opened before the pool last moved to another host, or
+    /// before the database answered again after an outage: it may still reach the old primary
+    /// (alive, but demoted) or hang on a dead socket, so the pool drops it.
     pub fn keeps(&self, meta: &PoolConnectionMetadata) -> bool {
         self.keeps_age(meta.age)
     }
@@ -270,14 +271,19 @@ impl Primary {
                 self.down.store(true, Ordering::Relaxed);
                 continue;
             };
-            if i != self.current.swap(i, Ordering::Relaxed) {
+            let moved = i != self.current.swap(i, Ordering::Relaxed);
+            if moved {
                 pool.set_connect_options(options.clone());
-                let now = self.epoch.elapsed().as_millis().max(1) as u64;
-                self.switched_at_ms.store(now, Ordering::Relaxed);
                 metrics::counter!(crate::metrics::DB_PRIMARY_SWITCHES).increment(1);
                 tracing::warn!(host = %describe(options), "the pool now connects to the new database primary");
             }
-            self.down.store(false, Ordering::Relaxed);
+            let was_down = self.down.swap(false, Ordering::Relaxed);
+            if moved || was_down {
+                // Pooled connections from before may reach the old primary, or sit on a socket
+                // whose host was cut off, retransmitting: the pool drops them (`keeps`).
+                let now = self.epoch.elapsed().as_millis().max(1) as u64;
+                self.switched_at_ms.store(now, Ordering::Relaxed);
+            }
             watch = tokio::time::timeout(HOST_TIMEOUT, options.connect())
                 .await
                 .ok()

@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Duration};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::{
-    ConnectOptions, PgPool,
+    ConnectOptions, Connection, PgPool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
@@ -199,11 +199,19 @@ fn pool_options(config: &Config, primary: Option<Arc<Primary>>) -> PgPoolOptions
                 }
             })
         })
-        .before_acquire(move |_, meta| {
+        // sqlx's own test (a ping before handing out an idle connection) has no time limit: on
+        // a socket whose host was cut off it waits out the whole acquire timeout. This one
+        // gives up after 2 s, and first drops connections older than a failover.
+        .test_before_acquire(false)
+        .before_acquire(move |conn, meta| {
             let keeps = keep.as_ref().is_none_or(|p| p.keeps(&meta));
             Box::pin(async move {
                 metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
-                Ok(keeps)
+                if !keeps {
+                    return Ok(false);
+                }
+                let ping = tokio::time::timeout(Duration::from_secs(2), conn.ping()).await;
+                Ok(matches!(ping, Ok(Ok(()))))
             })
         })
 }
