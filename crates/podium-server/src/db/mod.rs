@@ -278,6 +278,24 @@ async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> any
     Ok(())
 }
 
+/// Longest wait for a COMMIT made while holding the change feed's applier lock.
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Commits `tx`, giving up after 10 s. A COMMIT on a connection whose host was cut off waits
+/// for TCP's retransmissions (minutes); whoever holds the applier lock meanwhile stops every
+/// change from being applied. The outcome of a commit given up is unknown: its callers are
+/// answered "unavailable", and if it did commit the feed applies it from the log.
+pub async fn commit_bounded(tx: sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), sqlx::Error> {
+    tokio::time::timeout(COMMIT_TIMEOUT, tx.commit())
+        .await
+        .map_err(|_| {
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the commit did not complete in 10 s; its outcome is unknown",
+            ))
+        })?
+}
+
 /// Answers when the database does (readiness).
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::query_scalar::<_, i32>("select 1")
