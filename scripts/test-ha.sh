@@ -147,7 +147,7 @@ if wait_for 60 test -S "/var/run/postgresql/.s.PGSQL.$MON_PORT" && allow_network
   wait_for 30 monitor_sql "select 1"; then
   # Faster failure detection than the defaults (which took 51 s here): health checks every
   # second, unhealthy after 3 s, and the standby promoted 10 s after an unreachable primary was
-  # asked to demote. See docs/runbooks and docs/scaling.md for what these trade.
+  # asked to demote. docs/scaling.md says what these trade.
   for setting in health_check_period=1000 health_check_timeout=1000 health_check_max_retries=1 \
     health_check_retry_delay=500 node_considered_unhealthy_timeout=3000 primary_demote_timeout=10000; do
     monitor_sql "alter system set pgautofailover.${setting%%=*} = ${setting#*=}"
