@@ -85,6 +85,11 @@ PODIUM_BIN=$PWD/target/debug/podium scripts/test-dr.sh 2>&1 | tee "$results"
 read -r rp rf < <(sed -n 's/^dr: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
 passed=$((passed + ${rp:-0})); failed=$((failed + ${rf:-1}))
 
+step "high availability: pg_auto_failover failover, a Podium host cut off, the old primary rejoining"
+PODIUM_BIN=$PWD/target/debug/podium scripts/test-ha.sh 2>&1 | tee "$results"
+read -r hp hf < <(sed -n 's/^ha: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${hp:-0})); failed=$((failed + ${hf:-1}))
+
 step "shipping: deploy/scripts/ship to a staging host (network namespace, openssh-server, the stack)"
 PODIUM_BIN=$PWD/target/debug/podium scripts/test-ship.sh 2>&1 | tee "$results"
 read -r sp sf < <(sed -n 's/^ship: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)

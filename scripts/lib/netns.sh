@@ -6,12 +6,17 @@
 # netns_make made; call it from the test's EXIT trap.
 #
 #   netns_make NAME VETH_HERE VETH_THERE HERE_ADDR THERE_ADDR   (a /30 between the two)
+#   netns_bridge BRIDGE ADDR/PREFIX                              a bridge on the test's side
+#   netns_on_bridge NAME VETH_HERE VETH_THERE BRIDGE ADDR/PREFIX GATEWAY
+#                                       a namespace whose veth is a port of BRIDGE (hosts on one
+#                                       network; `ip link set VETH_HERE down` cuts it off)
 #   netns_hosts NAME "ADDR NAME..."...                          its /etc/hosts
 #   in_netns NAME CMD...
 #   netns_kill NAME [GRACE_SECONDS]                             TERM, then KILL, every process in it
 #   netns_cleanup
 
 NETNS_MADE=()   # "NAME VETH_HERE" of each namespace made
+NETNS_BRIDGES=() # bridges made
 
 netns_make() { # NAME VETH_HERE VETH_THERE HERE_ADDR THERE_ADDR
   local ns=$1 here=$2 there=$3 here_addr=$4 there_addr=$5
@@ -25,6 +30,26 @@ netns_make() { # NAME VETH_HERE VETH_THERE HERE_ADDR THERE_ADDR
     ip netns exec "$ns" ip link set "$there" up &&
     ip netns exec "$ns" ip link set lo up &&
     ip netns exec "$ns" ip route add default via "$here_addr"
+}
+
+netns_bridge() { # BRIDGE ADDR/PREFIX
+  ip link add "$1" type bridge || return 1
+  NETNS_BRIDGES+=("$1")
+  ip addr add "$2" dev "$1" && ip link set "$1" up
+}
+
+netns_on_bridge() { # NAME VETH_HERE VETH_THERE BRIDGE ADDR/PREFIX GATEWAY
+  local ns=$1 here=$2 there=$3 bridge=$4 addr=$5 gateway=$6
+  ip netns add "$ns" || return 1
+  NETNS_MADE+=("$ns $here")
+  ip link add "$here" type veth peer name "$there" &&
+    ip link set "$there" netns "$ns" &&
+    ip link set "$here" master "$bridge" &&
+    ip link set "$here" up &&
+    ip netns exec "$ns" ip addr add "$addr" dev "$there" &&
+    ip netns exec "$ns" ip link set "$there" up &&
+    ip netns exec "$ns" ip link set lo up &&
+    ip netns exec "$ns" ip route add default via "$gateway"
 }
 
 netns_hosts() { # NAME LINE...
@@ -64,4 +89,6 @@ netns_cleanup() {
     rmdir /etc/netns 2>/dev/null || true
   done
   NETNS_MADE=()
+  for entry in "${NETNS_BRIDGES[@]}"; do ip link del "$entry" 2>/dev/null || true; done
+  NETNS_BRIDGES=()
 }

@@ -109,6 +109,12 @@ async fn build(
     let (league_tx, league_rx) = tokio::sync::mpsc::unbounded_channel();
     let memory = Arc::new(Memory::new(league_tx, config.past_period_cache));
     let feed = Arc::new(Feed::new(pool.clone(), memory.clone()));
+    if let Some(primary) = &db.primary {
+        tasks.spawn(
+            "database primary follower",
+            primary.clone().follow(pool.clone()),
+        );
+    }
     tasks.spawn(
         "league follower",
         crate::leagues::follow(pool.clone(), memory.leagues.clone(), league_rx),
@@ -133,6 +139,7 @@ async fn build(
     );
     let state = AppState::new(Inner {
         pool,
+        primary: db.primary.clone(),
         ranks: memory.ranks.clone(),
         leagues: memory.leagues.clone(),
         profiles: memory.profiles.clone(),

@@ -203,9 +203,54 @@ impl ApiError {
     }
 }
 
+/// Whether a database error means PostgreSQL cannot take requests right now (the connection
+/// broke, the server is shutting down or starting up, it is a read-only standby, no connection
+/// came in time) rather than that the request or the code is at fault: what a failover or a
+/// restart looks like from here. Such errors are answered 503 with `Retry-After`.
+pub fn database_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "25006" | "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
+/// Seconds a client is told to wait before retrying while the database is unavailable.
+const DATABASE_RETRY_AFTER_SECS: u64 = 2;
+
+impl ApiError {
+    /// The database cannot take the request now (see [`database_unavailable`]): 503 with
+    /// `Retry-After`; the cause is logged.
+    pub fn database_unavailable(source: impl Into<anyhow::Error>) -> Self {
+        Self {
+            source: Some(source.into()),
+            ..Self::new(
+                ErrorCode::NotReady,
+                "the database is unavailable (a failover or restart may be under way); retry shortly",
+            )
+        }
+        .with_retry_after(DATABASE_RETRY_AFTER_SECS)
+    }
+
+    /// A database error: 503 when the database is unavailable, 500 otherwise.
+    pub fn database(e: sqlx::Error) -> Self {
+        if database_unavailable(&e) {
+            Self::database_unavailable(e)
+        } else {
+            Self::internal(e)
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        Self::internal(e)
+        Self::database(e)
     }
 }
 

@@ -25,6 +25,7 @@ pub const EVENT_STREAMS: &str = "podium_event_streams_open";
 pub const EVENT_STREAMS_DROPPED: &str = "podium_event_streams_dropped_total";
 pub const BATCH_SPLITS: &str = "podium_write_batch_splits_total";
 pub const DB_ACQUIRES: &str = "podium_db_acquires_total";
+pub const DB_PRIMARY_SWITCHES: &str = "podium_db_primary_switches_total";
 pub const LEAGUE_LOADS: &str = "podium_league_loads_total";
 pub const LEAGUE_SNAPSHOTS: &str = "podium_league_snapshots_total";
 pub const PRUNED_ROWS: &str = "podium_housekeeping_pruned_rows_total";
@@ -129,6 +130,12 @@ const DESCRIPTIONS: &[(&str, Kind, Option<metrics::Unit>, &str)] = &[
         Kind::Counter,
         None,
         "Connections taken from the PostgreSQL pool (each statement or transaction takes one): reads of rankings take none.",
+    ),
+    (
+        DB_PRIMARY_SWITCHES,
+        Kind::Counter,
+        None,
+        "Times the pool moved to another host of a multi-host DATABASE_URL (a failover).",
     ),
     (
         LEAGUE_LOADS,

@@ -28,6 +28,8 @@ pub struct AppState(Arc<Shared>);
 #[derive(Debug)]
 pub struct Inner {
     pub pool: PgPool,
+    /// The database host in use when `DATABASE_URL` names several (see `db::hosts`).
+    pub primary: Option<Arc<crate::db::hosts::Primary>>,
     pub ranks: Arc<Ranks>,
     pub leagues: Arc<Leagues>,
     pub profiles: Arc<Profiles>,

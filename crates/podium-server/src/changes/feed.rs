@@ -17,6 +17,10 @@ use super::{Apply, Change, RankMove, Seq, log as changes};
 use crate::metrics as m;
 
 const PAGE: i64 = 5000;
+/// Longest wait for one page of the change log. A page takes milliseconds; a read that takes
+/// longer is stuck on a connection whose host was cut off (TCP retransmits for many minutes),
+/// and giving up lets the next poll take a fresh connection once the network is back.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The applier. Whoever holds `applied` may change the index.
 #[derive(Debug)]
@@ -106,7 +110,17 @@ impl Feed {
 
     async fn fill(&self, applied: &mut ApplierGuard<'_>, until: Seq) -> Result<(), sqlx::Error> {
         loop {
-            let rows = changes::fetch(&self.pool, **applied, until, PAGE).await?;
+            let rows = tokio::time::timeout(
+                FETCH_TIMEOUT,
+                changes::fetch(&self.pool, **applied, until, PAGE),
+            )
+            .await
+            .map_err(|_| {
+                sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "reading the change log took too long",
+                ))
+            })??;
             let Some((first, _)) = rows.first() else {
                 return Ok(());
             };

@@ -2,14 +2,15 @@
 //! itself), the embedded migrations, and the queries, one module per resource.
 
 pub mod copy;
+pub mod hosts;
 pub mod storable;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::{
-    ConnectOptions, PgPool,
+    ConnectOptions, Connection, PgPool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
@@ -17,6 +18,7 @@ use sqlx::{
 use podium_pg_embed::{EmbeddedError, EmbeddedOptions, EmbeddedPostgres};
 
 use crate::config::Config;
+use hosts::{Hosts, Primary, SessionAttrs};
 
 /// Whether a failed statement may be down to one of the values written (a data exception, a
 /// constraint, a program limit such as an index row too large, an exception raised by a
@@ -74,6 +76,9 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 #[derive(Debug)]
 pub struct Database {
     pub pool: PgPool,
+    /// Set when `DATABASE_URL` names several hosts or asks for a read-write one: the host in
+    /// use, which `Primary::follow` moves when a failover does.
+    pub primary: Option<Arc<Primary>>,
     embedded: Option<EmbeddedPostgres>,
 }
 
@@ -82,11 +87,9 @@ impl Database {
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
         let (options, embedded) = match &config.database_url {
             Some(url) => {
-                let options: PgConnectOptions = url
-                    .expose()
-                    .parse()
+                let hosts = Hosts::parse(url.expose())
                     .context("DATABASE_URL is not a valid PostgreSQL connection URL")?;
-                (options, None)
+                (hosts, None)
             }
             None => {
                 let dir = config.data_dir.join("postgres");
@@ -101,7 +104,7 @@ impl Database {
                     Ok(embedded) => {
                         let admin: PgConnectOptions = embedded.url("postgres").parse()?;
                         create_database_if_missing(&admin, "podium").await?;
-                        (embedded.url("podium").parse()?, Some(embedded))
+                        (Hosts::one(embedded.url("podium").parse()?), Some(embedded))
                     }
                     // A running server owns the cluster: work beside it through its socket.
                     Err(EmbeddedError::InUse { .. })
@@ -109,37 +112,26 @@ impl Database {
                     {
                         let url = EmbeddedPostgres::attach_url(&dir, "podium").unwrap_or_default();
                         tracing::info!("using the embedded PostgreSQL of the running Podium");
-                        (url.parse()?, None)
+                        (Hosts::one(url.parse()?), None)
                     }
                     Err(e) => return Err(e.into()),
                 }
             }
         };
-        let options = options
-            .application_name("podium")
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
-        let pool = PgPoolOptions::new()
-            .max_connections(config.db_max_connections)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            // Counts every use of the pool (an idle connection handed out, or a new one), so
-            // that "reads never touch PostgreSQL" is something anyone can watch.
-            .after_connect(|_, _| {
-                Box::pin(async {
-                    metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
-                    Ok(())
-                })
-            })
-            .before_acquire(|_, _| {
-                Box::pin(async {
-                    metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
-                    Ok(true)
-                })
-            })
+        let hosts = options.map(|o| {
+            o.application_name("podium")
+                .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1))
+        });
+        let (options, primary) = choose_host(hosts).await?;
+        let pool = pool_options(config, primary.clone())
             .connect_with(options)
             .await
             .context("could not connect to PostgreSQL")?;
-        Ok(Self { pool, embedded })
+        Ok(Self {
+            pool,
+            primary,
+            embedded,
+        })
     }
 
     /// Applies pending migrations.
@@ -175,6 +167,84 @@ impl Database {
     }
 }
 
+/// The pool's settings; with several hosts, the checks that keep it on the primary.
+fn pool_options(config: &Config, primary: Option<Arc<Primary>>) -> PgPoolOptions {
+    let refuse = primary.clone();
+    let keep = primary.clone();
+    PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .min_connections(1)
+        // With several hosts a connection that does not come within 3 s will not come
+        // before the failover ends (Primary::follow refuses writes at once meanwhile); a
+        // write already waiting is answered 503 then, not after a proxy's timeout.
+        .acquire_timeout(if primary.is_some() {
+            Duration::from_secs(3)
+        } else {
+            Duration::from_secs(10)
+        })
+        // Counts every use of the pool (an idle connection handed out, or a new one), so
+        // that "reads never touch PostgreSQL" is something anyone can watch.
+        .after_connect(move |conn, _| {
+            let primary = refuse.clone();
+            Box::pin(async move {
+                metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
+                // A new connection that reached a read-only server (the pool's host was
+                // demoted and Primary::follow has not moved it yet) is refused; the pool
+                // tries again, by then perhaps on the new primary.
+                match primary {
+                    Some(p) if !p.hosts().suits(conn).await? => Err(sqlx::Error::Io(
+                        std::io::Error::other("the database server is read-only (a standby)"),
+                    )),
+                    _ => Ok(()),
+                }
+            })
+        })
+        // sqlx's own test (a ping before handing out an idle connection) has no time limit: on
+        // a socket whose host was cut off it waits out the whole acquire timeout. This one
+        // gives up after 2 s, and first drops connections older than a failover.
+        .test_before_acquire(false)
+        .before_acquire(move |conn, meta| {
+            let keeps = keep.as_ref().is_none_or(|p| p.keeps(&meta));
+            Box::pin(async move {
+                metrics::counter!(crate::metrics::DB_ACQUIRES).increment(1);
+                if !keeps {
+                    return Ok(false);
+                }
+                let ping = tokio::time::timeout(Duration::from_secs(2), conn.ping()).await;
+                Ok(matches!(ping, Ok(Ok(()))))
+            })
+        })
+}
+
+/// The options the pool starts with: the only host, or (for several hosts or a read-write
+/// target) the first that suits, tried for as long as the pool would wait for a connection.
+async fn choose_host(hosts: Hosts) -> anyhow::Result<(PgConnectOptions, Option<Arc<Primary>>)> {
+    if hosts.hosts.len() == 1 && hosts.attrs == SessionAttrs::Any {
+        return Ok((hosts.hosts[0].clone(), None));
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some((i, options)) = hosts.find().await {
+            tracing::info!(host = %hosts::describe(options), "connecting to this database host");
+            let options = options.clone();
+            return Ok((options, Some(Primary::new(hosts, i))));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let names: Vec<String> = hosts.hosts.iter().map(hosts::describe).collect();
+            anyhow::bail!(
+                "no host of DATABASE_URL ({}) took a connection{}",
+                names.join(", "),
+                if hosts.attrs == SessionAttrs::ReadWrite {
+                    " as a read-write server"
+                } else {
+                    ""
+                }
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// Descriptions of the migrations this binary has that the database has not applied.
 pub async fn pending_migrations(pool: &PgPool) -> anyhow::Result<Vec<String>> {
     let applied: Vec<i64> =
@@ -206,6 +276,24 @@ async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> any
         tracing::info!(database = name, "created the database");
     }
     Ok(())
+}
+
+/// Longest wait for a COMMIT made while holding the change feed's applier lock.
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Commits `tx`, giving up after 10 s. A COMMIT on a connection whose host was cut off waits
+/// for TCP's retransmissions (minutes); whoever holds the applier lock meanwhile stops every
+/// change from being applied. The outcome of a commit given up is unknown: its callers are
+/// answered "unavailable", and if it did commit the feed applies it from the log.
+pub async fn commit_bounded(tx: sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), sqlx::Error> {
+    tokio::time::timeout(COMMIT_TIMEOUT, tx.commit())
+        .await
+        .map_err(|_| {
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the commit did not complete in 10 s; its outcome is unknown",
+            ))
+        })?
 }
 
 /// Answers when the database does (readiness).

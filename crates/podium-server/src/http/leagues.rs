@@ -58,7 +58,7 @@ pub(super) fn write_error(e: WriteError) -> ApiError {
         ),
         WriteError::Load(e) => ApiError::internal(e),
         WriteError::Failed(e) => ApiError::internal(anyhow::anyhow!(e)),
-        WriteError::Db(e) => ApiError::internal(e),
+        WriteError::Db(e) => ApiError::database(e),
     }
 }
 

@@ -109,6 +109,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            refuse_writes_without_primary,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             authorize::authorize,
         ))
         // Health checks are added after the authorization layer, so it does not wrap them:
@@ -226,6 +230,22 @@ async fn with_timeout(limit: Duration, req: Request, next: Next) -> Response {
         Ok(response) => response,
         Err(_) => ApiError::new(ErrorCode::Timeout, "the request took too long").into_response(),
     }
+}
+
+/// While a failover has left no read-write database host, a write is answered 503 with
+/// `Retry-After` at once rather than after waiting for a connection that cannot come; reads,
+/// served from memory, go on.
+async fn refuse_writes_without_primary(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !reads && state.primary.as_ref().is_some_and(|p| p.is_down()) {
+        return ApiError::database_unavailable(anyhow::anyhow!("no read-write database host"))
+            .into_response();
+    }
+    next.run(req).await
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -133,6 +133,9 @@ async fn submit(
         ),
         WriteError::Refused(JobError::LeaderboardGone) => ApiError::leaderboard_not_found(slug),
         WriteError::Closed => ApiError::new(ErrorCode::NotReady, "the server is shutting down"),
+        WriteError::Database(e) if crate::error::database_unavailable(&e) => {
+            ApiError::database_unavailable(anyhow::anyhow!("{e}"))
+        }
         WriteError::Database(e) => ApiError::internal(anyhow::anyhow!("{e}")),
     })?;
     let period = read(&lb).current.as_ref().map_or(0, |c| c.period_id);

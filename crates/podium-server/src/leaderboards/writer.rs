@@ -186,7 +186,7 @@ async fn commit(
     }
     // Hold the applier across the commit so nothing committed after us is applied before us.
     let mut applied = feed.lock().await;
-    tx.commit().await?;
+    crate::db::commit_bounded(tx).await?;
     let entries: Vec<Entry> = outcome
         .changes
         .iter()

@@ -8,6 +8,7 @@ mod authorization;
 mod convergence;
 mod entries;
 mod errors;
+mod failover;
 mod flags;
 mod isolation;
 mod jobs;
