@@ -68,18 +68,6 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 /// type or invalid, 422 for a path parameter that is not a valid id, 429 on changes (rate
 /// limits), and 503 when the server is not ready or the request timed out.
 pub(super) fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, path::ParameterIn};
-    let problem = |description: &str| {
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
-            .build()
-    };
     for (route, item) in doc.paths.paths.iter_mut() {
         let methods = [
             ("GET", &mut item.get),
@@ -89,66 +77,83 @@ pub(super) fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
             ("DELETE", &mut item.delete),
         ];
         for (method, op) in methods {
-            let Some(op) = op.as_mut() else { continue };
-            let need = crate::accounts::policy::TABLE
-                .iter()
-                .find(|(m, r, _)| *m == method && r == route)
-                .map(|(_, _, n)| *n);
-            let changes = method != "GET";
-            let has_params = op.parameters.as_ref().is_some_and(|ps| {
-                ps.iter()
-                    .any(|p| matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query))
-            });
-            let has_path_params = op.parameters.as_ref().is_some_and(|ps| {
-                ps.iter()
-                    .any(|p| matches!(p.parameter_in, ParameterIn::Path))
-            });
-            let has_body = op.request_body.is_some();
-            let mut add = |status: &str, description: &str| {
-                op.responses
-                    .responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| problem(description).into());
-            };
-            add(
-                "401",
-                "Authentication required, or the API key sent is not valid",
-            );
-            if need != Some(crate::accounts::policy::Need::Public) || changes {
-                add(
-                    "403",
-                    "The caller's role or key does not allow this, or a change made with a session cookie lacks a same-origin `Origin` header",
-                );
+            if let Some(op) = op.as_mut() {
+                add_layer_errors(route, method, op);
             }
-            if changes {
-                add(
-                    "429",
-                    "Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After`",
-                );
-            }
-            if has_params || has_body {
-                add(
-                    "400",
-                    "A path or query parameter, or the JSON body, is malformed",
-                );
-            }
-            if has_body {
-                add("413", "The request body is larger than the server accepts");
-                add(
-                    "415",
-                    "The body is not sent with the media type this operation takes",
-                );
-            }
-            if has_body || has_path_params {
-                add(
-                    "422",
-                    "A path parameter (such as a participant id) or the body is well-formed but not valid",
-                );
-            }
-            add(
-                "503",
-                "Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent",
-            );
         }
     }
+}
+
+/// The errors of [`add_common_responses`] for one operation, where it does not list them.
+fn add_layer_errors(route: &str, method: &str, op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, path::ParameterIn};
+    let need = crate::accounts::policy::TABLE
+        .iter()
+        .find(|(m, r, _)| *m == method && *r == route)
+        .map(|(_, _, n)| *n);
+    let changes = method != "GET";
+    let params_in = |places: &[ParameterIn]| {
+        op.parameters
+            .as_ref()
+            .is_some_and(|ps| ps.iter().any(|p| places.contains(&p.parameter_in)))
+    };
+    let has_params = params_in(&[ParameterIn::Path, ParameterIn::Query]);
+    let has_path_params = params_in(&[ParameterIn::Path]);
+    let has_body = op.request_body.is_some();
+    let mut add = |status: &str, description: &str| {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build()
+                    .into()
+            });
+    };
+    add(
+        "401",
+        "Authentication required, or the API key sent is not valid",
+    );
+    if need != Some(crate::accounts::policy::Need::Public) || changes {
+        add(
+            "403",
+            "The caller's role or key does not allow this, or a change made with a session cookie lacks a same-origin `Origin` header",
+        );
+    }
+    if changes {
+        add(
+            "429",
+            "Too many requests: an API key over its write rate, or sign-in attempts over the limit; retry after `Retry-After`",
+        );
+    }
+    if has_params || has_body {
+        add(
+            "400",
+            "A path or query parameter, or the JSON body, is malformed",
+        );
+    }
+    if has_body {
+        add("413", "The request body is larger than the server accepts");
+        add(
+            "415",
+            "The body is not sent with the media type this operation takes",
+        );
+    }
+    if has_body || has_path_params {
+        add(
+            "422",
+            "A path parameter (such as a participant id) or the body is well-formed but not valid",
+        );
+    }
+    add(
+        "503",
+        "Not ready (starting, or the database is unavailable) or the request timed out; retry after `Retry-After` when it is sent",
+    );
 }
