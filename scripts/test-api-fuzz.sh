@@ -11,13 +11,13 @@ set -euo pipefail
 usage() {
   cat <<'USAGE'
 usage: scripts/test-api-fuzz.sh [--seconds N] [--summary FILE]
-  --seconds N     time budget per caller (default 20; the long run in reports/reliability used 300)
+  --seconds N     time budget per caller (default 12; the long run of reports/reliability: 300)
   --summary FILE  copy the run's JSON summary (requests, callers, failures) there
 Env: PODIUM_BIN (use this binary instead of building one), KEEP_WORK=1 keeps the work folder,
   PODIUM_FUZZ_VENV (default ~/.cache/podium/adversarial-venv).
 USAGE
 }
-seconds=20
+seconds=12
 summary=
 while [ $# -gt 0 ]; do
   case "$1" in
