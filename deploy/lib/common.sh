@@ -266,7 +266,9 @@ podium_start() {
     rm -f "$d/pid"
     systemctl reset-failed "podium@$colour" 2>/dev/null || true
     systemctl start "podium@$colour"
-    return
+    local i
+    for ((i = 0; i < 50; i++)); do pid_alive "$d/pid" && return 0; sleep 0.2; done
+    return 0
   fi
   # fd 9 is the deploy lock: the long-lived server must not inherit (and keep holding) it.
   ( podium_env "$colour"

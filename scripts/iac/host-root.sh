@@ -35,6 +35,7 @@ cleanup() {
   for m in dev/pts dev proc sys; do mountpoint -q "$tmp/$m" 2>/dev/null && umount -l "$tmp/$m"; done
   [ -d "$tmp" ] && ! findmnt -rn -o TARGET | grep -qF "$tmp/" && rm -rf "$tmp"
   rm -f "$log"
+  return 0
 }
 trap cleanup EXIT
 echo "debootstrap bookworm minbase into $tmp (a few minutes the first time)" >&2
