@@ -73,8 +73,8 @@ mnt() { mount "$@" && MOUNTS+=("${!#}"); }
 
 # ------------------------------------------------------------------ tools
 step "tools: the test host's root, ansible, checkov (cached under ~/.cache/podium)"
-for tool in debootstrap sshd nft age shellcheck curl; do
-  command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin command -v "$tool" >/dev/null || { bad "$tool missing: run scripts/install-deps.sh"; finish; }
+for tool in debootstrap sshd ssh-keygen age shellcheck curl python3; do
+  command -v "$tool" >/dev/null || { bad "$tool missing: run scripts/install-deps.sh"; finish; }
 done
 if [ ! -x "$VENV/bin/ansible-lint" ] || [ ! -x "$VENV/bin/ansible-playbook" ]; then
   echo "creating $VENV"
@@ -114,6 +114,7 @@ mnt -t proc proc "$ROOT/proc"
 mnt -t sysfs sysfs "$ROOT/sys"
 mnt --bind /dev "$ROOT/dev"
 mnt --bind /dev/pts "$ROOT/dev/pts"
+mnt -t tmpfs -o mode=1777 tmpfs "$ROOT/dev/shm"
 mnt -t tmpfs -o mode=755 tmpfs "$ROOT/run"
 mkdir -p "$ROOT/run/sshd" "$ROOT/run/lock"
 netns_make "$NS" "piac$$a" "piac$$b" "$ADMIN_ADDR" "$HOST_ADDR"
@@ -139,7 +140,8 @@ chmod 600 "$ROOT/home/admin/.ssh/authorized_keys"
 chroot "$ROOT" chown -R admin:admin /home/admin/.ssh
 printf '%s %s\n' "$HOST_ADDR" "$(cut -d' ' -f1,2 "$ROOT/etc/ssh/ssh_host_ed25519_key.pub")" >"$WORK/known_hosts"
 printf '%s %s\n' "$HOST_ADDR2" "$(cut -d' ' -f1,2 "$ROOT/etc/ssh/ssh_host_ed25519_key.pub")" >>"$WORK/known_hosts"
-ip netns exec "$NS" chroot "$ROOT" /usr/sbin/sshd -D -e >"$WORK/sshd.log" 2>&1 &
+# Its own hostname (UTS namespace): sudo resolves it through the host's /etc/hosts.
+ip netns exec "$NS" unshare --uts chroot "$ROOT" sh -c 'hostname podium-test-1 && exec /usr/sbin/sshd -D -e' >"$WORK/sshd.log" 2>&1 &
 SSHD_PID=$!
 if wait_for 20 timeout 2 bash -c "exec 3<>/dev/tcp/$HOST_ADDR/22"; then
   ok "the host's sshd answers on $HOST_ADDR:22 (Debian's default configuration)"
@@ -262,8 +264,8 @@ step "firewall: a port published the way Docker publishes one cannot bypass it"
 ip netns exec "$NS_OTHER" python3 -m http.server 8080 --bind "$OTHER_ADDR" >"$WORK/container.log" 2>&1 &
 CTR=$!
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=1
-if in_host iptables -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination "$OTHER_ADDR:8080" \
-  && in_host iptables -A FORWARD -d "$OTHER_ADDR" -p tcp --dport 8080 -j ACCEPT \
+if out=$(in_host iptables -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination "$OTHER_ADDR:8080" 2>&1 \
+  && in_host iptables -A FORWARD -d "$OTHER_ADDR" -p tcp --dport 8080 -j ACCEPT 2>&1) \
   && wait_for 10 ip netns exec "$NS" curl -fsS -m 2 -o /dev/null "http://$OTHER_ADDR:8080/"; then
   if "${CURL[@]}" "http://$HOST_ADDR:8080/" >/dev/null 2>&1; then
     bad "the DNATed port 8080 answers from outside: the forward chain lets it through"
@@ -271,7 +273,7 @@ if in_host iptables -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-destin
     ok "port 8080 DNATed to a container (iptables, as Docker does) answers inside the host, not from $ADMIN_ADDR"
   fi
 else
-  bad "could not set up the published-port check"
+  bad "could not set up the published-port check: $out $(tail -n 3 "$WORK/container.log")"
 fi
 kill "$CTR" 2>/dev/null || true
 wait "$CTR" 2>/dev/null || true
@@ -312,9 +314,15 @@ fi
 
 # ------------------------------------------------------------------ updates
 step "unattended upgrades"
-if out=$(in_host unattended-upgrade --dry-run --debug 2>&1); then
-  allowed=$(grep -m1 'Allowed origins are' <<<"$out" | cut -c1-200)
-  ok "unattended-upgrade --dry-run succeeds (offline: against the root's package lists); $allowed"
+# No network reaches the host: apt goes through a proxy address that refuses at once, so an
+# upgrade published after the root was cached fails to download instead of waiting on timeouts.
+printf 'Acquire::http::Proxy "http://127.0.0.1:9/";\nAcquire::Retries "0";\n' >"$ROOT/tmp/apt-offline.conf"
+if out=$(in_host env APT_CONFIG=/tmp/apt-offline.conf timeout 300 unattended-upgrade --dry-run --debug 2>&1); then
+  allowed=$(grep -m1 'Allowed origins are' <<<"$out" | cut -c1-160)
+  pending=$(grep -m1 'Packages that will be upgraded' <<<"$out" | cut -c1-160)
+  ok "unattended-upgrade --dry-run succeeds (against the root's package lists; ${pending:-no upgrade pending}); $allowed"
+elif grep -q 'Packages that will be upgraded' <<<"$out" && grep -qE 'Failed to fetch|fetch.*failed|Connection refused' <<<"$out"; then
+  bad "unattended-upgrade --dry-run: upgrades published after the host root was cached cannot be downloaded offline ($(grep -m1 'Packages that will be upgraded' <<<"$out" | cut -c1-160)); rebuild the root: delete ${BASE}"
 else
   bad "unattended-upgrade --dry-run: $(tail -n 10 <<<"$out")"
 fi
@@ -374,8 +382,9 @@ else
   bad "logrotate: $(tail -n 5 "$WORK/logrotate.log")"
 fi
 if in_host systemd-analyze cat-config systemd/journald.conf 2>/dev/null | grep -q '^SystemMaxUse=1G' \
-  && in_host chronyd -p 2>/dev/null | grep -q '^server 127.0.0.1'; then
-  ok "journald limits in place (verified: cat-config); chrony's configuration parses with the sources (verified: chronyd -p)"
+  && in_host chronyd -p 2>/dev/null | grep -qx 'sourcedir /etc/chrony/sources.d' \
+  && in_host chronyd -p -f /etc/chrony/sources.d/podium.sources 2>/dev/null | grep -q '^server 127.0.0.1 prefer iburst'; then
+  ok "journald limits in place (verified: cat-config); chrony reads the role's sources (verified: chronyd -p; not started, it would set this machine's clock)"
 else
   bad "journald or chrony configuration"
 fi
@@ -407,7 +416,7 @@ check "the module README's variables/outputs table is in sync (deploy/terraform/
 # The table check must fail when the README is stale: a copy with one variable's description changed.
 cp -r deploy/terraform/modules/podium-aws "$WORK/stale-module"
 sed -i '0,/description = "/s/description = "/description = "CHANGED /' "$WORK/stale-module/variables.tf"
-if ! "$VENV/bin/python" deploy/terraform/tf-docs --check "$WORK/stale-module" >/dev/null 2>&1; then
+if ! out=$("$VENV/bin/python" deploy/terraform/tf-docs --check "$WORK/stale-module" 2>&1) && grep -q 'stale' <<<"$out"; then
   ok "tf-docs --check fails on a module whose README is stale"
 else
   bad "tf-docs --check passed a stale README"

@@ -23,7 +23,9 @@ packages=(openssh-server sudo python3 python3-apt systemd ca-certificates iprout
   nftables iptables fail2ban python3-systemd unattended-upgrades apt-listchanges chrony logrotate
   nginx postgresql-15 pgbackrest age acl openssl certbot
   prometheus-node-exporter prometheus-postgres-exporter prometheus-nginx-exporter)
-key=$(printf '%s\n' "$MIRROR" "${packages[@]}" | sha256sum | cut -c1-12)
+# Bump when the recipe below changes (the key names the cached root).
+recipe=2
+key=$(printf '%s\n' "$recipe" "$MIRROR" "${packages[@]}" | sha256sum | cut -c1-12)
 ROOT=$CACHE/iac-root-$key
 if [ -x "$ROOT/usr/sbin/sshd" ] && [ -f "$ROOT/.podium-complete" ]; then echo "$ROOT"; exit 0; fi
 
@@ -45,6 +47,8 @@ deb $MIRROR bookworm main
 deb $MIRROR bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 SRC
+# Up to date with the security archive when made, as a cloud image is on its release day (an
+# upgrade pending in the root could not be downloaded by the offline test host).
 # No init runs in this root: package scripts must not try to start services.
 printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
 chmod 755 "$tmp/usr/sbin/policy-rc.d"
@@ -53,7 +57,7 @@ mount --bind /dev "$tmp/dev"
 mount --bind /dev/pts "$tmp/dev/pts"
 mount -t sysfs sysfs "$tmp/sys"
 if ! DEBIAN_FRONTEND=noninteractive nice -n 10 chroot "$tmp" sh -c \
-  "apt-get update -qq && apt-get install -y -qq --no-install-recommends ${packages[*]}" >>"$log" 2>&1; then
+  "apt-get update -qq && apt-get dist-upgrade -y -qq && apt-get install -y -qq --no-install-recommends ${packages[*]}" >>"$log" 2>&1; then
   tail -n 30 "$log" >&2; die "apt-get install in the root failed"
 fi
 for m in dev/pts dev proc sys; do umount "$tmp/$m"; done
