@@ -404,7 +404,7 @@ PY
 else
   bad "python-hcl2: $(tail -n 5 <<<"$out")"
 fi
-for d in deploy/terraform/modules/podium-aws deploy/terraform/staging deploy/terraform/production; do
+for d in deploy/terraform/modules/podium-aws deploy/terraform/staging deploy/terraform/production deploy/terraform/state-bootstrap; do
   if out=$("$CKVENV/bin/checkov" -d "$d" --framework terraform --skip-download --compact --quiet 2>&1); then
     ok "checkov $d: $(grep -o 'Passed checks: [0-9]*, Failed checks: [0-9]*, Skipped checks: [0-9]*' <<<"$out" | head -n 1)"
   else

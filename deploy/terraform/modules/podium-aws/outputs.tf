@@ -53,9 +53,10 @@ output "ansible_inventory" {
         podium_environment       = var.environment
         firewall_admin_addresses = var.admin_cidrs
         podium_stack_settings = {
-          BACKUP_S3_BUCKET = aws_s3_bucket.backup.bucket
-          BACKUP_S3_REGION = data.aws_region.current.name
-          BACKUP_S3_PATH   = "/${local.backup_prefix}"
+          BACKUP_S3_BUCKET   = aws_s3_bucket.backup.bucket
+          BACKUP_S3_REGION   = data.aws_region.current.name
+          BACKUP_S3_ENDPOINT = "s3.${data.aws_region.current.name}.amazonaws.com"
+          BACKUP_S3_PATH     = "/${local.backup_prefix}"
         }
       }
     }
