@@ -261,12 +261,12 @@ ok "listening beyond loopback in the host: $wide"
 step "firewall: a port published the way Docker publishes one cannot bypass it"
 # Docker's recipe in iptables (nat PREROUTING DNAT, filter FORWARD ACCEPT), with a "container" in
 # the second namespace serving on 8080: reachable from the host itself, dropped from outside.
-ip netns exec "$NS_OTHER" python3 -m http.server 8080 --bind "$OTHER_ADDR" >"$WORK/container.log" 2>&1 &
+ip netns exec "$NS_OTHER" python3 -u -m http.server 8080 --bind "$OTHER_ADDR" --directory "$WORK/dist" >"$WORK/container.log" 2>&1 &
 CTR=$!
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_forward=1
 if out=$(in_host iptables -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination "$OTHER_ADDR:8080" 2>&1 \
   && in_host iptables -A FORWARD -d "$OTHER_ADDR" -p tcp --dport 8080 -j ACCEPT 2>&1) \
-  && wait_for 10 ip netns exec "$NS" curl -fsS -m 2 -o /dev/null "http://$OTHER_ADDR:8080/"; then
+  && wait_for 30 ip netns exec "$NS" curl -fsS -m 2 -o /dev/null "http://$OTHER_ADDR:8080/"; then
   if "${CURL[@]}" "http://$HOST_ADDR:8080/" >/dev/null 2>&1; then
     bad "the DNATed port 8080 answers from outside: the forward chain lets it through"
   else
@@ -279,7 +279,7 @@ if out=$(in_host iptables -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-
   if [ "$code" = 200 ]; then ok "a public port (443) published the same way does pass (the check above can fail)"
   else bad "443 DNATed to the container did not answer: $code"; fi
 else
-  bad "could not set up the published-port check: $out; from the host: $(ip netns exec "$NS" curl -sS -m 2 -o /dev/null "http://$OTHER_ADDR:8080/" 2>&1); $(ip netns exec "$NS_OTHER" ss -Hltn | paste -sd' ' -)"
+  bad "could not set up the published-port check: $out; from the host: $(ip netns exec "$NS" curl -sS -m 2 -o /dev/null "http://$OTHER_ADDR:8080/" 2>&1); listening: $(ip netns exec "$NS_OTHER" ss -Hltn | paste -sd' ' -); server $(kill -0 "$CTR" 2>/dev/null && echo alive || echo exited): $(tail -n 3 "$WORK/container.log")"
 fi
 kill "$CTR" 2>/dev/null || true
 wait "$CTR" 2>/dev/null || true
@@ -368,7 +368,8 @@ fi
 
 # ------------------------------------------------------------------ secrets, logs, journal, time
 step "secrets, log rotation, journald, time sync"
-bad_modes=$(find "$ROOT$STACK/secrets" -type f ! -perm 600 -printf '%f ' 2>/dev/null)
+bad_modes=$(for f in deploy/ansible/inventories/test/secrets/*.age; do
+  f=$(basename "$f" .age); [ "$(stat -c %a "$ROOT$STACK/secrets/$f")" = 600 ] || printf '%s ' "$f"; done)
 dec=$(age -d -i "$PODIUM_AGE_IDENTITY" deploy/ansible/inventories/test/secrets/db_app_password.age)
 if [ -z "$bad_modes" ] && [ "$(stat -c %a "$ROOT$STACK/secrets")" = 700 ] \
   && [ "$(cat "$ROOT$STACK/secrets/db_app_password")" = "$dec" ] \
@@ -410,11 +411,19 @@ PY
 else
   bad "python-hcl2: $(tail -n 5 <<<"$out")"
 fi
-for d in deploy/terraform/modules/podium-aws deploy/terraform/staging deploy/terraform/production deploy/terraform/state-bootstrap; do
-  if out=$("$CKVENV/bin/checkov" -d "$d" --framework terraform --skip-download --compact --quiet 2>&1); then
-    ok "checkov $d: $(grep -o 'Passed checks: [0-9]*, Failed checks: [0-9]*, Skipped checks: [0-9]*' <<<"$out" | head -n 1)"
+# Each configuration on its own (a root evaluates the module with its own values), in parallel.
+tf_dirs=(deploy/terraform/modules/podium-aws deploy/terraform/staging deploy/terraform/production deploy/terraform/state-bootstrap)
+ck_pids=()
+for d in "${tf_dirs[@]}"; do
+  nice -n 10 "$CKVENV/bin/checkov" -d "$d" --framework terraform --skip-download --compact --quiet >"$WORK/checkov-${d##*/}.log" 2>&1 &
+  ck_pids+=("$!")
+done
+for i in "${!tf_dirs[@]}"; do
+  d=${tf_dirs[$i]}
+  if wait "${ck_pids[$i]}"; then
+    ok "checkov $d: $(grep -o 'Passed checks: [0-9]*, Failed checks: [0-9]*, Skipped checks: [0-9]*' "$WORK/checkov-${d##*/}.log" | head -n 1)"
   else
-    bad "checkov $d"; grep -E 'Check:|FAILED|File:' <<<"$out" | head -n 30
+    bad "checkov $d"; grep -E 'Check:|FAILED|File:' "$WORK/checkov-${d##*/}.log" | head -n 30
   fi
 done
 check "the module README's variables/outputs table is in sync (deploy/terraform/tf-docs --check)" \
