@@ -443,10 +443,11 @@ fi
 if command -v terraform >/dev/null; then
   check "terraform fmt -check -recursive deploy/terraform ($(terraform version | head -n 1))" terraform fmt -check -recursive deploy/terraform
   # validate needs the AWS provider, which `terraform init` cannot fetch here (no registry).
-  if out=$(cd "$WORK" && cp -r "$REPO/deploy/terraform/staging" tfv && cd tfv && timeout 60 terraform init -backend=false -input=false 2>&1); then
-    check "terraform validate deploy/terraform/staging" bash -c "cd '$WORK/tfv' && terraform validate"
+  cp -r deploy/terraform "$WORK/tf"
+  if out=$(cd "$WORK/tf/staging" && timeout 120 terraform init -backend=false -input=false -no-color 2>&1); then
+    check "terraform validate deploy/terraform/staging" bash -c "cd '$WORK/tf/staging' && terraform validate -no-color"
   else
-    echo "  note terraform validate not run: terraform init cannot fetch the providers here ($(grep -m1 -oE 'Failed to query available provider packages|could not connect|no such host|registry[^.]*' <<<"$out" || echo 'init failed'))"
+    echo "  note terraform validate not run: terraform init cannot fetch the AWS provider here: $(grep -m1 -oE 'could not connect to [^:]*|Failed to [^.]*' <<<"$out" || echo 'init failed')"
   fi
 fi
 
