@@ -231,6 +231,31 @@ else
   bad "443/80 from the other address: $code443 / $code80"
 fi
 
+# The podium@ unit's command, run as systemd would (its EnvironmentFile, ExecStart with %i =
+# green; the role's port base 184 puts green on 18402) in place of the standby the stack started: it must get ready, keep the pid file the
+# deploy scripts use, and exit 0 on SIGTERM (a deploy's stop), so Restart=on-failure leaves a
+# stopped colour stopped. The restart after a crash needs systemd: not run here.
+green_pid=$(cat "$ROOT$STACK/colours/green/pid" 2>/dev/null || echo 0)
+exec_start=$(sed -n 's/^ExecStart=//p' "$ROOT/etc/systemd/system/podium@.service" | sed 's/%i/green/g')
+if [ "$green_pid" -gt 0 ] && kill -TERM "$green_pid" 2>/dev/null && wait_for 30 bash -c "! kill -0 $green_pid 2>/dev/null"; then
+  # shellcheck disable=SC2016 # expanded by the host's shell
+  ip netns exec "$NS" chroot "$ROOT" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    bash -c 'set -a; . /opt/podium/host.env; set +a; exec $1' _ "$exec_start" >"$WORK/unit-green.log" 2>&1 &
+  unit_pid=$!
+  if wait_for 60 ip netns exec "$NS" curl -fsS -m 2 -o /dev/null http://127.0.0.1:18402/readyz \
+    && [ "$(cat "$ROOT$STACK/colours/green/pid")" = "$unit_pid" ]; then
+    ok "podium@green's ExecStart ($exec_start) serves green, pid file = its pid"
+  else
+    bad "podium@green's ExecStart: $(tail -n 5 "$WORK/unit-green.log")"
+  fi
+  kill -TERM "$unit_pid" 2>/dev/null || true
+  rc=0; wait "$unit_pid" || rc=$?
+  if [ "$rc" = 0 ]; then ok "the colour exits 0 on SIGTERM (Restart=on-failure will not bring back a colour a deploy stopped)"
+  else bad "the colour exited $rc on SIGTERM: Restart=on-failure would restart a colour a deploy stopped"; fi
+else
+  bad "could not stop the stack's green (pid $green_pid) to run the unit's command instead"
+fi
+
 # ------------------------------------------------------------------ private ports
 step "firewall: PostgreSQL, Prometheus, metrics never reachable from outside"
 # Listeners on every address of the host for the well-known ports (the stack's own are on
