@@ -193,6 +193,13 @@ missing=()
 for w in "${want[@]}"; do grep -qxF "$w" <<<"$T" || missing+=("$w"); done
 if [ ${#missing[@]} = 0 ]; then ok "sshd -T: no root, no passwords, ssh-users only, AEAD ciphers and ETM MACs only"
 else bad "sshd -T lacks: ${missing[*]}"; fi
+fwd_admin=$(in_host /usr/sbin/sshd -T -C "user=admin,host=x,addr=$ADMIN_ADDR" 2>&1 | sed -n 's/^allowtcpforwarding //p')
+fwd_deploy=$(in_host /usr/sbin/sshd -T -C "user=podium-deploy,host=x,addr=$ADMIN_ADDR" 2>&1 | sed -n 's/^allowtcpforwarding //p')
+if [ "$fwd_admin" = local ] && [ "$fwd_deploy" = no ]; then
+  ok "TCP forwarding: local tunnels for operators (group sudo) only, none for podium-deploy"
+else
+  bad "TCP forwarding: admin '$fwd_admin' (want local), podium-deploy '$fwd_deploy' (want no)"
+fi
 check "admin logs in with its key from $ADMIN_ADDR after the reload, sudo works" sshx "admin@$HOST_ADDR" sudo -n true
 if ! sshx -o Ciphers=aes128-cbc "admin@$HOST_ADDR" true >/dev/null 2>&1 && ! sshx "root@$HOST_ADDR" true >/dev/null 2>&1 \
   && ! sshx -o PubkeyAuthentication=no -o PasswordAuthentication=yes "admin@$HOST_ADDR" true >/dev/null 2>&1; then
@@ -254,6 +261,25 @@ if [ "$green_pid" -gt 0 ] && kill -TERM "$green_pid" 2>/dev/null && wait_for 30 
   else bad "the colour exited $rc on SIGTERM: Restart=on-failure would restart a colour a deploy stopped"; fi
 else
   bad "could not stop the stack's green (pid $green_pid) to run the unit's command instead"
+fi
+
+# A release shipped the way the deploy workflow does, as the deploy user the playbook made: it
+# may log in (group ssh-users) and run only the host's root-owned podium-ship-host through sudo.
+step "a release shipped as podium-deploy (deploy/scripts/ship --sudo-helper)"
+deploy/scripts/package --out "$WORK/dist" v0.0.1-iac "$PODIUM_BIN" >/dev/null
+t0=$SECONDS
+if out=$(deploy/scripts/ship --sudo-helper /usr/local/sbin/podium-ship-host --dist "$WORK/dist" --arch "$(uname -m)" \
+  --known-hosts "$WORK/known_hosts" --identity "$WORK/admin_key" --url https://podium.test \
+  --cacert "$ROOT$STACK/tls/ca/ca.crt" --resolve "podium.test:443:$HOST_ADDR" --token-file "$ROOT$STACK/secrets/api_token" \
+  "podium-deploy@$HOST_ADDR" v0.0.1-iac 2>&1) && [ "$(readlink "$ROOT/opt/podium/current")" = releases/v0.0.1-iac ]; then
+  ok "v0.0.1-iac shipped by podium-deploy and serving, blue-green ($((SECONDS - t0)) s)"
+else
+  bad "ship as podium-deploy: $(tail -n 8 <<<"$out")"
+fi
+if ! sshx "podium-deploy@$HOST_ADDR" sudo -n true >/dev/null 2>&1 && sshx "podium-deploy@$HOST_ADDR" sudo -n -l 2>/dev/null | grep -q '/usr/local/sbin/podium-ship-host'; then
+  ok "podium-deploy may run podium-ship-host as root and nothing else (sudo -n true refused)"
+else
+  bad "podium-deploy's sudo rights are wider than podium-ship-host"
 fi
 
 # ------------------------------------------------------------------ private ports
