@@ -282,6 +282,42 @@ else
   bad "podium-deploy's sudo rights are wider than podium-ship-host"
 fi
 
+# Rotating Podium's database password under load (docs/operations.md, "Rotating secrets"): the
+# new value encrypted over the old file (in a copy of the test inventory), the playbook's secrets
+# role only, `stack up` (ALTER ROLE, a new database_url_app), a blue-green deploy of the same
+# release so a colour with the new URL takes over; the load must see no failed request.
+step "rotating the application's database password under load"
+cp -r deploy/ansible/inventories/test "$WORK/inv"
+old_pw=$(cat "$ROOT$STACK/secrets/db_app_password")
+new_pw=$(openssl rand -hex 24)
+printf '%s' "$new_pw" | age -R "$WORK/inv/secrets/recipients.txt" -o "$WORK/inv/secrets/db_app_password.age"
+python3 deploy/tests/loadgen.py --host "$HOST_ADDR" --port 443 --name podium.test --cacert "$ROOT$STACK/tls/ca/ca.crt" \
+  --token "$(cat "$ROOT$STACK/secrets/api_token")" --threads 4 --interval 0.01 \
+  --out "$WORK/load.json" --ready "$WORK/load.ready" >"$WORK/load.txt" 2>&1 &
+LOAD_PID=$!
+t0=$SECONDS
+if wait_for 30 test -e "$WORK/load.ready" \
+  && nice -n 10 ansible-playbook -i "$WORK/inv/hosts.yml" deploy/ansible/test.yml --tags secrets >"$WORK/play-rotate.log" 2>&1 \
+  && grep -A1 'PLAY RECAP' "$WORK/play-rotate.log" | tail -n 1 | grep -q ' changed=1 ' \
+  && host_stack up >"$WORK/rotate-up.log" 2>&1 \
+  && in_host bash -c 'set -a; . /opt/podium/host.env; set +a; exec /opt/podium/current/deploy/scripts/deploy /opt/podium/current/podium' >"$WORK/rotate-deploy.log" 2>&1; then
+  rotated=1
+else
+  rotated=0
+fi
+sleep 2
+kill -TERM "$LOAD_PID" 2>/dev/null || true
+wait "$LOAD_PID" 2>/dev/null || true
+requests=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"])' "$WORK/load.json" 2>/dev/null || echo 0)
+lfailed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["failed"])' "$WORK/load.json" 2>/dev/null || echo "?")
+pg() { in_host env PGPASSWORD="$1" psql -X -q -h 127.0.0.1 -p 18432 -U podium_app -d podium -tAc 'select 1'; }
+if [ "$rotated" = 1 ] && [ "$lfailed" = 0 ] && [ "$requests" -gt 50 ] \
+  && grep -qF ":$new_pw@" "$ROOT$STACK/secrets/database_url_app" && pg "$new_pw" >/dev/null 2>&1 && ! pg "$old_pw" >/dev/null 2>&1; then
+  ok "db_app_password rotated under load in $((SECONDS - t0)) s: $requests requests, 0 failed; the old password is refused, the serving colour uses the new one"
+else
+  bad "rotation: rotated=$rotated, $requests requests, $lfailed failed ($(tail -n 2 "$WORK/load.txt" 2>/dev/null)); $(grep -A1 'PLAY RECAP' "$WORK/play-rotate.log" 2>/dev/null | tail -n 1); $(tail -n 3 "$WORK/rotate-deploy.log" 2>/dev/null)"
+fi
+
 # ------------------------------------------------------------------ private ports
 step "firewall: PostgreSQL, Prometheus, metrics never reachable from outside"
 # Listeners on every address of the host for the well-known ports (the stack's own are on
