@@ -461,7 +461,10 @@ fi
 step "secrets, log rotation, journald, time sync"
 bad_modes=$(for f in deploy/ansible/inventories/test/secrets/*.age; do
   f=$(basename "$f" .age); [ "$(stat -c %a "$ROOT$STACK/secrets/$f")" = 600 ] || printf '%s ' "$f"; done)
-dec=$(age -d -i "$PODIUM_AGE_IDENTITY" deploy/ansible/inventories/test/secrets/db_app_password.age)
+# After the rotation above, the inventory in use is the work copy.
+inv_secrets=deploy/ansible/inventories/test/secrets
+[ -f "$WORK/inv/secrets/db_app_password.age" ] && inv_secrets=$WORK/inv/secrets
+dec=$(age -d -i "$PODIUM_AGE_IDENTITY" "$inv_secrets/db_app_password.age")
 if [ -z "$bad_modes" ] && [ "$(stat -c %a "$ROOT$STACK/secrets")" = 700 ] \
   && [ "$(cat "$ROOT$STACK/secrets/db_app_password")" = "$dec" ] \
   && grep -qF ":$dec@" "$ROOT$STACK/secrets/database_url_app" && [ "$code443" = 200 ]; then
@@ -469,7 +472,7 @@ if [ -z "$bad_modes" ] && [ "$(stat -c %a "$ROOT$STACK/secrets")" = 700 ] \
 else
   bad "secrets: modes [$bad_modes], or the app password is not the encrypted one"
 fi
-if ! grep -rqF "$dec" "$WORK/play1.log" "$WORK/play2.log"; then ok "no secret in the playbook's output"; else bad "a secret is in the playbook's output"; fi
+if ! grep -qsF -e "$dec" -e "$old_pw" "$WORK/play1.log" "$WORK/play2.log" "$WORK/play-rotate.log"; then ok "no secret in the playbook's output"; else bad "a secret is in the playbook's output"; fi
 in_host logrotate -f -s /tmp/logrotate.state /etc/logrotate.d/podium >"$WORK/logrotate.log" 2>&1 || true
 curl -sS -m 5 -o /dev/null -k --resolve "podium.test:443:$HOST_ADDR" https://podium.test/healthz || true
 sleep 1
