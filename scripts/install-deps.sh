@@ -11,9 +11,12 @@ case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 # procps (ps) and shellcheck: `make dev` and its test (scripts/dev.sh, scripts/test-dev.sh);
 # acl (setfacl): the stack's 0750 folder that Nginx and Prometheus may only traverse;
 # docker.io, docker-compose, debootstrap: the images and Compose files (scripts/test-containers.sh);
-# postgresql-15-auto-failover, pg-auto-failover-cli: PostgreSQL failover (scripts/test-ha.sh).
+# postgresql-15-auto-failover, pg-auto-failover-cli: PostgreSQL failover (scripts/test-ha.sh);
+# debootstrap, openssh, iproute2, age, python3-venv (ansible, checkov), openssl, curl: the test
+# host of scripts/test-iac.sh (nftables, fail2ban and the rest are installed in its own root).
 packages=(postgresql-15 postgresql-client-15 valgrind pgbackrest age openssh-server openssh-client iproute2
-  procps shellcheck acl docker.io docker-compose debootstrap postgresql-15-auto-failover pg-auto-failover-cli)
+  procps shellcheck acl docker.io docker-compose debootstrap postgresql-15-auto-failover pg-auto-failover-cli
+  python3-venv openssl curl)
 
 missing=()
 for p in "${packages[@]}"; do

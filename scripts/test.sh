@@ -95,6 +95,11 @@ PODIUM_BIN=$PWD/target/debug/podium scripts/test-ship.sh 2>&1 | tee "$results"
 read -r sp sf < <(sed -n 's/^ship: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
 passed=$((passed + ${sp:-0})); failed=$((failed + ${sf:-1}))
 
+step "infrastructure as code: Ansible on a fresh Debian 12 host (netns, SSH), Terraform offline checks"
+PODIUM_BIN=$PWD/target/debug/podium scripts/test-iac.sh 2>&1 | tee "$results"
+read -r xp xf < <(sed -n 's/^iac: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)
+passed=$((passed + ${xp:-0})); failed=$((failed + ${xf:-1}))
+
 step "containers: the production image built for real (local bases), read-only, healthy"
 scripts/test-containers.sh 2>&1 | tee "$results"
 read -r cp cf < <(sed -n 's/^containers: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$results" | tail -1)

@@ -260,6 +260,16 @@ podium_start() {
   mkdir -p "$d"
   if pid_alive "$d/pid"; then return 0; fi
   ln -sfn "../../releases/$tag" "$d/release"
+  # Under systemd (hosts set up by deploy/ansible) the colour is the unit podium@COLOUR, which
+  # restarts it when it crashes; it writes the same pid file (deploy/local/colour).
+  if [ "${PODIUM_COLOUR_UNITS:-}" = systemd ]; then
+    rm -f "$d/pid"
+    systemctl reset-failed "podium@$colour" 2>/dev/null || true
+    systemctl start "podium@$colour"
+    local i
+    for ((i = 0; i < 50; i++)); do pid_alive "$d/pid" && return 0; sleep 0.2; done
+    return 0
+  fi
   # fd 9 is the deploy lock: the long-lived server must not inherit (and keep holding) it.
   ( podium_env "$colour"
     exec 9>&-
