@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document's frame: title, version, security scheme and shared components.
 //! Paths are collected from the routers, so the document cannot drift from the code.
 
+use axum::http::Method;
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
@@ -70,28 +71,25 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 pub(super) fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
     for (route, item) in doc.paths.paths.iter_mut() {
         let methods = [
-            ("GET", &mut item.get),
-            ("POST", &mut item.post),
-            ("PUT", &mut item.put),
-            ("PATCH", &mut item.patch),
-            ("DELETE", &mut item.delete),
+            (Method::GET, &mut item.get),
+            (Method::POST, &mut item.post),
+            (Method::PUT, &mut item.put),
+            (Method::PATCH, &mut item.patch),
+            (Method::DELETE, &mut item.delete),
         ];
         for (method, op) in methods {
             if let Some(op) = op.as_mut() {
-                add_layer_errors(route, method, op);
+                add_layer_errors(route, &method, op);
             }
         }
     }
 }
 
 /// The errors of [`add_common_responses`] for one operation, where it does not list them.
-fn add_layer_errors(route: &str, method: &str, op: &mut utoipa::openapi::path::Operation) {
+fn add_layer_errors(route: &str, method: &Method, op: &mut utoipa::openapi::path::Operation) {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, path::ParameterIn};
-    let need = crate::accounts::policy::TABLE
-        .iter()
-        .find(|(m, r, _)| *m == method && *r == route)
-        .map(|(_, _, n)| *n);
-    let changes = method != "GET";
+    let need = crate::accounts::policy::need(method, route);
+    let changes = method != Method::GET;
     let params_in = |places: &[ParameterIn]| {
         op.parameters
             .as_ref()
